@@ -1,0 +1,149 @@
+"""The `sitrep` command: ingest, ask, eval, chat, stats. Thin over Assistant; errors print without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from assistant.errors import SitrepError
+from assistant.models import Answer, Filters
+from assistant.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers about armed conflicts.")
+
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: ~/.sitrep/index).")]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SitrepError as exc:
+            typer.secho(f"error: {exc}", fg="red", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _assistant(index: Path | None) -> Any:
+    from assistant.core import Assistant
+
+    return Assistant(Settings().with_index(index))
+
+
+@app.command()
+@_friendly
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of reports.")],
+    index: IndexOpt = None,
+    prune: Annotated[bool | None, typer.Option("--prune/--no-prune",
+                                               help="Remove documents whose files left a synced folder.")] = None,
+) -> None:
+    """Ingest reports (txt, md, html, pdf, json, jsonl, csv); unchanged files are not embedded again."""
+    report = _assistant(index).ingest(paths, prune=prune)
+    for skipped in report.skipped:
+        typer.secho(f"skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
+    typer.echo(report.summary())
+    if report.ingested + report.unchanged + report.replaced == 0 and report.skipped:
+        raise typer.Exit(1)
+
+
+def _print_answer(answer: Answer) -> None:
+    typer.echo(answer.text)
+    if answer.citations:
+        typer.echo("")
+    for c in answer.citations:
+        when = f", {c.published.isoformat()}" if c.published else ""
+        typer.echo(f"[{c.marker}] {c.title} — {c.source or 'unknown source'}{when} ({c.doc_id} {c.start}-{c.end})")
+
+
+@app.command()
+@_friendly
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only reports published on/after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only reports published on/before YYYY-MM-DD.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable).")] = None,
+    doc: Annotated[list[str] | None, typer.Option(help="Only this doc_id (repeatable).")] = None,
+) -> None:
+    """Answer a question with cited passages (or say the corpus cannot answer it)."""
+    filters = Filters(date_from=_date(since, "--since"), date_to=_date(until, "--until"),
+                      sources=source or [], doc_ids=doc or [])
+    answer = _assistant(index).ask(question, filters=filters, k=k)
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+    else:
+        _print_answer(answer)
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise SitrepError(f"{option} wants a date as YYYY-MM-DD, got {value!r}") from None
+
+
+@app.command("eval")
+@_friendly
+def eval_cmd(
+    corpus: Annotated[Path | None, typer.Option(help="Ingest this folder into a fresh index first.")] = None,
+    gold: Annotated[Path | None, typer.Option(help="Gold Q&A JSONL (default: eval/gold.jsonl).")] = None,
+    index: IndexOpt = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics and per-question records.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a Markdown report, worst questions first.")] = None,
+    k: Annotated[int, typer.Option(help="Passages retrieved per question (recall@k).")] = 8,
+) -> None:
+    """Run the gold questions through ask() and print citation/answer/retrieval metrics per category."""
+    from eval.run import DEMO_CORPUS, DEMO_GOLD, format_table, run_eval, write_json, write_report
+
+    if corpus is None and index is None:
+        corpus = DEMO_CORPUS
+    result = run_eval(corpus=corpus, gold=gold or DEMO_GOLD, index=index, k=k)
+    typer.echo(format_table(result))
+    if json_out:
+        write_json(result, json_out)
+    if report:
+        write_report(result, report)
+
+
+@app.command()
+@_friendly
+def chat(
+    index: IndexOpt = None,
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Open the Gradio chat."""
+    from assistant.app import launch
+
+    settings = Settings().with_index(index)
+    launch(settings, host=host or settings.ui.host, port=port or settings.ui.port)
+
+
+@app.command()
+@_friendly
+def stats(index: IndexOpt = None) -> None:
+    """What the index holds."""
+    typer.echo(json.dumps(_assistant(index).stats(), indent=2))
+
+
+def main() -> None:
+    app(prog_name="sitrep")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

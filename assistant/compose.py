@@ -1,0 +1,240 @@
+"""Answerers: retrieved passages -> an Answer whose every statement is a cited span of a stored document.
+
+The default ``ExtractiveAnswerer`` needs no LLM: it scores each sentence of the retrieved passages against the
+question (meaning, weighted word overlap, and whether it holds what the question type asks for), quotes the
+best ones with their source, and abstains with ``REFUSAL`` when nothing scores high enough.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.embed import Embedder
+from assistant.lexicon import MONTHS, actors_in, has_date, numbers_in, tokens
+from assistant.models import Answer, Citation, RetrievedPassage
+from assistant.prompts import REFUSAL
+from assistant.settings import AnswerSettings
+
+IdfFn = Callable[[Iterable[str]], dict[str, float]]
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, retrieved: list[RetrievedPassage]) -> Answer: ...
+
+
+# --- question analysis ----------------------------------------------------------------------------------
+
+_QTYPES = [
+    ("count", re.compile(r"\bhow many\b|\bhow much\b|\bnumber of\b|\bdeath toll\b|\bwhat (?:was|is) the toll\b"
+                         r"|\bhow large\b|\bhow big\b|\bwhat size\b|\bwhat figure\b")),
+    ("when", re.compile(r"^\s*when\b|\bwhat date\b|\bwhich date\b|\bwhat day\b|\bwhich day\b|\bon what\b"
+                        r"|\bwhat time\b|\bwhich month\b|\bwhen did\b|\bwhen was\b")),
+    ("who", re.compile(r"^\s*who\b|\bwho\b|\bwhich (?:group|force|forces|side|actor|organi[sz]ation|outlet|"
+                       r"agency|commander|spokes(?:man|person|woman)|official|officer|unit|militia|media|"
+                       r"source|country|countries)\b|\bwhat (?:group|organi[sz]ation|outlet|agency)\b"
+                       r"|\bname of\b")),
+    ("where", re.compile(r"^\s*where\b|\bwhich (?:village|town|city|area|location|place|camp|district|"
+                         r"neighbou?rhood|province|governorate|region)\b|\bwhat (?:village|town|city|area|"
+                         r"location|place|camp)\b")),
+]
+_CAPITAL = re.compile(r"\b([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)*)")
+_PLACE_HINT = re.compile(r"\b(?:in|at|near|from|into|outside|of|towards?)\s+(?:the\s+)?(?:town|village|city)?\s*"
+                         r"(?:of\s+)?[A-Z]")
+
+
+def question_type(question: str) -> str:
+    lowered = question.lower()
+    for name, pattern in _QTYPES:
+        if pattern.search(lowered):
+            return name
+    return "other"
+
+
+def anchors(question: str) -> set[str]:
+    """Tokens the evidence must mention: names, numbers and dates asked about (not question words)."""
+    found: set[str] = set()
+    body = re.sub(r"^\W*\w+", "", question)  # the first word is capitalised anyway
+    for phrase in _CAPITAL.findall(body):
+        found.update(tokens(phrase))
+    found.update(numbers_in(question))
+    found.update(t for t in tokens(question) if t in MONTHS)
+    return found
+
+
+@dataclass
+class _Candidate:
+    item: RetrievedPassage
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+
+
+# --- scoring --------------------------------------------------------------------------------------------
+
+def _overlap(query: set[str], text_tokens: set[str], idf: dict[str, float]) -> float:
+    total = sum(idf.get(t, 1.0) for t in query)
+    return sum(idf.get(t, 1.0) for t in query & text_tokens) / total if total else 0.0
+
+
+def _type_fit(qtype: str, sentence: str, question: str) -> float:
+    if qtype == "count":
+        return 0.1 if numbers_in(sentence) - numbers_in(question) else -0.2
+    if qtype == "when":
+        return 0.08 if has_date(sentence) else -0.12
+    if qtype == "who":
+        named = actors_in(sentence) or len(_CAPITAL.findall(sentence[1:])) >= 1
+        return 0.05 if named else -0.1
+    if qtype == "where":
+        return 0.05 if _PLACE_HINT.search(sentence) else -0.05
+    return 0.0
+
+
+def _context_tokens(item: RetrievedPassage) -> set[str]:
+    view = item.view
+    published = view.published.strftime("%d %B %Y") if view.published else ""
+    return set(tokens(f"{view.passage.text} {view.title} {view.source or ''} {published}"))
+
+
+class ExtractiveAnswerer:
+    """Quotes the sentences that best answer the question; no generation, so nothing can be invented."""
+
+    def __init__(self, settings: AnswerSettings, embedder: Embedder, idf: IdfFn) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.idf = idf
+
+    def answer(self, question: str, retrieved: list[RetrievedPassage]) -> Answer:
+        candidates = self._candidates(retrieved)
+        if not candidates:
+            return refusal(question, retrieved, {"reason": "no passages"})
+        self._score(question, candidates)
+        chosen = self._select(candidates)
+        debug = {
+            "qtype": question_type(question),
+            "best": round(candidates[0].score, 4) if candidates else None,
+            "top": [{"doc_id": c.item.view.passage.doc_id, "score": round(c.score, 4), **c.features,
+                     "text": c.text[:160]} for c in candidates[:5]],
+        }
+        if not chosen:
+            return refusal(question, retrieved, debug)
+        return compose(question, chosen, retrieved, debug)
+
+    @staticmethod
+    def _candidates(retrieved: list[RetrievedPassage]) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        seen: set[str] = set()
+        for item in retrieved:
+            passage = item.view.passage
+            for s, e in passage.sentences:
+                text = passage.text[s - passage.start:e - passage.start]
+                key = " ".join(text.lower().split())
+                if len(text) >= 20 and key not in seen:
+                    seen.add(key)
+                    out.append(_Candidate(item, s, e, text))
+        return out
+
+    def _score(self, question: str, candidates: list[_Candidate]) -> None:
+        qtype = question_type(question)
+        q_tokens = set(tokens(question))
+        q_anchors = anchors(question)
+        idf = self.idf(q_tokens | q_anchors)
+        vectors = self.embedder.embed([question] + [c.text for c in candidates])
+        sims = vectors[1:] @ vectors[0]
+        contexts: dict[str, set[str]] = {}
+        for cand, sim in zip(candidates, sims, strict=True):
+            pid = cand.item.view.passage.passage_id
+            context = contexts.setdefault(pid, _context_tokens(cand.item))
+            sent_tokens = set(tokens(cand.text))
+            lex = _overlap(q_tokens, sent_tokens, idf)
+            ctx = _overlap(q_tokens, sent_tokens | context, idf)
+            anchor_cov = _overlap(q_anchors, sent_tokens | context, idf) if q_anchors else 1.0
+            fit = _type_fit(qtype, cand.text, question)
+            base = 0.45 * float(sim) + 0.35 * lex + 0.2 * ctx + fit + 0.02 / cand.item.rank
+            cand.score = base * (0.55 + 0.45 * anchor_cov)
+            cand.features = {"sim": round(float(sim), 3), "lex": round(lex, 3), "ctx": round(ctx, 3),
+                             "anchors": round(anchor_cov, 3), "fit": fit}
+        candidates.sort(key=lambda c: -c.score)
+
+    def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        best = candidates[0].score
+        if best < self.settings.min_score:
+            return []
+        chosen: list[_Candidate] = []
+        for cand in candidates:
+            if len(chosen) >= self.settings.max_statements or cand.score < best - self.settings.relative_margin:
+                break
+            if any(_similar(cand.text, c.text) for c in chosen):
+                continue
+            chosen.append(cand)
+        return chosen
+
+
+def _similar(a: str, b: str) -> bool:
+    ta, tb = set(tokens(a, with_actors=False)), set(tokens(b, with_actors=False))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+# --- composing ------------------------------------------------------------------------------------------
+
+def _attribution(item: RetrievedPassage) -> str:
+    view = item.view
+    who = view.source or view.title
+    return f"{who} ({view.published.day} {view.published:%B %Y})" if view.published else who
+
+
+def compose(
+    question: str, chosen: list[_Candidate], retrieved: list[RetrievedPassage], debug: dict[str, object]
+) -> Answer:
+    """One statement per chosen sentence, each naming who says it and carrying its [n] marker."""
+    citations: list[Citation] = []
+    lines: list[str] = []
+    for n, cand in enumerate(chosen, start=1):
+        view = cand.item.view
+        citations.append(Citation(
+            marker=n, passage_id=view.passage.passage_id, doc_id=view.passage.doc_id, start=cand.start,
+            end=cand.end, quote=cand.text, title=view.title, source=view.source, published=view.published,
+            url=view.url,
+        ))
+        lines.append(f'According to {_attribution(cand.item)}: "{cand.text}" [{n}]')
+    differ = len({c.source for c in citations}) > 1 and len({frozenset(numbers_in(c.quote)) for c in citations}) > 1
+    if differ and question_type(question) == "count":
+        lines.insert(0, "Sources give different figures.")
+    return Answer(question=question, text="\n".join(lines), citations=citations, passages=retrieved,
+                  abstained=False, debug=debug)
+
+
+def refusal(question: str, retrieved: list[RetrievedPassage], debug: dict[str, object]) -> Answer:
+    return Answer(question=question, text=REFUSAL, passages=retrieved, abstained=True, debug=debug)
+
+
+def verify(answer: Answer, doc_text: Callable[[str], str | None]) -> Answer:
+    """Drop citations that do not point at their quote in a retrieved passage (never show invented ids)."""
+    known = {r.view.passage.passage_id: r.view.passage for r in answer.passages}
+    kept = []
+    for c in answer.citations:
+        passage = known.get(c.passage_id)
+        text = doc_text(c.doc_id)
+        if passage and text and passage.start <= c.start < c.end <= passage.end and text[c.start:c.end] == c.quote:
+            kept.append(c)
+    if len(kept) == len(answer.citations):
+        return answer
+    if not kept:
+        return refusal(answer.question, answer.passages, {**answer.debug, "reason": "no verifiable citation"})
+    return answer.model_copy(update={"citations": kept})
+
+
+ANSWERERS: dict[str, Callable[[AnswerSettings, Embedder, IdfFn], Answerer]] = {"extractive": ExtractiveAnswerer}
+
+
+def make_answerer(settings: AnswerSettings, embedder: Embedder, idf: IdfFn) -> Answerer:
+    try:
+        return ANSWERERS[settings.backend](settings, embedder, idf)
+    except KeyError:
+        raise ValueError(f"unknown answer backend {settings.backend!r}; choose one of {', '.join(ANSWERERS)}") \
+            from None
+

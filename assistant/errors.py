@@ -1,0 +1,24 @@
+"""Errors a user can act on; each message says what to do."""
+
+from __future__ import annotations
+
+
+class SitrepError(Exception):
+    """Base class: the CLI and UI show these messages without a traceback."""
+
+
+class IndexEmptyError(SitrepError):
+    def __init__(self, index_dir: object) -> None:
+        super().__init__(
+            f"The index at {index_dir} holds no documents. Run `sitrep ingest PATH --index {index_dir}` first."
+        )
+
+
+class MissingDependency(SitrepError):
+    def __init__(self, package: str, purpose: str, extra: str | None = None) -> None:
+        hint = f"pip install 'sitrep[{extra}]'" if extra else f"pip install {package}"
+        super().__init__(f"{purpose} needs the package {package!r}, which is not installed: {hint}")
+
+
+class PromptError(SitrepError):
+    """A prompt file is missing or its placeholders are not the expected ones."""

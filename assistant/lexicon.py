@@ -1,0 +1,122 @@
+"""Tokens for lexical matching: stopwords out, light stemming, numbers unified, actor aliases canonicalised.
+
+The alias table is domain knowledge, not answers: it says that "Daesh" and "ISIL" name one actor, so that a
+question asked under one name finds reports written under another (BM25 and the answerer share it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: canonical token -> surface forms (lower case; multi-word forms allowed). "IS" is handled case-sensitively.
+ACTOR_ALIASES: dict[str, list[str]] = {
+    "actor_isis": ["isis", "isil", "daesh", "da'esh", "islamic state", "islamic state of iraq and the levant",
+                   "islamic state of iraq and syria", "is militants", "is fighters", "jihadists"],
+    "actor_sdf": ["sdf", "syrian democratic forces", "kurdish-led forces", "kurdish-led syrian democratic forces",
+                  "qsd"],
+    "actor_saa": ["saa", "syrian arab army", "syrian army", "government forces", "regime forces",
+                  "syrian government forces", "pro-government forces", "syrian armed forces", "syrian troops",
+                  "syrian military", "assad's army"],
+    "actor_coalition": ["coalition", "us-led coalition", "u.s.-led coalition", "cjtf-oir", "cjtf–oir",
+                        "international coalition", "global coalition", "combined joint task force",
+                        "operation inherent resolve", "coalition forces"],
+    "actor_ypg": ["ypg", "people's protection units"],
+}
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from into onto about as is are was were be been being
+    it its this that these those there here their them they he she his her we our you your i me my do does did
+    done has have had having not no nor so than then too very can could would should may might will shall must
+    what which who whom whose when where why how many much any some all each every other such own same both
+    few more most also just only over under again further once up down out off above below between through
+    during before after since until while per via according said says say tell told report reported reports
+    according happened happen did get got give gave""".split()
+)
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "dozen": 12, "dozens": 24, "hundreds": 200, "thousands": 2000,
+}
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12,
+}
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z][a-z'’\-]*[a-z]|[a-z]")
+_ALIAS_PATTERNS = [
+    (canon, re.compile(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])"))
+    for canon, forms in ACTOR_ALIASES.items() for form in sorted(forms, key=len, reverse=True)
+]
+_IS_TOKEN = re.compile(r"\bIS\b")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so 'Raqqa' and 'Raqqā' meet."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def stem(token: str) -> str:
+    """Very light stemming: enough to meet plurals and possessives, never so much that names collide."""
+    token = token.strip("'’-")
+    if token.endswith(("'s", "’s")):
+        token = token[:-2]
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def actors_in(text: str) -> set[str]:
+    """Canonical actor tokens mentioned in a text (under any alias)."""
+    found = {canon for canon, pat in _ALIAS_PATTERNS if pat.search(fold(text))}
+    if _IS_TOKEN.search(text):
+        found.add("actor_isis")
+    return found
+
+
+def tokens(text: str, with_actors: bool = True) -> list[str]:
+    """Index/query tokens: stemmed content words, numbers without separators, plus canonical actor tokens."""
+    out: list[str] = []
+    for raw in _TOKEN.findall(fold(text)):
+        if raw[0].isdigit():
+            out.append(raw.replace(",", ""))
+            continue
+        if raw in _NUMBER_WORDS:
+            out.append(str(_NUMBER_WORDS[raw]))
+            continue
+        if raw in STOPWORDS or len(raw) < 2:
+            continue
+        for part in raw.split("-") if "-" in raw else [raw]:
+            if part and part not in STOPWORDS:
+                out.append(stem(part))
+    if with_actors:
+        out.extend(sorted(actors_in(text)))
+    return out
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers a text states, in digits (number words converted)."""
+    found = {t.replace(",", "") for t in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)}
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _NUMBER_WORDS and word not in {"one", "hundreds", "thousands", "dozens"}:
+            found.add(str(_NUMBER_WORDS[word]))
+    return found
+
+
+_DATE_RX = re.compile(
+    r"\b(\d{1,2}\s+(january|february|march|april|may|june|july|august|september|october|november|december)"
+    r"|(january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}"
+    r"|(january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2}|(19|20)\d{2}"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|overnight)\b"
+)
+
+
+def has_date(text: str) -> bool:
+    return bool(_DATE_RX.search(text.lower()))

@@ -1,0 +1,122 @@
+"""Every data type that crosses a module boundary, in one place."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MetaValue = str | int | float | bool | list[str]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Document(_Model):
+    """One report, with its normalised full text (every citation span points into ``text``)."""
+
+    doc_id: str = Field(description="Path relative to the ingested folder (POSIX); 'path#record' for records.")
+    title: str
+    source: str | None = None
+    published: date | None = None
+    url: str | None = None
+    text: str
+    path: str = Field("", description="File the document came from.")
+    root: str = Field("", description="Folder it was ingested from, for folder sync.")
+    content_hash: str = ""
+    metadata: dict[str, MetaValue] = Field(default_factory=dict, description="Open tags: location, actor, …")
+
+
+class Passage(_Model):
+    """A chunk of a document; ``doc.text[start:end] == text``."""
+
+    passage_id: str
+    doc_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    sentences: list[tuple[int, int]] = Field(
+        default_factory=list, description="Sentence spans, as offsets into the document text."
+    )
+    metadata: dict[str, MetaValue] = Field(default_factory=dict)
+
+
+class PassageView(_Model):
+    """A passage joined with the document fields an answer shows."""
+
+    passage: Passage
+    title: str
+    source: str | None = None
+    published: date | None = None
+    url: str | None = None
+
+
+class RetrievedPassage(_Model):
+    view: PassageView
+    score: float = Field(description="Fused (RRF) score.")
+    rank: int
+    bm25_rank: int | None = None
+    vector_rank: int | None = None
+
+
+class Citation(_Model):
+    marker: int = Field(description="The [n] shown in the answer text.")
+    passage_id: str
+    doc_id: str
+    start: int = Field(description="Start of the quote in the document text.")
+    end: int
+    quote: str
+    title: str
+    source: str | None = None
+    published: date | None = None
+    url: str | None = None
+
+
+class Filters(_Model):
+    """Metadata restrictions applied to both retrievers."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    sources: list[str] = Field(default_factory=list)
+    doc_ids: list[str] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.date_from or self.date_to or self.sources or self.doc_ids)
+
+
+class Answer(_Model):
+    """The one result type of every answering path (CLI, Python, UI, eval)."""
+
+    question: str
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    passages: list[RetrievedPassage] = Field(default_factory=list)
+    abstained: bool = False
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
+    debug: dict[str, Any] = Field(default_factory=dict, description="Scores behind the choice, for reports.")
+
+
+class SkippedFile(_Model):
+    path: str
+    reason: str
+
+
+class IngestReport(_Model):
+    ingested: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    removed: int = 0
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    passages_added: int = 0
+    texts_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"ingested {self.ingested}, unchanged {self.unchanged}, replaced {self.replaced}, "
+            f"removed {self.removed}, skipped {len(self.skipped)}; {self.passages_added} passages, "
+            f"{self.texts_embedded} embedded in {self.seconds:.1f}s"
+        )

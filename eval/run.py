@@ -1,0 +1,283 @@
+"""Run a gold file through the assistant's public API and render the scores as table, JSON and report."""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.models import Answer, Document, Filters, IngestReport
+from eval.gold import GoldItem, load_gold
+from eval.metrics import (
+    DEFINITIONS,
+    NOTE_EMPTY,
+    Metrics,
+    QuestionRecord,
+    Span,
+    aggregate,
+    by_category,
+    score_question,
+)
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+DEMO_CORPUS = Path(__file__).parent / "corpus"
+DEMO_GOLD = Path(__file__).parent / "gold.jsonl"
+
+Locator = Callable[[str, str], "tuple[int, int] | None"]
+
+
+class AssistantAPI(Protocol):
+    """The public surface of ``assistant.Assistant`` that evaluation relies on."""
+
+    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer: ...
+
+    def ingest(self, paths: list[Path], prune: bool | None = None) -> IngestReport: ...
+
+    def document(self, doc_id: str) -> Document | None: ...
+
+
+class UnresolvedEvidence(BaseModel):
+    """A gold quote that could not be found in the stored text (a gold or ingest bug, not a model error)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    doc: str
+    quote: str
+    reason: str
+
+
+class EvalResult(BaseModel):
+    """Everything one evaluation run produced."""
+
+    model_config = ConfigDict(extra="forbid")
+    gold: str
+    corpus: str | None
+    index: str | None
+    k: int
+    started: datetime
+    seconds: float
+    ingest: IngestReport | None = None
+    overall: Metrics
+    categories: dict[str, Metrics]
+    definitions: dict[str, str] = Field(default_factory=lambda: dict(DEFINITIONS))
+    unresolved: list[UnresolvedEvidence] = Field(default_factory=list)
+    questions: list[QuestionRecord]
+
+
+def _make_assistant(settings: Settings) -> AssistantAPI:
+    # Imported at call time: the core may be absent while eval is unit-tested.
+    assistant: AssistantAPI = importlib.import_module("assistant").Assistant(settings)
+    return assistant
+
+
+def _default_locator() -> Locator:
+    from ingest import locate
+
+    return locate
+
+
+def resolve_evidence(
+    items: list[GoldItem], assistant: AssistantAPI, locator: Locator | None = None
+) -> tuple[dict[str, list[Span]], list[UnresolvedEvidence]]:
+    """Map every gold quote to a span of the stored text; collect those that cannot be found."""
+    locate = locator or _default_locator()
+    docs: dict[str, Document | None] = {}
+    spans: dict[str, list[Span]] = {}
+    missing: list[UnresolvedEvidence] = []
+    for item in items:
+        spans[item.id] = []
+        for ev in item.evidence:
+            if ev.doc not in docs:
+                docs[ev.doc] = assistant.document(ev.doc)
+            doc = docs[ev.doc]
+            found = locate(ev.quote, doc.text) if doc else None
+            if found is None:
+                reason = "quote not found in stored text" if doc else "document not in index"
+                missing.append(UnresolvedEvidence(id=item.id, doc=ev.doc, quote=ev.quote, reason=reason))
+            else:
+                spans[item.id].append(Span(doc_id=ev.doc, start=found[0], end=found[1]))
+    return spans, missing
+
+
+def _unresolved_counts(missing: list[UnresolvedEvidence]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for m in missing:
+        counts[m.id] = counts.get(m.id, 0) + 1
+    return counts
+
+
+def evaluate(
+    items: list[GoldItem], assistant: AssistantAPI, k: int, locator: Locator | None = None
+) -> tuple[list[QuestionRecord], list[UnresolvedEvidence]]:
+    """Ask every gold question (timing each ask) and score it against its located evidence."""
+    spans, missing = resolve_evidence(items, assistant, locator)
+    unresolved = _unresolved_counts(missing)
+    records = []
+    for item in items:
+        t0 = time.perf_counter()
+        answer = assistant.ask(item.question, k=k)
+        latency = time.perf_counter() - t0
+        records.append(score_question(item, spans[item.id], answer, latency, k, unresolved.get(item.id, 0)))
+    return records, missing
+
+
+@contextmanager
+def _index_dir(corpus: Path | None, index: Path | None) -> Iterator[Path | None]:
+    """A throwaway index folder when a corpus is ingested without an explicit index."""
+    if corpus is None or index is not None:
+        yield index
+        return
+    with tempfile.TemporaryDirectory(prefix="sitrep-eval-", ignore_cleanup_errors=True) as tmp:
+        yield Path(tmp)
+
+
+def run_eval(
+    corpus: Path | None,
+    gold: Path,
+    index: Path | None = None,
+    k: int | None = None,
+    settings: Settings | None = None,
+    *,
+    factory: Callable[[Settings], AssistantAPI] | None = None,
+    locator: Locator | None = None,
+) -> EvalResult:
+    """Evaluate ``gold`` against a fresh index of ``corpus`` (or an existing index when corpus is None).
+
+    ``factory`` and ``locator`` exist for tests; by default the real Assistant and ``ingest.locate`` are used.
+    """
+    if settings is None:
+        from assistant.settings import Settings
+
+        settings = Settings()
+    items = load_gold(gold)  # fail on a bad gold file before any expensive ingest
+    k = k or settings.retrieval.k
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    with _index_dir(corpus, index) as folder:
+        assistant = (factory or _make_assistant)(settings.with_index(folder))
+        report = assistant.ingest([corpus]) if corpus is not None else None
+        records, missing = evaluate(items, assistant, k, locator)
+        close = getattr(assistant, "close", None)
+        if callable(close):
+            close()
+    return EvalResult(
+        gold=str(gold),
+        corpus=str(corpus) if corpus else None,
+        index=str(index) if index else None,
+        k=k,
+        started=started,
+        seconds=round(time.perf_counter() - t0, 3),
+        ingest=report,
+        overall=aggregate(records),
+        categories=by_category(records),
+        unresolved=missing,
+        questions=records,
+    )
+
+
+_COLUMNS: list[tuple[str, str]] = [
+    ("answer_acc", "answer_accuracy"),
+    ("cit_recall", "citation_recall"),
+    ("evid_recall", "evidence_recall"),
+    ("cit_prec", "citation_precision"),
+    ("supported", "supported_statements"),
+    ("abst_prec", "abstention_precision"),
+    ("abst_rec", "abstention_recall"),
+    ("R@k", "retrieval_recall"),
+    ("mrr", "mrr"),
+]
+
+
+def _cell(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}s"
+
+
+def format_table(result: EvalResult) -> str:
+    """Fixed-width table: one row per category plus overall, then a latency line."""
+    headers = ["category", "n"] + [h.replace("@k", f"@{result.k}") for h, _ in _COLUMNS]
+    rows = [
+        [name, str(m.n)] + [_cell(getattr(m, field)) for _, field in _COLUMNS]
+        for name, m in [*result.categories.items(), ("overall", result.overall)]
+    ]
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    rule = "  ".join("-" * w for w in widths)
+    body = [line(headers), rule, *(line(r) for r in rows[:-1]), rule, line(rows[-1])]
+    o = result.overall
+    body.append(
+        f"latency per question: p50 {_seconds(o.latency_p50)}, p95 {_seconds(o.latency_p95)} (n={o.n})"
+    )
+    if result.unresolved:
+        body.append(f"unresolved gold evidence: {len(result.unresolved)} quote(s), see report")
+    return "\n".join(body)
+
+
+def write_json(result: EvalResult, path: Path) -> None:
+    """All metrics and per-question records, machine-readable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+
+def _question_md(r: QuestionRecord) -> list[str]:
+    failed = ", ".join(r.failed) or "nothing"
+    lines = [
+        f"### {r.id} ({r.category}) — failed: {failed}",
+        "",
+        f"**Q:** {r.question}  ",
+        f"**Gold:** {', '.join(r.gold_answers) or '(unanswerable)'}  ",
+        f"**Answer{' (abstained)' if r.abstained else ''}:** {r.answer}  ",
+        f"**Latency:** {r.latency:.3f}s",
+        "",
+    ]
+    lines += [f"- [{c.marker}] `{c.doc_id}` {c.start}–{c.end}: “{c.quote}”" for c in r.citations]
+    lines += [f"- gold evidence `{s.doc_id}` {s.start}–{s.end}" for s in r.evidence]
+    if r.evidence_unresolved:
+        lines.append(f"- {r.evidence_unresolved} gold quote(s) unresolved")
+    lines += [f"- unsupported ({s.support:.2f}): {s.text}" for s in r.statements if not s.supported]
+    return [*lines, ""]
+
+
+def write_report(result: EvalResult, path: Path) -> None:
+    """Markdown report: table, metric definitions, unresolved gold, then questions worst first."""
+    lines = [
+        "# Sitrep evaluation",
+        "",
+        f"Gold `{result.gold}`, corpus `{result.corpus}`, k={result.k}, {result.started:%Y-%m-%d %H:%M} UTC, "
+        f"{result.seconds:.1f}s.",
+        "",
+        "```",
+        format_table(result),
+        "```",
+        "",
+        "## Metric definitions",
+        "",
+        *(f"- **{name}**: {text}" for name, text in result.definitions.items()),
+        f"- {NOTE_EMPTY}",
+        "",
+    ]
+    if result.unresolved:
+        lines += ["## Unresolved gold evidence", ""]
+        lines += [f"- {u.id} `{u.doc}` ({u.reason}): “{u.quote}”" for u in result.unresolved]
+        lines.append("")
+    lines += ["## Questions, worst first", ""]
+    for r in sorted(result.questions, key=lambda q: -len(q.failed)):
+        lines += _question_md(r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
