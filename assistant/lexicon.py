@@ -56,6 +56,8 @@ _IS_TOKEN = re.compile(r"\bIS\b")
 
 def fold(text: str) -> str:
     """Lower case without accents, so 'Raqqa' and 'Raqqā' meet."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
@@ -74,7 +76,11 @@ def stem(token: str) -> str:
 
 def actors_in(text: str) -> set[str]:
     """Canonical actor tokens mentioned in a text (under any alias)."""
-    found = {canon for canon, pat in _ALIAS_PATTERNS if pat.search(fold(text))}
+    folded = fold(text)
+    found: set[str] = set()
+    for canon, pattern in _ALIAS_PATTERNS:
+        if canon not in found and pattern.search(folded):
+            found.add(canon)
     if _IS_TOKEN.search(text):
         found.add("actor_isis")
     return found

@@ -45,7 +45,7 @@ class IngestSettings(_Section):
         25.0, gt=0, description="Files larger than this are refused (keeps ingest memory bounded)."
     )
     csv_text_columns: list[str] = Field(
-        default_factory=lambda: ["text", "notes", "description", "content", "body"],
+        default_factory=lambda: ["text", "notes", "description", "content", "body", "article_content"],
         description="Candidate CSV columns holding the report text; the first present one is used.",
     )
     text_fields: list[str] = Field(

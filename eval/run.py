@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 DEMO_CORPUS = Path(__file__).parent / "corpus"
 DEMO_GOLD = Path(__file__).parent / "gold.jsonl"
 
-Locator = Callable[[str, str], "tuple[int, int] | None"]
+Locator = Callable[[str, str], tuple[int, int] | None]
 
 
 class AssistantAPI(Protocol):

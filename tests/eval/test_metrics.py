@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from assistant.models import Answer, Citation, Passage, PassageView, RetrievedPassage
-from eval.gold import Evidence, GoldItem
+from eval.gold import Category, Evidence, GoldItem
 from eval.metrics import (
     DEFINITIONS,
     Span,
@@ -44,13 +44,13 @@ def _cite(marker: int, passage: Passage) -> Citation:
     )  # fmt: skip
 
 
-def _item(qid: str, category: str = "incident") -> GoldItem:
+def _item(qid: str, category: Category = "incident") -> GoldItem:
     if category == "unanswerable":
         return GoldItem(id=qid, question="Who won?", answers=[], evidence=[], category="unanswerable")
     ev = [Evidence(doc=DOC, quote="the strikes injured two soldiers")]
     return GoldItem(
         id=qid, question="How many were injured?", answers=["two"], evidence=ev, category=category
-    )  # type: ignore[arg-type]
+    )
 
 
 def _answer(

@@ -38,7 +38,11 @@ class FakeAssistant:
         return IngestReport(ingested=1)
 
     def document(self, doc_id: str) -> Document | None:
-        return Document(doc_id=doc_id, title="Wire", text=TEXT) if doc_id == "wire.txt" else None
+        return (
+            Document(doc_id=doc_id, title="Wire", text=TEXT, path=doc_id, root="")
+            if doc_id == "wire.txt"
+            else None
+        )
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
         self.asked.append((question, k))
@@ -61,7 +65,8 @@ def _gold(tmp_path: Path) -> Path:
          "evidence": [{"doc": "wire.txt", "quote": "injured two soldiers"}]},
         {"id": "a2", "question": "What closed?", "answers": ["tunnel"], "category": "territory",
          "evidence": [{"doc": "wire.txt", "quote": "not in the text"}, {"doc": "gone.txt", "quote": "x"}]},
-        {"id": "u1", "question": "Something unknown?", "answers": [], "evidence": [], "category": "unanswerable"},
+        {"id": "u1", "question": "Something unknown?", "answers": [], "evidence": [],
+         "category": "unanswerable"},
     ]  # fmt: skip
     path = tmp_path / "gold.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
@@ -127,9 +132,12 @@ def test_table_json_and_report(tmp_path: Path) -> None:
 def test_bad_gold_fails_before_ingest(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", encoding="utf-8")
-    made: list[FakeAssistant] = []
+    made: list[Settings] = []
+
+    def factory(settings: Settings) -> FakeAssistant:
+        made.append(settings)
+        return FakeAssistant(settings)
+
     with pytest.raises(GoldError, match="bad.jsonl:1"):
-        run_eval(
-            tmp_path, bad, None, 3, Settings(), factory=lambda s: made.append(FakeAssistant(s)) or made[-1]
-        )
+        run_eval(tmp_path, bad, None, 3, Settings(), factory=factory)
     assert made == []
