@@ -81,17 +81,33 @@ def _overlap(query: set[str], text_tokens: set[str], idf: dict[str, float]) -> f
     return sum(idf.get(t, 1.0) for t in query & text_tokens) / total if total else 0.0
 
 
+_DAY_DATE = re.compile(
+    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b", re.I)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _counts(text: str) -> set[str]:
+    """Numbers that can answer 'how many' (years are dates, not counts)."""
+    return {n for n in numbers_in(text) if not _YEAR.match(n)}
+
+
 def _type_fit(qtype: str, sentence: str, question: str) -> float:
+    """Does the sentence hold the kind of thing the question asks for (and is it a sentence at all)?"""
+    heading = len(sentence) < 80 and not sentence.rstrip().endswith((".", "!", "?", '"', "'"))
+    fit = -0.1 if heading else 0.0
     if qtype == "count":
-        return 0.1 if numbers_in(sentence) - numbers_in(question) else -0.2
+        return fit + (0.1 if _counts(sentence) - _counts(question) else -0.2)
     if qtype == "when":
-        return 0.08 if has_date(sentence) else -0.12
+        if _DAY_DATE.search(sentence):
+            return fit + 0.1
+        return fit + (0.0 if has_date(sentence) else -0.12)
     if qtype == "who":
         named = actors_in(sentence) or len(_CAPITAL.findall(sentence[1:])) >= 1
-        return 0.05 if named else -0.1
+        return fit + (0.05 if named else -0.1)
     if qtype == "where":
-        return 0.05 if _PLACE_HINT.search(sentence) else -0.05
-    return 0.0
+        return fit + (0.05 if _PLACE_HINT.search(sentence) else -0.05)
+    return fit
 
 
 def _context_tokens(item: RetrievedPassage) -> set[str]:

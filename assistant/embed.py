@@ -46,8 +46,10 @@ def _load(model: str, device: str) -> Any:
         if key not in _MODELS:
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
             except ImportError as exc:
                 raise MissingDependency("sentence-transformers", "embedding") from exc
+            hf_logging.disable_progress_bar()  # keep CLI output to what the user asked for
             _MODELS[key] = SentenceTransformer(resolve_model_path(model), device=device)
         return _MODELS[key]
 

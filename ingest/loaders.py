@@ -130,15 +130,27 @@ def read_text(path: Path, limit_mb: float) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:1_000_000]).best()
-    encoding = best.encoding if best is not None else "cp1252"
-    text = data.decode(encoding, errors="replace")
+    text = data.decode(_legacy_encoding(data), errors="replace")
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\n\r\t")
     if controls > 0.01 * min(len(text), 20000):
         raise LoadError(str(path), "looks like a binary file, not text")
     return text
+
+
+_HIGH = re.compile(rb"[\x80-\xff]+")
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """cp1252 when the non-ASCII bytes stand alone among ASCII letters (Western text, where detection misreads
+    short samples as cp775, cp1125, mac_latin2 …); detection when they form whole words (Cyrillic, Greek,
+    Arabic code pages)."""
+    runs = [len(m) for m in _HIGH.findall(data[:1_000_000])]
+    if sum(n for n in runs if n >= 3) <= 0.25 * sum(runs):
+        return "cp1252"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1_000_000]).best()
+    return best.encoding if best is not None else "cp1252"
 
 
 # --- per-format loaders -----------------------------------------------------------------------------------

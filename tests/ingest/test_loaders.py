@@ -315,12 +315,13 @@ def test_csv_without_text_column(tmp_path: Path) -> None:
     assert "numbers.csv" in exc.value.path and "no text column" in exc.value.reason
 
 
-def test_csv_row_with_extra_fields(tmp_path: Path) -> None:
+def test_csv_row_with_extra_fields_refuses_the_file(tmp_path: Path) -> None:
+    """A ragged row means the columns cannot be trusted: the whole file is refused, naming file and line."""
     path = tmp_path / "ragged.csv"
     path.write_text("id,text\n1,fine\n2,too,many,fields\n")
-    docs, problems = _load(path)
-    assert docs == []
-    assert len(problems) == 1 and "ragged.csv" in problems[0].path
+    with pytest.raises(LoadError) as exc:
+        _load(path)
+    assert exc.value.path == "ragged.csv line 3" and "more fields" in exc.value.reason
 
 
 def test_csv_custom_text_column(tmp_path: Path) -> None:
@@ -340,6 +341,25 @@ def test_cp1252_text_is_decoded(tmp_path: Path) -> None:
     doc = _one(path)
     assert 'The caf\u00e9 owner said "we stayed" \u2013 and the na\u00efve plan failed.' in doc.text
     assert "\ufffd" not in doc.text
+
+
+def test_short_cp1252_text_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "short.txt"
+    path.write_bytes(b"caf\xe9 \x93quoted\x94")
+    assert _one(path).text == 'caf\u00e9 "quoted"'
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Российские военные заявили об ударе.\n", "cp1251"),
+        ("قال المرصد السوري إن الغارات أسفرت.\n", "cp1256"),
+    ],
+)
+def test_non_latin_legacy_encodings_are_detected(tmp_path: Path, text: str, encoding: str) -> None:
+    path = tmp_path / "legacy.txt"
+    path.write_bytes((text * 4).encode(encoding))
+    assert _one(path).text.split("\n")[0] == text.strip()
 
 
 def test_utf8_bom_is_dropped(tmp_path: Path) -> None:

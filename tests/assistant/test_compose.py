@@ -1,0 +1,157 @@
+"""The extractive answerer: question analysis, scoring with the real embedder, composing and verifying."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.compose import ExtractiveAnswerer, anchors, make_answerer, question_type, verify
+from assistant.embed import Embedder
+from assistant.models import Answer, Citation, Passage, PassageView, RetrievedPassage
+from assistant.prompts import REFUSAL
+from assistant.settings import AnswerSettings
+from ingest.text import split_sentences
+
+DOCS = {
+    "wire.txt": (
+        "Levant Wire", date(2019, 2, 10),
+        "A coalition strike hit an artillery position near Al-Sukkariyeh on Sunday. "
+        "State media said the strike wounded two soldiers. The coalition said it acted in self-defense.",
+    ),
+    "monitor.txt": (
+        "Euphrates Monitor", date(2019, 2, 11),
+        "The monitor said four soldiers were wounded in the strike on the artillery position. "
+        "Two guns were destroyed, it added.",
+    ),
+    "aid.txt": (
+        None, None,
+        "Forty trucks carried families out of Baghuz towards the camp at Al-Hol.",
+    ),
+}
+
+
+def _retrieved(doc_ids: list[str] | None = None) -> list[RetrievedPassage]:
+    out = []
+    for rank, doc_id in enumerate(doc_ids or list(DOCS), start=1):
+        source, published, text = DOCS[doc_id]
+        passage = Passage(passage_id=f"{doc_id}-0", doc_id=doc_id, ordinal=0, start=0, end=len(text), text=text,
+                          sentences=split_sentences(text))
+        view = PassageView(passage=passage, title=doc_id.title(), source=source, published=published)
+        out.append(RetrievedPassage(view=view, score=1.0 / rank, rank=rank))
+    return out
+
+
+def _doc_text(doc_id: str) -> str | None:
+    return DOCS[doc_id][2] if doc_id in DOCS else None
+
+
+def _idf(terms):  # a flat idf: every term weighs the same
+    return {t: 1.0 for t in terms}
+
+
+@pytest.fixture
+def answerer(embedder: Embedder) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(AnswerSettings(), embedder, _idf)
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("How many soldiers were wounded?", "count"),
+        ("What was the death toll in Hajin?", "count"),
+        ("When did the SDF enter Baghuz?", "when"),
+        ("On what day was the deadline?", "when"),
+        ("Who claimed the attack?", "who"),
+        ("Which group controls Hajin?", "who"),
+        ("Where were the families taken?", "where"),
+        ("Which village did the SDF capture?", "where"),
+        ("Why did the talks fail?", "other"),
+    ],
+)
+def test_question_type(question: str, qtype: str) -> None:
+    assert question_type(question) == qtype
+
+
+def test_anchors_are_names_numbers_and_months() -> None:
+    found = anchors("How many soldiers did the strike near Al-Sukkariyeh wound on 10 February 2019?")
+    assert "february" in found and "2019" in found and "10" in found
+    assert any("sukkariyeh" in t for t in found)
+    assert "how" not in found and "soldiers" not in found
+
+
+def test_answers_with_cited_sentences(answerer: ExtractiveAnswerer) -> None:
+    question = "How many soldiers were wounded in the strike on the artillery position?"
+    answer = answerer.answer(question, _retrieved())
+    assert not answer.abstained and answer.citations
+    assert len(answer.citations) <= AnswerSettings().max_statements
+    for c in answer.citations:
+        text = DOCS[c.doc_id][2]
+        assert text[c.start:c.end] == c.quote
+        assert f'"{c.quote}" [{c.marker}]' in answer.text
+    assert [c.marker for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert "aid.txt" not in {c.doc_id for c in answer.citations}
+    assert "Levant Wire (10 February 2019)" in answer.text or "Euphrates Monitor (11 February 2019)" in answer.text
+    assert verify(answer, _doc_text) == answer
+
+
+def test_different_figures_are_flagged(answerer: ExtractiveAnswerer) -> None:
+    answer = answerer.answer("How many soldiers were wounded in the strike?", _retrieved(["wire.txt", "monitor.txt"]))
+    cited = {c.doc_id for c in answer.citations}
+    if cited == {"wire.txt", "monitor.txt"}:
+        assert answer.text.startswith("Sources give different figures.")
+    else:  # only one source quoted: no disagreement claimed
+        assert "different figures" not in answer.text
+
+
+def test_abstains_without_evidence(answerer: ExtractiveAnswerer) -> None:
+    answer = answerer.answer("What is the capital of Australia?", _retrieved())
+    assert answer.abstained and answer.text == REFUSAL and answer.citations == []
+    assert answer.passages  # what was retrieved is still reported
+    empty = answerer.answer("How many soldiers?", [])
+    assert empty.abstained and empty.text == REFUSAL and empty.debug["reason"] == "no passages"
+
+
+def test_min_score_controls_abstention(embedder: Embedder) -> None:
+    strict = ExtractiveAnswerer(AnswerSettings(min_score=5.0), embedder, _idf)
+    answer = strict.answer("How many soldiers were wounded in the strike?", _retrieved())
+    assert answer.abstained and answer.text == REFUSAL
+
+
+def _answer_with(citations: list[Citation]) -> Answer:
+    lines = [f'"{c.quote}" [{c.marker}]' for c in citations]
+    return Answer(question="q", text="\n".join(lines), citations=citations, passages=_retrieved())
+
+
+def _citation(marker: int, doc_id: str, start: int, end: int, quote: str | None = None,
+              passage_id: str | None = None) -> Citation:
+    text = DOCS[doc_id][2]
+    return Citation(marker=marker, passage_id=passage_id or f"{doc_id}-0", doc_id=doc_id, start=start, end=end,
+                    quote=text[start:end] if quote is None else quote, title=doc_id)
+
+
+def test_verify_keeps_good_and_drops_bad_citations() -> None:
+    good = _citation(1, "wire.txt", 0, 20)
+    wrong_quote = _citation(2, "wire.txt", 0, 20, quote="invented words here!")
+    unknown_passage = _citation(3, "wire.txt", 0, 20, passage_id="not-retrieved")
+    out_of_range = _citation(4, "aid.txt", 0, 500, quote=DOCS["aid.txt"][2])
+    answer = verify(_answer_with([good, wrong_quote, unknown_passage, out_of_range]), _doc_text)
+    assert answer.citations == [good]
+    assert not answer.abstained
+
+
+def test_verify_refuses_when_nothing_is_verifiable() -> None:
+    bad = _citation(1, "wire.txt", 0, 20, quote="nothing like the text")
+    answer = verify(_answer_with([bad]), _doc_text)
+    assert answer.abstained and answer.text == REFUSAL and answer.citations == []
+    assert answer.debug["reason"] == "no verifiable citation"
+
+
+def test_verify_drops_citation_of_deleted_document() -> None:
+    answer = verify(_answer_with([_citation(1, "wire.txt", 0, 20)]), lambda _doc_id: None)
+    assert answer.abstained
+
+
+def test_unknown_backend() -> None:
+    with pytest.raises(ValueError, match="unknown answer backend 'llm'"):
+        make_answerer(AnswerSettings(backend="llm"), None, _idf)  # type: ignore[arg-type]

@@ -1,0 +1,178 @@
+"""Assistant over the demo corpus (read-only, ingested once per session) and over empty indexes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import assistant as sitrep
+from assistant.core import Assistant
+from assistant.errors import IndexEmptyError, SitrepError
+from assistant.models import Answer, Filters
+from assistant.prompts import REFUSAL
+
+SEED = "How many soldiers were injured in the strike on the artillery position?"
+QUESTIONS = [
+    SEED,
+    "When did the SDF declare the territorial defeat of the Islamic State?",
+    "Who retook Al-Shaafa?",
+    "How many trucks were used to evacuate people from Baghuz?",
+    "Where were the foreign fighters held?",
+]
+UNANSWERABLE = [
+    "What is the GDP of Brazil?",
+    "Who won the football World Cup in 1998?",
+    "How many people live in Reykjavik, Iceland?",
+]
+
+
+@pytest.fixture(scope="module")
+def answers(demo: Assistant) -> list[Answer]:
+    return [demo.ask(q) for q in QUESTIONS]
+
+
+def _check_citations(demo: Assistant, answer: Answer) -> None:
+    retrieved = {r.view.passage.passage_id: r.view.passage for r in answer.passages}
+    for c in answer.citations:
+        doc = demo.document(c.doc_id)
+        assert doc is not None
+        assert doc.text[c.start:c.end] == c.quote
+        passage = retrieved[c.passage_id]
+        assert passage.doc_id == c.doc_id
+        assert passage.start <= c.start < c.end <= passage.end
+        assert (c.start, c.end) in [tuple(s) for s in passage.sentences]
+        assert c.title == doc.title and c.source == doc.source and c.published == doc.published
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
+    assert sorted(set(markers)) == [c.marker for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert f'"{c.quote}" [{c.marker}]' in answer.text
+
+
+def test_seed_question(demo: Assistant, answers: list[Answer]) -> None:
+    answer = answers[0]
+    assert answer.question == SEED
+    assert not answer.abstained
+    assert "two" in answer.text.lower()
+    assert answer.citations
+    assert any("soldiers" in c.quote for c in answer.citations)
+    _check_citations(demo, answer)
+
+
+def test_every_citation_is_an_exact_span(demo: Assistant, answers: list[Answer]) -> None:
+    answered = [a for a in answers if not a.abstained]
+    assert len(answered) >= 3
+    for answer in answered:
+        assert answer.citations
+        _check_citations(demo, answer)
+
+
+def test_answer_carries_passages_and_timings(answers: list[Answer]) -> None:
+    answer = answers[0]
+    assert 0 < len(answer.passages) <= 8
+    assert [r.rank for r in answer.passages] == list(range(1, len(answer.passages) + 1))
+    scores = [r.score for r in answer.passages]
+    assert scores == sorted(scores, reverse=True)
+    assert all(r.bm25_rank or r.vector_rank for r in answer.passages)
+    assert set(answer.timings) == {"retrieve", "answer", "total"}
+    assert answer.timings["total"] >= answer.timings["retrieve"] >= 0
+    assert Answer.model_validate_json(answer.model_dump_json()) == answer
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_abstains_when_corpus_cannot_answer(demo: Assistant, question: str) -> None:
+    answer = demo.ask(question)
+    assert answer.abstained
+    assert answer.text == REFUSAL == sitrep.REFUSAL
+    assert answer.citations == []
+
+
+def test_k_limits_passages(demo: Assistant) -> None:
+    assert len(demo.ask(SEED, k=3).passages) == 3
+    assert len(demo.retrieve(SEED, k=2)) == 2
+
+
+def test_filter_by_source(demo: Assistant) -> None:
+    answer = demo.ask(SEED, filters=Filters(sources=["Levant Wire"]))
+    assert answer.passages
+    assert {r.view.source for r in answer.passages} == {"Levant Wire"}
+    assert all(c.source == "Levant Wire" for c in answer.citations)
+
+
+def test_filter_by_date_range(demo: Assistant) -> None:
+    start, end = date(2019, 2, 9), date(2019, 2, 11)
+    passages = demo.retrieve(SEED, Filters(date_from=start, date_to=end))
+    assert passages
+    assert all(r.view.published is not None and start <= r.view.published <= end for r in passages)
+    before = demo.retrieve(SEED, Filters(date_to=date(2018, 12, 31)))
+    assert before and all(r.view.published and r.view.published <= date(2018, 12, 31) for r in before)
+
+
+def test_filter_by_doc_ids(demo: Assistant) -> None:
+    wanted = ["wire/2019-02-10-sukkariyeh-strike.html", "sdf/2019-03-23-territorial-defeat-declared.md"]
+    passages = demo.retrieve(SEED, Filters(doc_ids=wanted), k=20)
+    assert {r.view.passage.doc_id for r in passages} == set(wanted)
+
+
+def test_filter_that_matches_nothing(demo: Assistant) -> None:
+    answer = demo.ask(SEED, filters=Filters(sources=["No Such Outlet"]))
+    assert answer.passages == []
+    assert answer.abstained and answer.text == REFUSAL
+
+
+def test_empty_question_is_refused(demo: Assistant) -> None:
+    with pytest.raises(SitrepError, match="empty"):
+        demo.ask("   ")
+
+
+def test_document_and_stats(demo: Assistant) -> None:
+    doc = demo.document("wire/2019-02-10-sukkariyeh-strike.html")
+    assert doc is not None and doc.source == "Levant Wire"
+    assert demo.document("nope.txt") is None
+    stats = demo.stats()
+    assert stats["documents"] == len(demo.store.documents()) > 50
+    assert stats["passages"] >= stats["documents"]
+    assert stats["collection"] == demo.settings.collection_name()
+
+
+def test_missing_index_raises_index_empty(tmp_path: Path, make_assistant: Callable[..., Assistant]) -> None:
+    index = tmp_path / "no-index"
+    assistant = make_assistant(index=index)
+    with pytest.raises(IndexEmptyError) as exc:
+        assistant.ask("Anything?")
+    assert isinstance(exc.value, SitrepError)
+    assert str(index) in str(exc.value) and "sitrep ingest" in str(exc.value)
+    assert assistant.document("x") is None
+    assert assistant.stats()["documents"] == 0
+    assert not index.exists()  # asking does not create an index
+
+
+def test_index_emptied_by_pruning_raises(tmp_path: Path, make_assistant: Callable[..., Assistant]) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The bridge at Hajin was repaired.")
+    assistant = make_assistant()
+    assistant.ingest([folder], progress=False)
+    (folder / "a.txt").unlink()
+    assert assistant.ingest([folder], progress=False).removed == 1
+    with pytest.raises(IndexEmptyError):
+        assistant.ask("Was the bridge repaired?")
+
+
+def test_python_api_ask_with_index(demo: Assistant, demo_index_dir: Path) -> None:
+    from assistant import ask
+
+    answer = ask(SEED, index=demo_index_dir)
+    assert isinstance(answer, sitrep.Answer)
+    assert "two" in answer.text.lower()
+    assert answer.citations
+    again = ask(SEED, index=str(demo_index_dir), k=3)  # same Assistant, reused
+    assert len(again.passages) == 3
+
+
+def test_python_api_ask_on_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexEmptyError):
+        sitrep.ask("Anything?", index=tmp_path / "missing")

@@ -1,0 +1,57 @@
+"""Prompt files load at start and fail loudly on a missing file or a wrong placeholder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import PromptError, SitrepError
+from assistant.prompts import EXPECTED, PROMPTS_DIR, REFUSAL, load_prompts, placeholders
+
+
+def test_packaged_prompts_load() -> None:
+    prompts = load_prompts()
+    assert set(prompts) == set(EXPECTED)
+    assert REFUSAL in prompts["answer_system"]
+    assert "{refusal}" not in prompts["answer_system"]
+    assert placeholders(prompts["answer_user"]) == {"passages", "question"}
+    assert prompts["answer_user"].format(passages="[1] x", question="y")
+
+
+def test_placeholders() -> None:
+    assert placeholders("a {x} b {y} {{literal}}") == {"x", "y"}
+
+
+@pytest.fixture
+def prompt_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "prompts"
+    shutil.copytree(PROMPTS_DIR, folder)
+    return folder
+
+
+def test_copy_loads(prompt_dir: Path) -> None:
+    assert load_prompts(prompt_dir) == load_prompts()
+
+
+def test_wrong_placeholder(prompt_dir: Path) -> None:
+    path = prompt_dir / "answer_user.txt"
+    path.write_text(path.read_text().replace("{question}", "{query}"))
+    with pytest.raises(PromptError) as exc:
+        load_prompts(prompt_dir)
+    assert isinstance(exc.value, SitrepError)
+    assert "answer_user.txt" in str(exc.value) and "query" in str(exc.value)
+
+
+def test_missing_placeholder(prompt_dir: Path) -> None:
+    path = prompt_dir / "answer_system.txt"
+    path.write_text(path.read_text().replace("{refusal}", "REFUSE"))
+    with pytest.raises(PromptError, match="answer_system.txt"):
+        load_prompts(prompt_dir)
+
+
+def test_missing_file(prompt_dir: Path) -> None:
+    (prompt_dir / "condense_question.txt").unlink()
+    with pytest.raises(PromptError, match="missing.*condense_question.txt"):
+        load_prompts(prompt_dir)

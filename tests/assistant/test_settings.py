@@ -1,0 +1,81 @@
+"""Settings: defaults, environment overrides, index paths and the collection name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from assistant.settings import DEFAULT_MODEL, Settings
+
+
+def test_autouse_fixture_keeps_everything_in_tmp(tmp_path: Path) -> None:
+    settings = Settings()
+    assert settings.index.dir == tmp_path / "default-index"
+    assert Path.home() / ".sitrep" not in settings.index.dir.parents
+
+
+def test_home_decides_default_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SITREP_INDEX__DIR")
+    assert Settings().index.dir == tmp_path / "home" / "index"
+
+
+def test_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITREP_RETRIEVAL__K", "5")
+    monkeypatch.setenv("SITREP_INGEST__MAX_FILE_MB", "0.5")
+    monkeypatch.setenv("SITREP_INGEST__CSV_TEXT_COLUMNS", '["article_content", "notes"]')
+    monkeypatch.setenv("SITREP_ANSWER__MIN_SCORE", "0.3")
+    settings = Settings()
+    assert settings.retrieval.k == 5
+    assert settings.ingest.max_file_mb == 0.5
+    assert settings.ingest.csv_text_columns == ["article_content", "notes"]
+    assert settings.answer.min_score == 0.3
+    assert Settings().with_index("/x").retrieval.k == 5  # with_index keeps the rest
+
+
+def test_env_k_reaches_retrieval(monkeypatch: pytest.MonkeyPatch, demo_index_dir: Path, demo, embedder) -> None:
+    from assistant.core import Assistant
+
+    monkeypatch.setenv("SITREP_RETRIEVAL__K", "5")
+    assistant = Assistant(Settings().with_index(demo_index_dir), embedder=embedder)
+    assert len(assistant.retrieve("Who retook Al-Shaafa?")) == 5
+
+
+def test_invalid_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITREP_RETRIEVAL__K", "0")
+    with pytest.raises(ValidationError):
+        Settings()
+    monkeypatch.delenv("SITREP_RETRIEVAL__K")
+    monkeypatch.setenv("SITREP_RETRIEVAL__NO_SUCH_KNOB", "1")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_with_index() -> None:
+    settings = Settings()
+    assert settings.with_index(None) is settings
+    moved = settings.with_index("/data/idx")
+    assert moved.index.dir == Path("/data/idx")
+    assert settings.index.dir != Path("/data/idx")
+
+
+def test_collection_name() -> None:
+    base = Settings()
+    name = base.collection_name()
+    assert 3 <= len(name) <= 512
+    assert name == Settings().collection_name()
+    other_model = base.model_copy(update={"embedding": base.embedding.model_copy(update={"model": "other/model"})})
+    other_chunks = base.model_copy(update={"chunking": base.chunking.model_copy(update={"max_chars": 500})})
+    names = {name, other_model.collection_name(), other_chunks.collection_name()}
+    assert len(names) == 3
+    for n in names:
+        assert 3 <= len(n) <= 512 and n[0].isalnum() and n[-1].isalnum()
+    # things that do not shape the vectors keep the collection
+    assert base.with_index("/elsewhere").collection_name() == name
+    tuned = base.model_copy(update={"retrieval": base.retrieval.model_copy(update={"k": 3})})
+    assert tuned.collection_name() == name
+
+
+def test_default_model_is_packaged() -> None:
+    assert Settings().embedding.model == DEFAULT_MODEL

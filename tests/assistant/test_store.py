@@ -1,0 +1,155 @@
+"""Store: SQLite truth, Chroma vectors and the BM25 index, against a real embedded Chroma in tmp_path."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.embed import Embedder
+from assistant.models import Document, Filters
+from assistant.settings import Settings
+from assistant.store import Store
+from ingest.chunk import chunk_document
+from ingest.pipeline import content_hash
+
+TEXTS = {
+    "a.txt": ("Wire", date(2019, 1, 10), "The SDF retook Al-Shaafa after three days of fighting."),
+    "b.txt": ("Monitor", date(2019, 2, 10), "A coalition strike wounded two soldiers near Al-Sukkariyeh."),
+    "c.txt": (None, None, "Families left the Baghuz encampment by truck."),
+}
+
+
+def _doc(doc_id: str, source: str | None, published: date | None, text: str) -> Document:
+    doc = Document(doc_id=doc_id, title=doc_id.upper(), source=source, published=published, text=text,
+                   root="/r", path=f"/r/{doc_id}", metadata={"k": "v"})
+    doc.content_hash = content_hash(doc)
+    return doc
+
+
+@pytest.fixture
+def store(tmp_path: Path, embedder: Embedder) -> Store:
+    store = Store(Settings().with_index(tmp_path / "index"))
+    for doc_id, (source, published, text) in TEXTS.items():
+        doc = _doc(doc_id, source, published, text)
+        passages = chunk_document(doc, store.settings.chunking)
+        store.put_document(doc, passages, embedder.embed([p.text for p in passages]))
+    store.finish()
+    yield store
+    store.close()
+
+
+def test_missing_index_counts_zero_without_creating_it(tmp_path: Path) -> None:
+    store = Store(Settings().with_index(tmp_path / "nothing"))
+    assert not store.exists()
+    assert store.count() == (0, 0)
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_store_lives_in_a_collection_folder(store: Store, tmp_path: Path) -> None:
+    assert store.dir == tmp_path / "index" / store.settings.collection_name()
+    assert (store.dir / "sitrep.sqlite").is_file()
+    assert (tmp_path / "index" / "chroma").is_dir()
+
+
+def test_round_trip(store: Store) -> None:
+    assert store.count() == (3, 3)
+    doc = store.document("b.txt")
+    assert doc is not None
+    assert (doc.source, doc.published, doc.metadata, doc.title) == ("Monitor", date(2019, 2, 10), {"k": "v"}, "B.TXT")
+    assert doc.content_hash == content_hash(doc)
+    assert store.document("zzz") is None
+    assert store.doc_hashes()["b.txt"] == (doc.content_hash, "/r")
+    assert store.sources() == ["Monitor", "Wire"]
+    assert [d["doc_id"] for d in store.documents()] == ["a.txt", "b.txt", "c.txt"]
+    assert all(d["passages"] == 1 for d in store.documents())
+
+
+def test_views_join_document_fields(store: Store) -> None:
+    pid = store.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'b.txt'").fetchone()[0]
+    views = store.views([pid, "not-a-passage"])
+    assert list(views) == [pid]
+    view = views[pid]
+    assert view.title == "B.TXT" and view.source == "Monitor" and view.published == date(2019, 2, 10)
+    assert view.passage.text == TEXTS["b.txt"][2]
+    assert view.passage.sentences == [(0, len(TEXTS["b.txt"][2]))]
+    assert store.views([]) == {}
+
+
+def test_vector_search_and_filters(store: Store, embedder: Embedder) -> None:
+    vector = embedder.embed(["soldiers wounded by a strike"])[0]
+    hits = store.vector_search(vector, 3)
+    assert len(hits) == 3
+    top = store.views([hits[0][0]])[hits[0][0]]
+    assert top.passage.doc_id == "b.txt"
+    assert hits[0][1] >= hits[1][1] >= hits[2][1]
+
+    def docs(filters: Filters) -> set[str]:
+        ids = [pid for pid, _ in store.vector_search(vector, 3, filters)]
+        return {v.passage.doc_id for v in store.views(ids).values()}
+
+    assert docs(Filters(sources=["Wire"])) == {"a.txt"}
+    assert docs(Filters(doc_ids=["c.txt", "a.txt"])) == {"a.txt", "c.txt"}
+    assert docs(Filters(date_from=date(2019, 2, 1))) == {"b.txt"}
+    assert docs(Filters(date_to=date(2019, 1, 31))) == {"a.txt"}
+    assert docs(Filters(date_from=date(2019, 1, 1), date_to=date(2019, 12, 31), sources=["Monitor"])) == {"b.txt"}
+
+
+def test_bm25_search_and_filters(store: Store) -> None:
+    hits = store.bm25_search("Baghuz encampment truck", 5)
+    assert hits and store.views([hits[0][0]])[hits[0][0]].passage.doc_id == "c.txt"
+    assert store.bm25_search("xylophone", 5) == []
+    assert store.bm25_search("Baghuz", 5, Filters(sources=["Wire"])) == []
+    filtered = store.bm25_search("Al-Shaafa Al-Sukkariyeh", 5, Filters(date_to=date(2019, 1, 31)))
+    assert {store.views([p])[p].passage.doc_id for p, _ in filtered} == {"a.txt"}
+
+
+def test_bm25_follows_generation_and_persists(store: Store, tmp_path: Path, embedder: Embedder) -> None:
+    generation = store.generation()
+    state = store.dir / "bm25" / "state.json"
+    assert state.is_file()
+    # a fresh Store loads the saved index instead of rebuilding it
+    again = Store(store.settings)
+    mtime = state.stat().st_mtime_ns
+    assert again.bm25_search("Baghuz", 5)
+    assert state.stat().st_mtime_ns == mtime
+    # a write bumps the generation and the next search sees the new passage
+    doc = _doc("d.txt", "Wire", None, "A xylophone factory was shelled.")
+    passages = chunk_document(doc, store.settings.chunking)
+    store.put_document(doc, passages, embedder.embed([p.text for p in passages]))
+    assert store.generation() == generation + 1
+    assert [p for p, _ in store.bm25_search("xylophone", 5)] == [passages[0].passage_id]
+    assert [p for p, _ in again.bm25_search("xylophone", 5)] == [passages[0].passage_id]
+    again.close()
+
+
+def test_remove_documents(store: Store, embedder: Embedder) -> None:
+    pid = store.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'c.txt'").fetchone()[0]
+    store.remove_documents(["c.txt", "never-there"])
+    assert store.count() == (2, 2)
+    assert store.document("c.txt") is None
+    assert store.views([pid]) == {}
+    assert store.collection.get(ids=[pid])["ids"] == []
+    assert store.bm25_search("Baghuz encampment", 5) == []
+
+
+def test_idf_prefers_rare_terms(store: Store) -> None:
+    idf = store.idf(["baghuz", "unseen"])
+    assert idf["unseen"] > idf["baghuz"] > 0
+
+
+def test_empty_store_searches_return_nothing(tmp_path: Path, embedder: Embedder) -> None:
+    store = Store(Settings().with_index(tmp_path / "empty"))
+    assert store.vector_search(embedder.embed(["x"])[0], 5) == []
+    assert store.bm25_search("anything", 5) == []
+    store.finish()
+    assert store.count() == (0, 0)
+    store.close()
+
+
+def test_other_chunking_uses_another_collection(tmp_path: Path) -> None:
+    base = Settings().with_index(tmp_path / "i")
+    other = base.model_copy(update={"chunking": base.chunking.model_copy(update={"max_chars": 400})})
+    assert Store(base).dir != Store(other).dir
+    assert Store(base).dir.parent == Store(other).dir.parent
