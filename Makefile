@@ -25,7 +25,7 @@ run: index
 	$(SITREP) chat
 
 test: install
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -s -p no:cacheprovider
 
 lint: install
 	$(VENV)/bin/ruff check assistant ingest eval tests

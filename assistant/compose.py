@@ -12,11 +12,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 from assistant.embed import Embedder
 from assistant.lexicon import MONTHS, actors_in, has_date, numbers_in, tokens
 from assistant.models import Answer, Citation, RetrievedPassage
 from assistant.prompts import REFUSAL
 from assistant.settings import AnswerSettings
+
+#: How much less a sentence's similarity counts when it comes from the sentence plus its predecessor.
+WINDOW_DISCOUNT = 0.05
 
 IdfFn = Callable[[Iterable[str]], dict[str, float]]
 
@@ -53,14 +58,54 @@ def question_type(question: str) -> str:
     return "other"
 
 
+_MONTH_RX = "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_DATE_PHRASE = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX}\b|\b{_MONTH_RX}\.?\s+(\d{{1,2}})(?!\d)"
+    rf"|\b\d{{4}}-(\d{{2}})-(\d{{2}})\b", re.I)
+_MONTH_NUM = {m[:3]: n for m, n in MONTHS.items()}
+#: Outcome words: a question about deaths is not answered by a sentence about injuries.
+_OUTCOMES = {
+    "kill": r"kill|dead|died|death|fatalit|toll|lives",
+    "wound": r"wound|injur",
+    "surrender": r"surrender",
+    "capture": r"captur|seiz|took|taken|retook|recaptur|liberat|control",
+    "displace": r"fled|flee|displac|left|leaving|evacuat|arriv|reach",
+    "strike": r"strike|struck|bomb|raid|shell",
+}
+_OUTCOME_RX = {name: re.compile(rf"\b(?:{rx})", re.I) for name, rx in _OUTCOMES.items()}
+_MARK_WEIGHT = {"date": 4.0, "outcome": 3.0}
+
+
+def date_marks(text: str) -> set[str]:
+    """Day-level dates a text names, as 'date:MM-DD' (so '1 December' never matches '17 December')."""
+    marks = set()
+    for m in _DATE_PHRASE.finditer(text):
+        if m[1]:
+            month, day = _MONTH_NUM[m[2].lower()[:3]], int(m[1])
+        elif m[4]:
+            month, day = _MONTH_NUM[m[3].lower()[:3]], int(m[4])
+        else:
+            month, day = int(m[5]), int(m[6])
+        if 1 <= day <= 31:
+            marks.add(f"date:{month:02d}-{day:02d}")
+    return marks
+
+
+def outcome_marks(text: str) -> set[str]:
+    return {f"outcome:{name}" for name, rx in _OUTCOME_RX.items() if rx.search(text)}
+
+
 def anchors(question: str) -> set[str]:
-    """Tokens the evidence must mention: names, numbers and dates asked about (not question words)."""
-    found: set[str] = set()
-    body = re.sub(r"^\W*\w+", "", question)  # the first word is capitalised anyway
+    """What the evidence must mention: names, numbers, dates and (for counts) the outcome asked about."""
+    found: set[str] = date_marks(question)
+    rest = _DATE_PHRASE.sub(" ", question)
+    body = re.sub(r"^\W*\w+", "", rest)  # the first word is capitalised anyway
     for phrase in _CAPITAL.findall(body):
         found.update(tokens(phrase))
-    found.update(numbers_in(question))
-    found.update(t for t in tokens(question) if t in MONTHS)
+    found.update(numbers_in(rest))
+    found.update(t for t in tokens(rest) if t in MONTHS)
+    if question_type(question) == "count":
+        found.update(outcome_marks(question) & {"outcome:kill", "outcome:wound"})
     return found
 
 
@@ -70,6 +115,7 @@ class _Candidate:
     start: int
     end: int
     text: str
+    window: str = ""
     score: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
 
@@ -87,9 +133,13 @@ _DAY_DATE = re.compile(
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
+_VAGUE = re.compile(r"\b(dozens|hundreds|thousands|several|half|percent|per cent|a few|scores|most|all)\b|%", re.I)
+
+
 def _counts(text: str) -> set[str]:
-    """Numbers that can answer 'how many' (years are dates, not counts)."""
-    return {n for n in numbers_in(text) if not _YEAR.match(n)}
+    """Quantities that can answer 'how many' (years are dates, not counts; 'dozens' is a quantity)."""
+    found = {n for n in numbers_in(text) if not _YEAR.match(n)}
+    return found | {m[0].lower() for m in _VAGUE.finditer(text)}
 
 
 def _type_fit(qtype: str, sentence: str, question: str) -> float:
@@ -111,9 +161,11 @@ def _type_fit(qtype: str, sentence: str, question: str) -> float:
 
 
 def _context_tokens(item: RetrievedPassage) -> set[str]:
+    """Tokens of a sentence's surroundings: its passage, title, source and publication date."""
     view = item.view
-    published = view.published.strftime("%d %B %Y") if view.published else ""
-    return set(tokens(f"{view.passage.text} {view.title} {view.source or ''} {published}"))
+    published = f"{view.published.day} {view.published:%B %Y}" if view.published else ""
+    context = f"{view.passage.text} {view.title} {view.source or ''} {published}"
+    return set(tokens(context)) | date_marks(context)
 
 
 class ExtractiveAnswerer:
@@ -132,7 +184,8 @@ class ExtractiveAnswerer:
         chosen = self._select(candidates)
         debug = {
             "qtype": question_type(question),
-            "best": round(candidates[0].score, 4) if candidates else None,
+            "best": round(candidates[0].score, 4),
+            "answerability": round(answerability(candidates), 4),
             "top": [{"doc_id": c.item.view.passage.doc_id, "score": round(c.score, 4), **c.features,
                      "text": c.text[:160]} for c in candidates[:5]],
         }
@@ -146,12 +199,14 @@ class ExtractiveAnswerer:
         seen: set[str] = set()
         for item in retrieved:
             passage = item.view.passage
+            previous = ""
             for s, e in passage.sentences:
                 text = passage.text[s - passage.start:e - passage.start]
                 key = " ".join(text.lower().split())
                 if len(text) >= 20 and key not in seen:
                     seen.add(key)
-                    out.append(_Candidate(item, s, e, text))
+                    out.append(_Candidate(item, s, e, text, f"{previous} {text}".strip()))
+                previous = text
         return out
 
     def _score(self, question: str, candidates: list[_Candidate]) -> None:
@@ -159,13 +214,16 @@ class ExtractiveAnswerer:
         q_tokens = set(tokens(question))
         q_anchors = anchors(question)
         idf = self.idf(q_tokens | q_anchors)
-        vectors = self.embedder.embed([question] + [c.text for c in candidates])
-        sims = vectors[1:] @ vectors[0]
+        idf.update({a: _MARK_WEIGHT[a.split(":")[0]] for a in q_anchors if ":" in a})
+        n = len(candidates)
+        vectors = self.embedder.embed([question] + [c.text for c in candidates] + [c.window for c in candidates])
+        # A sentence often answers only with its predecessor's help ("Our fighters destroyed four of them").
+        sims = np.maximum(vectors[1:n + 1] @ vectors[0], vectors[n + 1:] @ vectors[0] - WINDOW_DISCOUNT)
         contexts: dict[str, set[str]] = {}
         for cand, sim in zip(candidates, sims, strict=True):
             pid = cand.item.view.passage.passage_id
             context = contexts.setdefault(pid, _context_tokens(cand.item))
-            sent_tokens = set(tokens(cand.text))
+            sent_tokens = set(tokens(cand.text)) | date_marks(cand.text) | outcome_marks(cand.text)
             lex = _overlap(q_tokens, sent_tokens, idf)
             ctx = _overlap(q_tokens, sent_tokens | context, idf)
             anchor_cov = _overlap(q_anchors, sent_tokens | context, idf) if q_anchors else 1.0
@@ -178,7 +236,7 @@ class ExtractiveAnswerer:
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
         best = candidates[0].score
-        if best < self.settings.min_score:
+        if best < self.settings.min_score or answerability(candidates) < self.settings.min_answerability:
             return []
         chosen: list[_Candidate] = []
         for cand in candidates:
@@ -188,6 +246,23 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
         return chosen
+
+
+#: Logistic weights over (best score, best anchor coverage, lead over the runner-up, worst anchor coverage of
+#: the top three), fitted on the candidate features of both gold sets (demo and Wikipedia) to tell answerable
+#: questions from near misses; a near miss typically leaves an asked-for name, date or outcome uncovered.
+ANSWERABILITY_WEIGHTS = (0.713, 1.825, 0.96, 1.899)
+ANSWERABILITY_BIAS = -1.834
+
+
+def answerability(ranked: list[_Candidate]) -> float:
+    """Probability-like confidence that the best sentences answer the question at all."""
+    best = ranked[0]
+    lead = best.score - ranked[1].score if len(ranked) > 1 else best.score
+    worst_anchor = min(c.features["anchors"] for c in ranked[:3])
+    x = (best.score, best.features["anchors"], lead, worst_anchor)
+    z = ANSWERABILITY_BIAS + sum(w * v for w, v in zip(ANSWERABILITY_WEIGHTS, x, strict=True))
+    return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def _similar(a: str, b: str) -> bool:

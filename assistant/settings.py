@@ -74,10 +74,13 @@ class RetrievalSettings(_Section):
 
 class AnswerSettings(_Section):
     backend: str = Field("extractive", description="Answerer backend name (see compose.make_answerer).")
-    max_statements: int = Field(3, ge=1, description="Most cited sentences in one answer.")
-    min_score: float = Field(0.42, description="Abstain when the best evidence sentence scores below this.")
+    max_statements: int = Field(2, ge=1, description="Most cited sentences in one answer.")
+    min_score: float = Field(0.3, description="Abstain when the best evidence sentence scores below this.")
+    min_answerability: float = Field(
+        0.65, ge=0, le=1, description="Abstain when the answerability estimate (compose.answerability) is lower."
+    )
     relative_margin: float = Field(
-        0.12, ge=0, description="Further sentences must score within this margin of the best one."
+        0.05, ge=0, description="Further sentences must score within this margin of the best one."
     )
 
 

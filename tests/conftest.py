@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture
-def make_assistant(tmp_path: Path, embedder: Embedder) -> Callable[..., Assistant]:
+def make_assistant(tmp_path: Path, embedder: Embedder) -> Iterator[Callable[..., Assistant]]:
     """Build an Assistant over a fresh index in tmp_path (optionally with other settings or index dir)."""
     created: list[Assistant] = []
 
@@ -45,7 +45,7 @@ def make_assistant(tmp_path: Path, embedder: Embedder) -> Callable[..., Assistan
         created.append(assistant)
         return assistant
 
-    yield factory  # type: ignore[misc]
+    yield factory
     for assistant in created:
         assistant.store.close()
 
@@ -64,7 +64,9 @@ def demo(demo_index_dir: Path, embedder: Embedder) -> Assistant:
     return assistant
 
 
-def _write_pdf(path: Path, paragraphs: list[str], title: str | None = None, author: str | None = None) -> Path:
+def _write_pdf(
+    path: Path, paragraphs: list[str], title: str | None = None, author: str | None = None
+) -> Path:
     from fpdf import FPDF
 
     pdf = FPDF()

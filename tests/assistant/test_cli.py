@@ -32,8 +32,10 @@ def small_corpus(tmp_path: Path) -> Path:
         "A coalition strike hit an artillery position near Al-Sukkariyeh. "
         "State media said the strike wounded two soldiers.\n"
     )
-    (folder / "aid.md").write_text("---\ntitle: Convoy\nsource: Relief Desk\ndate: 2019-03-01\n---\n"
-                                   "Forty trucks carried families from Baghuz to the camp at Al-Hol.\n")
+    (folder / "aid.md").write_text(
+        "---\ntitle: Convoy\nsource: Relief Desk\ndate: 2019-03-01\n---\n"
+        "Forty trucks carried families from Baghuz to the camp at Al-Hol.\n"
+    )
     return folder
 
 
@@ -41,7 +43,9 @@ def test_ingest_ask_stats(runner: CliRunner, small_corpus: Path, tmp_path: Path)
     index = tmp_path / "idx"
     result = runner.invoke(app, ["ingest", str(small_corpus), "--index", str(index)])
     assert result.exit_code == 0, result.output
-    assert "ingested 2, unchanged 0, replaced 0, removed 0, skipped 0; 2 passages, 2 embedded" in result.stdout
+    assert (
+        "ingested 2, unchanged 0, replaced 0, removed 0, skipped 0; 2 passages, 2 embedded" in result.stdout
+    )
 
     again = runner.invoke(app, ["ingest", str(small_corpus), "--index", str(index)])
     assert again.exit_code == 0 and "ingested 0, unchanged 2" in again.stdout and "0 embedded" in again.stdout
@@ -73,8 +77,22 @@ def test_ask_filters(runner: CliRunner, small_corpus: Path, tmp_path: Path) -> N
     result = runner.invoke(app, ["ask", SEED, "--json", "--index", str(index), "--source", "Relief Desk"])
     answer = Answer.model_validate_json(result.stdout)
     assert {r.view.source for r in answer.passages} == {"Relief Desk"}
-    result = runner.invoke(app, ["ask", SEED, "--json", "--index", str(index), "--since", "2019-02-01",
-                                 "--until", "2019-02-28", "--k", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "ask",
+            SEED,
+            "--json",
+            "--index",
+            str(index),
+            "--since",
+            "2019-02-01",
+            "--until",
+            "2019-02-28",
+            "--k",
+            "1",
+        ],
+    )
     answer = Answer.model_validate_json(result.stdout)
     assert [r.view.passage.doc_id for r in answer.passages] == ["wire/strike.txt"]
     result = runner.invoke(app, ["ask", SEED, "--json", "--index", str(index), "--doc", "aid.md"])
@@ -101,8 +119,10 @@ def test_ask_on_missing_index_is_a_clean_error(runner: CliRunner, tmp_path: Path
 
 def test_ingest_with_only_bad_files_exits_1(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_bytes(b"")
-    result = runner.invoke(app, ["ingest", str(tmp_path / "empty.txt"), str(tmp_path / "missing"),
-                                 "--index", str(tmp_path / "idx")])
+    result = runner.invoke(
+        app,
+        ["ingest", str(tmp_path / "empty.txt"), str(tmp_path / "missing"), "--index", str(tmp_path / "idx")],
+    )
     assert result.exit_code == 1
     assert "skipped " in result.stderr and "empty.txt: file is empty" in result.stderr
     assert "missing: no such file or folder" in result.stderr
@@ -141,12 +161,22 @@ def test_installed_console_script(runner: CliRunner, small_corpus: Path, tmp_pat
     index = tmp_path / "idx"
     assert runner.invoke(app, ["ingest", str(small_corpus), "--index", str(index)]).exit_code == 0
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
-    done = subprocess.run([str(script), "ask", SEED, "--json", "--index", str(index)], capture_output=True,
-                          text=True, timeout=300, env=env)
+    done = subprocess.run(
+        [str(script), "ask", SEED, "--json", "--index", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     answer = Answer.model_validate_json(done.stdout)
     assert "two" in answer.text and answer.citations
-    failed = subprocess.run([str(script), "ask", "x", "--index", str(tmp_path / "empty")], capture_output=True,
-                            text=True, timeout=300, env=env)
+    failed = subprocess.run(
+        [str(script), "ask", "x", "--index", str(tmp_path / "empty")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert failed.returncode == 1
     assert "error: The index at" in failed.stderr and "Traceback" not in failed.stderr

@@ -15,17 +15,20 @@ from ingest.text import split_sentences
 
 DOCS = {
     "wire.txt": (
-        "Levant Wire", date(2019, 2, 10),
+        "Levant Wire",
+        date(2019, 2, 10),
         "A coalition strike hit an artillery position near Al-Sukkariyeh on Sunday. "
         "State media said the strike wounded two soldiers. The coalition said it acted in self-defense.",
     ),
     "monitor.txt": (
-        "Euphrates Monitor", date(2019, 2, 11),
+        "Euphrates Monitor",
+        date(2019, 2, 11),
         "The monitor said four soldiers were wounded in the strike on the artillery position. "
         "Two guns were destroyed, it added.",
     ),
     "aid.txt": (
-        None, None,
+        None,
+        None,
         "Forty trucks carried families out of Baghuz towards the camp at Al-Hol.",
     ),
 }
@@ -35,8 +38,15 @@ def _retrieved(doc_ids: list[str] | None = None) -> list[RetrievedPassage]:
     out = []
     for rank, doc_id in enumerate(doc_ids or list(DOCS), start=1):
         source, published, text = DOCS[doc_id]
-        passage = Passage(passage_id=f"{doc_id}-0", doc_id=doc_id, ordinal=0, start=0, end=len(text), text=text,
-                          sentences=split_sentences(text))
+        passage = Passage(
+            passage_id=f"{doc_id}-0",
+            doc_id=doc_id,
+            ordinal=0,
+            start=0,
+            end=len(text),
+            text=text,
+            sentences=split_sentences(text),
+        )
         view = PassageView(passage=passage, title=doc_id.title(), source=source, published=published)
         out.append(RetrievedPassage(view=view, score=1.0 / rank, rank=rank))
     return out
@@ -73,11 +83,12 @@ def test_question_type(question: str, qtype: str) -> None:
     assert question_type(question) == qtype
 
 
-def test_anchors_are_names_numbers_and_months() -> None:
-    found = anchors("How many soldiers did the strike near Al-Sukkariyeh wound on 10 February 2019?")
-    assert "february" in found and "2019" in found and "10" in found
+def test_anchors_are_names_and_numbers_not_question_words() -> None:
+    found = anchors("How many soldiers did the strike near Al-Sukkariyeh wound in 2019?")
+    assert "2019" in found
     assert any("sukkariyeh" in t for t in found)
-    assert "how" not in found and "soldiers" not in found
+    assert not {"how", "many", "did", "the"} & found
+    assert anchors("why did it fail") == set()
 
 
 def test_answers_with_cited_sentences(answerer: ExtractiveAnswerer) -> None:
@@ -87,16 +98,21 @@ def test_answers_with_cited_sentences(answerer: ExtractiveAnswerer) -> None:
     assert len(answer.citations) <= AnswerSettings().max_statements
     for c in answer.citations:
         text = DOCS[c.doc_id][2]
-        assert text[c.start:c.end] == c.quote
+        assert text[c.start : c.end] == c.quote
         assert f'"{c.quote}" [{c.marker}]' in answer.text
     assert [c.marker for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     assert "aid.txt" not in {c.doc_id for c in answer.citations}
-    assert "Levant Wire (10 February 2019)" in answer.text or "Euphrates Monitor (11 February 2019)" in answer.text
+    assert (
+        "Levant Wire (10 February 2019)" in answer.text
+        or "Euphrates Monitor (11 February 2019)" in answer.text
+    )
     assert verify(answer, _doc_text) == answer
 
 
 def test_different_figures_are_flagged(answerer: ExtractiveAnswerer) -> None:
-    answer = answerer.answer("How many soldiers were wounded in the strike?", _retrieved(["wire.txt", "monitor.txt"]))
+    answer = answerer.answer(
+        "How many soldiers were wounded in the strike?", _retrieved(["wire.txt", "monitor.txt"])
+    )
     cited = {c.doc_id for c in answer.citations}
     if cited == {"wire.txt", "monitor.txt"}:
         assert answer.text.startswith("Sources give different figures.")
@@ -123,11 +139,19 @@ def _answer_with(citations: list[Citation]) -> Answer:
     return Answer(question="q", text="\n".join(lines), citations=citations, passages=_retrieved())
 
 
-def _citation(marker: int, doc_id: str, start: int, end: int, quote: str | None = None,
-              passage_id: str | None = None) -> Citation:
+def _citation(
+    marker: int, doc_id: str, start: int, end: int, quote: str | None = None, passage_id: str | None = None
+) -> Citation:
     text = DOCS[doc_id][2]
-    return Citation(marker=marker, passage_id=passage_id or f"{doc_id}-0", doc_id=doc_id, start=start, end=end,
-                    quote=text[start:end] if quote is None else quote, title=doc_id)
+    return Citation(
+        marker=marker,
+        passage_id=passage_id or f"{doc_id}-0",
+        doc_id=doc_id,
+        start=start,
+        end=end,
+        quote=text[start:end] if quote is None else quote,
+        title=doc_id,
+    )
 
 
 def test_verify_keeps_good_and_drops_bad_citations() -> None:

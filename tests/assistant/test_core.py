@@ -40,14 +40,18 @@ def _check_citations(demo: Assistant, answer: Answer) -> None:
     for c in answer.citations:
         doc = demo.document(c.doc_id)
         assert doc is not None
-        assert doc.text[c.start:c.end] == c.quote
+        assert doc.text[c.start : c.end] == c.quote
         passage = retrieved[c.passage_id]
         assert passage.doc_id == c.doc_id
         assert passage.start <= c.start < c.end <= passage.end
         assert (c.start, c.end) in [tuple(s) for s in passage.sentences]
         assert c.title == doc.title and c.source == doc.source and c.published == doc.published
     markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
-    assert sorted(set(markers)) == [c.marker for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert (
+        sorted(set(markers))
+        == [c.marker for c in answer.citations]
+        == list(range(1, len(answer.citations) + 1))
+    )
     for c in answer.citations:
         assert f'"{c.quote}" [{c.marker}]' in answer.text
 

@@ -34,7 +34,9 @@ def test_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().with_index("/x").retrieval.k == 5  # with_index keeps the rest
 
 
-def test_env_k_reaches_retrieval(monkeypatch: pytest.MonkeyPatch, demo_index_dir: Path, demo, embedder) -> None:
+def test_env_k_reaches_retrieval(
+    monkeypatch: pytest.MonkeyPatch, demo_index_dir: Path, demo, embedder
+) -> None:
     from assistant.core import Assistant
 
     monkeypatch.setenv("SITREP_RETRIEVAL__K", "5")
@@ -65,7 +67,9 @@ def test_collection_name() -> None:
     name = base.collection_name()
     assert 3 <= len(name) <= 512
     assert name == Settings().collection_name()
-    other_model = base.model_copy(update={"embedding": base.embedding.model_copy(update={"model": "other/model"})})
+    other_model = base.model_copy(
+        update={"embedding": base.embedding.model_copy(update={"model": "other/model"})}
+    )
     other_chunks = base.model_copy(update={"chunking": base.chunking.model_copy(update={"max_chars": 500})})
     names = {name, other_model.collection_name(), other_chunks.collection_name()}
     assert len(names) == 3

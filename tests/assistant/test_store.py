@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -22,14 +23,22 @@ TEXTS = {
 
 
 def _doc(doc_id: str, source: str | None, published: date | None, text: str) -> Document:
-    doc = Document(doc_id=doc_id, title=doc_id.upper(), source=source, published=published, text=text,
-                   root="/r", path=f"/r/{doc_id}", metadata={"k": "v"})
+    doc = Document(
+        doc_id=doc_id,
+        title=doc_id.upper(),
+        source=source,
+        published=published,
+        text=text,
+        root="/r",
+        path=f"/r/{doc_id}",
+        metadata={"k": "v"},
+    )
     doc.content_hash = content_hash(doc)
     return doc
 
 
 @pytest.fixture
-def store(tmp_path: Path, embedder: Embedder) -> Store:
+def store(tmp_path: Path, embedder: Embedder) -> Iterator[Store]:
     store = Store(Settings().with_index(tmp_path / "index"))
     for doc_id, (source, published, text) in TEXTS.items():
         doc = _doc(doc_id, source, published, text)
@@ -57,7 +66,12 @@ def test_round_trip(store: Store) -> None:
     assert store.count() == (3, 3)
     doc = store.document("b.txt")
     assert doc is not None
-    assert (doc.source, doc.published, doc.metadata, doc.title) == ("Monitor", date(2019, 2, 10), {"k": "v"}, "B.TXT")
+    assert (doc.source, doc.published, doc.metadata, doc.title) == (
+        "Monitor",
+        date(2019, 2, 10),
+        {"k": "v"},
+        "B.TXT",
+    )
     assert doc.content_hash == content_hash(doc)
     assert store.document("zzz") is None
     assert store.doc_hashes()["b.txt"] == (doc.content_hash, "/r")
@@ -93,7 +107,9 @@ def test_vector_search_and_filters(store: Store, embedder: Embedder) -> None:
     assert docs(Filters(doc_ids=["c.txt", "a.txt"])) == {"a.txt", "c.txt"}
     assert docs(Filters(date_from=date(2019, 2, 1))) == {"b.txt"}
     assert docs(Filters(date_to=date(2019, 1, 31))) == {"a.txt"}
-    assert docs(Filters(date_from=date(2019, 1, 1), date_to=date(2019, 12, 31), sources=["Monitor"])) == {"b.txt"}
+    assert docs(Filters(date_from=date(2019, 1, 1), date_to=date(2019, 12, 31), sources=["Monitor"])) == {
+        "b.txt"
+    }
 
 
 def test_bm25_search_and_filters(store: Store) -> None:

@@ -33,7 +33,7 @@ def test_passages_are_exact_spans_within_max_chars(max_chars: int) -> None:
     passages = chunk_document(doc, ChunkSettings(max_chars=max_chars))
     assert len(passages) >= 2
     for i, p in enumerate(passages):
-        assert p.text == doc.text[p.start:p.end]
+        assert p.text == doc.text[p.start : p.end]
         assert len(p.text) <= max_chars
         assert p.ordinal == i
         assert p.doc_id == doc.doc_id

@@ -28,6 +28,7 @@ def _one(path: Path, rel: str | None = None):
 
 # --- txt --------------------------------------------------------------------------------------------------
 
+
 def test_txt_with_header_block(tmp_path: Path) -> None:
     path = tmp_path / "report.txt"
     path.write_text(
@@ -69,6 +70,7 @@ def test_txt_long_first_line_falls_back_to_file_name(tmp_path: Path) -> None:
 
 
 # --- markdown ---------------------------------------------------------------------------------------------
+
 
 def test_markdown_front_matter_and_markup(tmp_path: Path) -> None:
     path = tmp_path / "note.md"
@@ -170,7 +172,15 @@ def test_html_main_text_and_meta(tmp_path: Path) -> None:
     assert "The coalition said the strike wounded two soldiers." in doc.text
     assert "Residents reported smoke." in doc.text
     assert "First fact." in doc.text and "Second fact." in doc.text
-    for junk in ("SCRIPT TEXT", "color: red", "SITE HEADER", "NAV LINK", "RELATED STORY", "SIDEBAR", "FOOTER TEXT"):
+    for junk in (
+        "SCRIPT TEXT",
+        "color: red",
+        "SITE HEADER",
+        "NAV LINK",
+        "RELATED STORY",
+        "SIDEBAR",
+        "FOOTER TEXT",
+    ):
         assert junk not in doc.text, junk
 
 
@@ -184,6 +194,7 @@ def test_html_without_meta_uses_title_tag(tmp_path: Path) -> None:
 
 
 # --- pdf --------------------------------------------------------------------------------------------------
+
 
 def test_pdf(tmp_path: Path, write_pdf: Callable[..., Path]) -> None:
     path = write_pdf(
@@ -204,8 +215,10 @@ def test_pdf(tmp_path: Path, write_pdf: Callable[..., Path]) -> None:
     assert doc.published == date(2019, 2, 14)
     assert "Aid workers counted 120 families at the site." in doc.text
     # the wrapped long paragraph is re-flowed into one line
-    assert any(line.startswith("The convoy of forty trucks") and line.endswith("aid workers said.")
-               for line in doc.text.split("\n"))
+    assert any(
+        line.startswith("The convoy of forty trucks") and line.endswith("aid workers said.")
+        for line in doc.text.split("\n")
+    )
 
 
 def test_pdf_that_is_not_a_pdf(tmp_path: Path) -> None:
@@ -217,11 +230,18 @@ def test_pdf_that_is_not_a_pdf(tmp_path: Path) -> None:
 
 # --- records ----------------------------------------------------------------------------------------------
 
+
 def test_jsonl_records(tmp_path: Path) -> None:
     path = tmp_path / "feed.jsonl"
     lines = [
-        {"id": "a1", "title": "First", "source": "Wire", "date": "2019-01-05", "text": "Shelling hit the town.",
-         "location": "Hajin"},
+        {
+            "id": "a1",
+            "title": "First",
+            "source": "Wire",
+            "date": "2019-01-05",
+            "text": "Shelling hit the town.",
+            "location": "Hajin",
+        },
         {"id": 7, "headline": "Second", "content": "A convoy arrived.", "url": "https://example.test/2"},
     ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n")
@@ -239,11 +259,17 @@ def test_jsonl_records(tmp_path: Path) -> None:
 
 def test_jsonl_bad_line_is_reported_and_rest_kept(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
-    path.write_text('{"id": 1, "text": "Good one."}\n{not json\n{"id": 3, "text": "Good three."}\n'
-                    '{"id": 4, "title": "no text"}\n[1, 2]\n')
+    path.write_text(
+        '{"id": 1, "text": "Good one."}\n{not json\n{"id": 3, "text": "Good three."}\n'
+        '{"id": 4, "title": "no text"}\n[1, 2]\n'
+    )
     docs, problems = _load(path)
     assert [d.doc_id for d in docs] == ["mixed.jsonl#1", "mixed.jsonl#3"]
-    assert sorted(p.path for p in problems) == ["mixed.jsonl line 2", "mixed.jsonl line 4", "mixed.jsonl line 5"]
+    assert sorted(p.path for p in problems) == [
+        "mixed.jsonl line 2",
+        "mixed.jsonl line 4",
+        "mixed.jsonl line 5",
+    ]
     reasons = {p.path: p.reason for p in problems}
     assert "malformed JSON" in reasons["mixed.jsonl line 2"]
     assert "no text field" in reasons["mixed.jsonl line 4"]
@@ -330,10 +356,13 @@ def test_csv_custom_text_column(tmp_path: Path) -> None:
     settings = IngestSettings(csv_text_columns=["article_content"])
     docs, problems = _load(path, settings=settings)
     assert problems == []
-    assert [(d.doc_id, d.title, d.text) for d in docs] == [("articles.csv#5", "Headline", "Body of the article.")]
+    assert [(d.doc_id, d.title, d.text) for d in docs] == [
+        ("articles.csv#5", "Headline", "Body of the article.")
+    ]
 
 
 # --- reading bytes ----------------------------------------------------------------------------------------
+
 
 def test_cp1252_text_is_decoded(tmp_path: Path) -> None:
     path = tmp_path / "legacy.txt"

@@ -29,7 +29,9 @@ def _write_corpus(root: Path, write_pdf: Callable[..., Path]) -> set[str]:
         "The strike wounded two soldiers, state media said.\n",
         encoding="utf-8",
     )
-    (root / "plain.txt").write_text("Aid convoy reaches the camp\n\nForty trucks of food reached the camp on Monday.\n")
+    (root / "plain.txt").write_text(
+        "Aid convoy reaches the camp\n\nForty trucks of food reached the camp on Monday.\n"
+    )
     (root / "notes" / "deep" / "brief.md").write_text(
         "---\ntitle: Brief on the river crossing\nsource: Meridian Institute\ndate: 2019-02-18\n"
         "region: Deir ez-Zor\n---\n# Brief\n\nThe **river crossing** at Al-Shaafa was closed for repairs.\n"
@@ -40,12 +42,22 @@ def _write_corpus(root: Path, write_pdf: Callable[..., Path]) -> set[str]:
         "<body><nav>MENU</nav><article><h1>Shaafa retaken</h1><p>The SDF retook the town of Al-Shaafa "
         "after three days of fighting.</p></article><footer>FOOTER</footer></body></html>"
     )
-    write_pdf(root / "sitrep.pdf", ["Situation report", "The field hospital treated 35 patients with burns "
-                                    "after the market fire in Hajin."],
-              title="Situation report 2019-02-14", author="Relief Desk")
+    write_pdf(
+        root / "sitrep.pdf",
+        [
+            "Situation report",
+            "The field hospital treated 35 patients with burns after the market fire in Hajin.",
+        ],
+        title="Situation report 2019-02-14",
+        author="Relief Desk",
+    )
     (root / "feed.jsonl").write_text(
-        json.dumps({"id": "e1", "source": "Monitor", "date": "2019-03-01", "text": "Shelling hit Baghuz camp."})
-        + "\n" + json.dumps({"id": "e2", "source": "Monitor", "text": "Families left Baghuz by truck."}) + "\n"
+        json.dumps(
+            {"id": "e1", "source": "Monitor", "date": "2019-03-01", "text": "Shelling hit Baghuz camp."}
+        )
+        + "\n"
+        + json.dumps({"id": "e2", "source": "Monitor", "text": "Families left Baghuz by truck."})
+        + "\n"
     )
     (root / "notes" / "records.json").write_text(
         json.dumps([{"id": "r1", "title": "Checkpoint", "body": "A checkpoint opened at Al-Susah."}])
@@ -55,8 +67,15 @@ def _write_corpus(root: Path, write_pdf: Callable[..., Path]) -> set[str]:
         "SYR9,2019-02-09,Battles,Hajin,Clashes were reported at the edge of Hajin at night.\n"
     )
     return {
-        "wire/strike.txt", "plain.txt", "notes/deep/brief.md", "wire/page.html", "sitrep.pdf",
-        "feed.jsonl#e1", "feed.jsonl#e2", "notes/records.json#r1", "events.csv#SYR9",
+        "wire/strike.txt",
+        "plain.txt",
+        "notes/deep/brief.md",
+        "wire/page.html",
+        "sitrep.pdf",
+        "feed.jsonl#e1",
+        "feed.jsonl#e2",
+        "notes/records.json#r1",
+        "events.csv#SYR9",
     }
 
 
@@ -123,7 +142,9 @@ def test_hidden_underscore_and_unsupported_files(tmp_path: Path, make_assistant:
     (root / "ok.txt").write_text("Visible text.")
     report = make_assistant().ingest([root], progress=False)
     assert report.ingested == 1
-    assert [(Path(s.path).name, s.reason) for s in report.skipped] == [("image.png", "unsupported file type .png")]
+    assert [(Path(s.path).name, s.reason) for s in report.skipped] == [
+        ("image.png", "unsupported file type .png")
+    ]
 
 
 def test_reingest_is_idempotent(corpus: tuple[Path, set[str]], make_assistant: MakeAssistant) -> None:
@@ -143,7 +164,9 @@ def test_reingest_is_idempotent(corpus: tuple[Path, set[str]], make_assistant: M
     assert again.unchanged == len(expected) and again.texts_embedded == 0
 
 
-def test_changed_file_replaces_its_passages(corpus: tuple[Path, set[str]], make_assistant: MakeAssistant) -> None:
+def test_changed_file_replaces_its_passages(
+    corpus: tuple[Path, set[str]], make_assistant: MakeAssistant
+) -> None:
     root, expected = corpus
     assistant = make_assistant()
     assistant.ingest([root], progress=False)
@@ -171,7 +194,9 @@ def test_changed_file_replaces_its_passages(corpus: tuple[Path, set[str]], make_
     assert "four" in answer.text
 
 
-def test_deleted_file_is_pruned_unless_no_prune(corpus: tuple[Path, set[str]], make_assistant: MakeAssistant) -> None:
+def test_deleted_file_is_pruned_unless_no_prune(
+    corpus: tuple[Path, set[str]], make_assistant: MakeAssistant
+) -> None:
     root, expected = corpus
     assistant = make_assistant()
     assistant.ingest([root], progress=False)
@@ -200,12 +225,18 @@ def test_prune_setting_false(corpus: tuple[Path, set[str]], make_assistant: Make
     assert _doc_ids(assistant) == expected
 
 
-def test_records_removed_from_a_file_are_pruned(corpus: tuple[Path, set[str]], make_assistant: MakeAssistant) -> None:
+def test_records_removed_from_a_file_are_pruned(
+    corpus: tuple[Path, set[str]], make_assistant: MakeAssistant
+) -> None:
     root, expected = corpus
     assistant = make_assistant()
     assistant.ingest([root], progress=False)
-    (root / "feed.jsonl").write_text(json.dumps({"id": "e1", "source": "Monitor", "date": "2019-03-01",
-                                                 "text": "Shelling hit Baghuz camp."}) + "\n")
+    (root / "feed.jsonl").write_text(
+        json.dumps(
+            {"id": "e1", "source": "Monitor", "date": "2019-03-01", "text": "Shelling hit Baghuz camp."}
+        )
+        + "\n"
+    )
     report = assistant.ingest([root], progress=False)
     assert report.removed == 1 and report.texts_embedded == 0
     assert _doc_ids(assistant) == expected - {"feed.jsonl#e2"}
@@ -238,9 +269,11 @@ class CrashingStore(Store):
     def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None:
         self.calls += 1
         if self.calls > self.after:
-            self.collection.upsert(ids=[p.passage_id for p in passages],
-                                   embeddings=np.asarray(vectors, dtype=np.float32),
-                                   metadatas=[self._vector_meta(doc) for _ in passages])
+            self.collection.upsert(
+                ids=[p.passage_id for p in passages],
+                embeddings=np.asarray(vectors, dtype=np.float32),
+                metadatas=[self._vector_meta(doc) for _ in passages],
+            )
             raise _Killed(doc.doc_id)
         super().put_document(doc, passages, vectors)
 
@@ -277,7 +310,9 @@ def test_crash_half_way_keeps_committed_documents(
     assert _doc_ids(restarted) == expected
     stored_passages = {r[0] for r in restarted.store.db.execute("SELECT passage_id FROM passages")}
     committed_passages = {pid for d in committed for pid in _passage_ids(restarted, d)}
-    assert report.texts_embedded == len(stored_passages - committed_passages) == embedder.texts_embedded - before
+    assert (
+        report.texts_embedded == len(stored_passages - committed_passages) == embedder.texts_embedded - before
+    )
     assert _chroma_ids(restarted) == stored_passages  # orphans were overwritten
     assert not restarted.ask("How many soldiers were wounded in the strike?").abstained
 
@@ -299,13 +334,17 @@ def test_bad_input_is_skipped_and_named(tmp_path: Path, make_assistant: MakeAssi
     # good files
     (root / "good.txt").write_text("Title: Good\nSource: Wire\n\nThe bridge at Hajin was repaired.\n")
     (root / "cp1252.txt").write_bytes(b"The caf\xe9 owner said \x93we stayed\x94 after the strike.")
-    (root / "lines.jsonl").write_text('{"id": "ok1", "text": "Line one is fine."}\n'
-                                      '{"id": "bad", "text": \n'
-                                      '{"id": "ok3", "text": "Line three is fine."}\n')
+    (root / "lines.jsonl").write_text(
+        '{"id": "ok1", "text": "Line one is fine."}\n'
+        '{"id": "bad", "text": \n'
+        '{"id": "ok3", "text": "Line three is fine."}\n'
+    )
     for name, data in BAD_FILES.items():
         (root / name).write_bytes(data)
     settings = Settings()
-    settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_file_mb": 0.01})})
+    settings = settings.model_copy(
+        update={"ingest": settings.ingest.model_copy(update={"max_file_mb": 0.01})}
+    )
     assistant = make_assistant(settings)
 
     # previously indexed documents from elsewhere must survive

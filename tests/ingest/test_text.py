@@ -13,8 +13,9 @@ def _sentences(text: str) -> list[str]:
 
 # --- normalise_text ---------------------------------------------------------------------------------------
 
+
 def test_typographic_quotes_become_plain() -> None:
-    assert normalise_text("\u201cHe said \u2018no\u2019\u201d \u00abok\u00bb") == "\"He said 'no'\" \"ok\""
+    assert normalise_text("\u201cHe said \u2018no\u2019\u201d \u00abok\u00bb") == '"He said \'no\'" "ok"'
 
 
 def test_whitespace_is_collapsed_and_blank_lines_limited() -> None:
@@ -23,7 +24,10 @@ def test_whitespace_is_collapsed_and_blank_lines_limited() -> None:
 
 
 def test_invisible_and_control_characters_are_removed() -> None:
-    assert normalise_text("soft\u00adhyphen zero\u200bwidth \ufeffbom bell\x07") == "softhyphen zerowidth bom bell"
+    assert (
+        normalise_text("soft\u00adhyphen zero\u200bwidth \ufeffbom bell\x07")
+        == "softhyphen zerowidth bom bell"
+    )
 
 
 def test_nfkc_folds_compatibility_forms() -> None:
@@ -61,7 +65,10 @@ def test_markdown_keeps_snake_case_and_arithmetic() -> None:
 
 def test_markdown_hard_wrapped_paragraph_is_joined() -> None:
     raw = "The convoy left\nat dawn and reached\nthe camp.\n\nSecond paragraph."
-    assert normalise_text(raw, markdown=True) == "The convoy left at dawn and reached the camp.\n\nSecond paragraph."
+    assert (
+        normalise_text(raw, markdown=True)
+        == "The convoy left at dawn and reached the camp.\n\nSecond paragraph."
+    )
 
 
 def test_plain_text_keeps_line_breaks() -> None:
@@ -86,7 +93,7 @@ DOC = 'The spokesman said the strike "wounded two soldiers" near the bridge.\nIt
 def test_locate_finds_quote_in_normalised_text(quote: str) -> None:
     span = locate(quote, DOC)
     assert span is not None
-    found = DOC[span[0]:span[1]]
+    found = DOC[span[0] : span[1]]
     assert normalise_text(found).lower() == normalise_text(quote, markdown=True).lower()
 
 
@@ -108,6 +115,7 @@ def test_locate_prefers_exact_case() -> None:
 
 # --- split_sentences --------------------------------------------------------------------------------------
 
+
 def test_simple_sentences() -> None:
     assert _sentences("One fell. Two rose! Three? Four.") == ["One fell.", "Two rose!", "Three?", "Four."]
 
@@ -128,7 +136,10 @@ def test_abbreviations_do_not_split(text: str) -> None:
 
 def test_abbreviation_inside_longer_text() -> None:
     text = "Col. Sean Ryan said the U.S.-led coalition was ready. Talks resumed on Monday."
-    assert _sentences(text) == ["Col. Sean Ryan said the U.S.-led coalition was ready.", "Talks resumed on Monday."]
+    assert _sentences(text) == [
+        "Col. Sean Ryan said the U.S.-led coalition was ready.",
+        "Talks resumed on Monday.",
+    ]
 
 
 def test_quote_closing_after_full_stop() -> None:
@@ -139,7 +150,12 @@ def test_quote_closing_after_full_stop() -> None:
 def test_line_breaks_end_sentences_and_spans_are_trimmed() -> None:
     text = "Headline without stop\n  Body sentence one. Body two.  \n\nLast"
     spans = split_sentences(text)
-    assert [text[s:e] for s, e in spans] == ["Headline without stop", "Body sentence one.", "Body two.", "Last"]
+    assert [text[s:e] for s, e in spans] == [
+        "Headline without stop",
+        "Body sentence one.",
+        "Body two.",
+        "Last",
+    ]
     for s, e in spans:
         assert not text[s].isspace() and not text[e - 1].isspace()
 
