@@ -24,7 +24,7 @@ index: install
 run: index
 	$(SITREP) chat
 
-test: install
+test: install lint
 	$(PY) -m pytest -q -s -p no:cacheprovider
 
 lint: install

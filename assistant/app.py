@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import threading
 from typing import Any
 
 from assistant.core import Assistant
@@ -48,4 +49,7 @@ def build(assistant: Assistant) -> Any:
 
 
 def launch(settings: Settings, host: str, port: int) -> None:
-    build(Assistant(settings)).launch(server_name=host, server_port=port, share=False)
+    assistant = Assistant(settings)
+    # load the embedding model while the page opens, not on the first question
+    threading.Thread(target=assistant.embedder.embed, args=(["warm-up"],), daemon=True).start()
+    build(assistant).launch(server_name=host, server_port=port, share=False)

@@ -23,8 +23,8 @@ class Document(_Model):
     published: date | None = None
     url: str | None = None
     text: str
-    path: str = Field("", description="File the document came from.")
-    root: str = Field("", description="Folder it was ingested from, for folder sync.")
+    path: str = Field(default="", description="File the document came from.")
+    root: str = Field(default="", description="Folder it was ingested from, for folder sync.")
     content_hash: str = ""
     metadata: dict[str, MetaValue] = Field(default_factory=dict, description="Open tags: location, actor, …")
 

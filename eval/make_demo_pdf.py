@@ -3,7 +3,7 @@
 Fictional demo material. Run with: /work/main/.venv/bin/python eval/make_demo_pdf.py
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fpdf import FPDF
@@ -79,7 +79,7 @@ def main() -> None:
     pdf = FPDF(format="A4")
     pdf.set_title(TITLE)
     pdf.set_author(OUTLET)
-    pdf.set_creation_date(datetime(2019, 2, 14, 12, 0, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(2019, 2, 14, 12, 0, tzinfo=UTC))
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)

@@ -251,7 +251,7 @@ def load_pdf(path: Path, rel: str, settings: IngestSettings) -> list[Document]:
     try:
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except (PdfReadError, ValueError, OSError) as exc:
         raise LoadError(str(path), f"unreadable PDF ({exc})") from exc
     fields: dict[str, Any] = {
