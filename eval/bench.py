@@ -26,14 +26,12 @@ def bench_corpus(corpus: Path, questions: list[str]) -> dict[str, float]:
         assistant.embedder.embed(["warm-up"])  # model load is not ingest
         report = assistant.ingest([corpus], progress=False)
         again = assistant.ingest([corpus], progress=False)
-        texts = [p.text for r in assistant.retrieve("x", k=1) for p in [r.view.passage]]  # index is usable
         floor = _embedding_floor(assistant, report.passages_added)
         times = []
         for q in questions:
             started = time.perf_counter()
             assistant.ask(q)
             times.append(time.perf_counter() - started)
-        assert texts
     return {
         "documents": report.ingested, "passages": report.passages_added, "ingest_s": report.seconds,
         "passages_per_s": report.passages_added / report.seconds, "embed_floor_s": floor,
