@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.embed import Embedder
-from assistant.lexicon import MONTHS, actors_in, has_date, numbers_in, tokens
+from assistant.lexicon import MONTHS, actors_in, has_date, mask_actors, numbers_in, tokens
 from assistant.models import Answer, Citation, RetrievedPassage
 from assistant.prompts import REFUSAL
 from assistant.settings import AnswerSettings
@@ -98,7 +98,8 @@ def outcome_marks(text: str) -> set[str]:
 def anchors(question: str) -> set[str]:
     """What the evidence must mention: names, numbers, dates and (for counts) the outcome asked about."""
     found: set[str] = date_marks(question)
-    rest = _DATE_PHRASE.sub(" ", question)
+    rest, actors = mask_actors(_DATE_PHRASE.sub(" ", question))
+    found.update(actors)  # an actor counts under any of its names ("Daesh" is met by "ISIS")
     body = re.sub(r"^\W*\w+", "", rest)  # the first word is capitalised anyway
     for phrase in _CAPITAL.findall(body):
         found.update(tokens(phrase))

@@ -86,6 +86,22 @@ def actors_in(text: str) -> set[str]:
     return found
 
 
+def mask_actors(text: str) -> tuple[str, set[str]]:
+    """The text with every actor alias blanked out, and the canonical actors found (for matching by actor)."""
+    found: set[str] = set()
+    chars = list(text)
+    folded = fold(text) if len(fold(text)) == len(text) else text.lower()
+    for canon, pattern in _ALIAS_PATTERNS:
+        for m in pattern.finditer(folded):
+            found.add(canon)
+            chars[m.start():m.end()] = " " * (m.end() - m.start())
+    masked = "".join(chars)
+    if _IS_TOKEN.search(masked):
+        found.add("actor_isis")
+        masked = _IS_TOKEN.sub("  ", masked)
+    return masked, found
+
+
 def tokens(text: str, with_actors: bool = True) -> list[str]:
     """Index/query tokens: stemmed content words, numbers without separators, plus canonical actor tokens."""
     out: list[str] = []
