@@ -307,10 +307,11 @@ def refusal(question: str, retrieved: list[RetrievedPassage], debug: dict[str, o
 def verify(answer: Answer, doc_text: Callable[[str], str | None]) -> Answer:
     """Drop citations that do not point at their quote in a retrieved passage (never show invented ids)."""
     known = {r.view.passage.passage_id: r.view.passage for r in answer.passages}
+    texts = {doc_id: doc_text(doc_id) for doc_id in {c.doc_id for c in answer.citations}}  # one read per document
     kept = []
     for c in answer.citations:
         passage = known.get(c.passage_id)
-        text = doc_text(c.doc_id)
+        text = texts[c.doc_id]
         if passage and text and passage.start <= c.start < c.end <= passage.end and text[c.start:c.end] == c.quote:
             kept.append(c)
     if len(kept) == len(answer.citations):

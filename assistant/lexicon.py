@@ -90,7 +90,9 @@ def mask_actors(text: str) -> tuple[str, set[str]]:
     """The text with every actor alias blanked out, and the canonical actors found (for matching by actor)."""
     found: set[str] = set()
     chars = list(text)
-    folded = fold(text) if len(fold(text)) == len(text) else text.lower()
+    folded = fold(text)
+    if len(folded) != len(text):  # accents folded away: keep offsets aligned with the original
+        folded = text.lower()
     for canon, pattern in _ALIAS_PATTERNS:
         for m in pattern.finditer(folded):
             found.add(canon)
