@@ -1,8 +1,14 @@
-"""Prompt files, loaded and checked at start: a missing file or a wrong placeholder fails loudly and early."""
+"""Prompt files, loaded and checked at start: a missing file or a wrong placeholder fails loudly and early.
+
+The templates live in the ``prompts`` package (``prompts/*.txt``) and are read through ``importlib.resources``,
+so they are found in a source checkout, an editable install and a plain wheel install alike.
+"""
 
 from __future__ import annotations
 
 import string
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from assistant.errors import PromptError
@@ -10,7 +16,8 @@ from assistant.errors import PromptError
 #: The one refusal sentence: the prompts, the extractive answerer, the UI and the tests all use this constant.
 REFUSAL = "The corpus does not contain enough evidence to answer this question."
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+#: The package whose data files are the prompt templates.
+PROMPTS_PACKAGE = "prompts"
 
 #: file stem -> the placeholders it must use (exactly these).
 EXPECTED: dict[str, set[str]] = {
@@ -24,8 +31,20 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def load_prompts(folder: Path = PROMPTS_DIR) -> dict[str, str]:
-    """All prompt templates, with ``{refusal}`` already filled in."""
+def prompts_dir() -> Traversable:
+    """The installed prompt templates (a folder on disk in every ordinary install)."""
+    try:
+        return files(PROMPTS_PACKAGE)
+    except ModuleNotFoundError:
+        raise PromptError(
+            f"the {PROMPTS_PACKAGE!r} package with the prompt files is not installed; reinstall sitrep"
+        ) from None
+
+
+def load_prompts(folder: Path | Traversable | None = None) -> dict[str, str]:
+    """All prompt templates, with ``{refusal}`` already filled in; ``folder`` overrides the packaged ones."""
+    if folder is None:
+        folder = prompts_dir()
     prompts: dict[str, str] = {}
     for name, expected in EXPECTED.items():
         path = folder / f"{name}.txt"

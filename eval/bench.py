@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assistant import Assistant, Settings
 from eval.gold import load_gold
-from eval.run import DEMO_CORPUS, DEMO_GOLD
+from eval.run import demo_corpus, demo_gold
 
 
 def bench_corpus(corpus: Path, questions: list[str]) -> dict[str, float]:
@@ -55,8 +55,8 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, action="append")
     parser.add_argument("--questions", type=int, default=10)
     args = parser.parse_args()
-    corpora = args.corpus or [DEMO_CORPUS]
-    golds = args.gold or [DEMO_GOLD] * len(corpora)
+    corpora = args.corpus or [demo_corpus()]
+    golds = args.gold or [demo_gold()] * len(corpora)
     for corpus, gold in zip(corpora, golds, strict=True):
         questions = [g.question for g in load_gold(gold)][: args.questions]
         result = bench_corpus(corpus, questions)

@@ -15,6 +15,7 @@ from pathlib import Path
 from assistant.settings import Settings
 from eval.gold import load_gold
 from eval.matching import answer_matches
+from eval.run import demo_corpus, demo_gold
 from ingest import load_file, locate
 from ingest.pipeline import discover
 
@@ -51,12 +52,12 @@ def check(gold: Path, corpus: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    here = Path(__file__).parent
-    parser.add_argument("--gold", type=Path, default=here / "gold.jsonl")
-    parser.add_argument("--corpus", type=Path, default=here / "corpus")
+    parser.add_argument("--gold", type=Path, help="Gold JSONL (default: the packaged eval/gold.jsonl).")
+    parser.add_argument("--corpus", type=Path, help="Corpus folder (default: the packaged eval/corpus).")
     args = parser.parse_args()
-    problems = check(args.gold, args.corpus)
-    items = load_gold(args.gold)
+    gold = args.gold or demo_gold()
+    problems = check(gold, args.corpus or demo_corpus())
+    items = load_gold(gold)
     print(dict(Counter(i.category for i in items)), "total", len(items))
     print("\n".join(problems) or "OK: every doc exists and every quote is found")
     return 1 if problems else 0

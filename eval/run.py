@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.resources
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.errors import SitrepError
 from assistant.models import Answer, Document, Filters, IngestReport
 from eval.gold import GoldItem, load_gold
 from eval.metrics import (
@@ -29,8 +31,46 @@ from eval.metrics import (
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
-DEMO_CORPUS = Path(__file__).parent / "corpus"
-DEMO_GOLD = Path(__file__).parent / "gold.jsonl"
+    #: Resolved on first use by ``__getattr__`` below (``demo_corpus()`` / ``demo_gold()``).
+    DEMO_CORPUS: Path
+    DEMO_GOLD: Path
+
+
+class DemoDataMissing(SitrepError):
+    """The demo corpus or gold file shipped in the ``eval`` package cannot be found on disk."""
+
+
+def _packaged(name: str, *, folder: bool) -> Path:
+    """``eval/<name>`` as installed (source tree, editable or wheel install), as a real file-system path."""
+    resource = importlib.resources.files("eval") / name
+    path = Path(str(resource))
+    if (folder and path.is_dir()) or (not folder and path.is_file()):
+        return path
+    raise DemoDataMissing(
+        f"the demo {'corpus folder' if folder else 'gold file'} eval/{name} is not installed as a file on disk "
+        f"(looked for {resource}); reinstall sitrep from a wheel or a checkout, or pass --corpus and --gold"
+    )
+
+
+def demo_corpus() -> Path:
+    """The demo corpus folder (``eval/corpus``, fictional material) of the installed package."""
+    return _packaged("corpus", folder=True)
+
+
+def demo_gold() -> Path:
+    """The demo gold file (``eval/gold.jsonl``) of the installed package."""
+    return _packaged("gold.jsonl", folder=False)
+
+
+def __getattr__(name: str) -> Path:
+    """``DEMO_CORPUS`` / ``DEMO_GOLD``, resolved when first used: a missing file raises DemoDataMissing then,
+    not when this module is imported."""
+    if name == "DEMO_CORPUS":
+        return demo_corpus()
+    if name == "DEMO_GOLD":
+        return demo_gold()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 Locator = Callable[[str, str], tuple[int, int] | None]
 

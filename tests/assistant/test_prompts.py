@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from assistant.errors import PromptError, SitrepError
-from assistant.prompts import EXPECTED, PROMPTS_DIR, REFUSAL, load_prompts, placeholders
+from assistant.prompts import EXPECTED, REFUSAL, load_prompts, placeholders, prompts_dir
 
 
 def test_packaged_prompts_load() -> None:
@@ -20,6 +19,13 @@ def test_packaged_prompts_load() -> None:
     assert prompts["answer_user"].format(passages="[1] x", question="y")
 
 
+def test_prompts_are_package_data() -> None:
+    """Read through importlib.resources from the ``prompts`` package, not from a path relative to the source."""
+    folder = prompts_dir()
+    assert all((folder / f"{name}.txt").is_file() for name in EXPECTED)
+    assert load_prompts(folder) == load_prompts()
+
+
 def test_placeholders() -> None:
     assert placeholders("a {x} b {y} {{literal}}") == {"x", "y"}
 
@@ -27,7 +33,9 @@ def test_placeholders() -> None:
 @pytest.fixture
 def prompt_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "prompts"
-    shutil.copytree(PROMPTS_DIR, folder)
+    folder.mkdir()
+    for name in EXPECTED:
+        (folder / f"{name}.txt").write_text((prompts_dir() / f"{name}.txt").read_text(encoding="utf-8"))
     return folder
 
 
