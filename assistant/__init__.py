@@ -6,28 +6,28 @@ load without torch.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from assistant.env import configure
+
+configure()
 
 from assistant.prompts import REFUSAL  # noqa: E402
 
 if TYPE_CHECKING:
     from assistant.core import Assistant, ask
-    from assistant.models import Answer, Citation, Document, Filters, Passage
+    from assistant.errors import SitrepError
+    from assistant.models import Answer, Citation, Document, Filters, Passage, Statement
     from assistant.settings import Settings
 
-__all__ = ["REFUSAL", "Answer", "Assistant", "Citation", "Document", "Filters", "Passage", "Settings", "ask"]
+__all__ = ["REFUSAL", "Answer", "Assistant", "Citation", "Document", "Filters", "Passage", "Settings",
+           "SitrepError", "Statement", "ask"]
 
 _LAZY = {
     "Assistant": "assistant.core", "ask": "assistant.core", "Answer": "assistant.models",
     "Citation": "assistant.models", "Document": "assistant.models", "Filters": "assistant.models",
-    "Passage": "assistant.models", "Settings": "assistant.settings",
+    "Passage": "assistant.models", "Statement": "assistant.models", "Settings": "assistant.settings",
+    "SitrepError": "assistant.errors",
 }
 
 

@@ -7,13 +7,16 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from assistant.errors import SitrepError
-from assistant.models import Answer, Filters
-from assistant.settings import Settings
+from assistant.models import Filters
+from assistant.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from assistant.core import Assistant
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers about armed conflicts.")
 
@@ -22,6 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _friendly(func: F) -> F:
+    """User errors (SitrepError) become one red line and exit code 1, never a traceback."""
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -33,10 +37,14 @@ def _friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _assistant(index: Path | None) -> Any:
+def _settings(index: Path | None) -> Settings:
+    return load_settings().with_index(index)
+
+
+def _assistant(index: Path | None) -> Assistant:
     from assistant.core import Assistant
 
-    return Assistant(Settings().with_index(index))
+    return Assistant(_settings(index))
 
 
 @app.command()
@@ -56,15 +64,6 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _print_answer(answer: Answer) -> None:
-    typer.echo(answer.text)
-    if answer.citations:
-        typer.echo("")
-    for c in answer.citations:
-        when = f", {c.published.isoformat()}" if c.published else ""
-        typer.echo(f"[{c.marker}] {c.title} — {c.source or 'unknown source'}{when} ({c.doc_id} {c.start}-{c.end})")
-
-
 @app.command()
 @_friendly
 def ask(
@@ -78,13 +77,12 @@ def ask(
     doc: Annotated[list[str] | None, typer.Option(help="Only this doc_id (repeatable).")] = None,
 ) -> None:
     """Answer a question with cited passages (or say the corpus cannot answer it)."""
+    from assistant.answer import render_plain
+
     filters = Filters(date_from=_date(since, "--since"), date_to=_date(until, "--until"),
                       sources=source or [], doc_ids=doc or [])
     answer = _assistant(index).ask(question, filters=filters, k=k)
-    if as_json:
-        typer.echo(answer.model_dump_json(indent=2))
-    else:
-        _print_answer(answer)
+    typer.echo(answer.model_dump_json(indent=2) if as_json else render_plain(answer))
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -100,18 +98,18 @@ def _date(value: str | None, option: str) -> date | None:
 @_friendly
 def eval_cmd(
     corpus: Annotated[Path | None, typer.Option(help="Ingest this folder into a fresh index first.")] = None,
-    gold: Annotated[Path | None, typer.Option(help="Gold Q&A JSONL (default: eval/gold.jsonl).")] = None,
+    gold: Annotated[Path | None, typer.Option(help="Gold Q&A JSONL (default: the packaged demo gold set).")] = None,
     index: IndexOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics and per-question records.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write a Markdown report, worst questions first.")] = None,
     k: Annotated[int, typer.Option(help="Passages retrieved per question (recall@k).")] = 8,
 ) -> None:
     """Run the gold questions through ask() and print citation/answer/retrieval metrics per category."""
-    from eval.run import DEMO_CORPUS, DEMO_GOLD, format_table, run_eval, write_json, write_report
+    from eval.run import demo_corpus, demo_gold, format_table, run_eval, write_json, write_report
 
     if corpus is None and index is None:
-        corpus = DEMO_CORPUS
-    result = run_eval(corpus=corpus, gold=gold or DEMO_GOLD, index=index, k=k)
+        corpus = demo_corpus()
+    result = run_eval(corpus=corpus, gold=gold or demo_gold(), index=index, k=k, settings=load_settings())
     typer.echo(format_table(result))
     if json_out:
         write_json(result, json_out)
@@ -129,7 +127,7 @@ def chat(
     """Open the Gradio chat."""
     from assistant.app import launch
 
-    settings = Settings().with_index(index)
+    settings = _settings(index)
     launch(settings, host=host or settings.ui.host, port=port or settings.ui.port)
 
 

@@ -1,4 +1,7 @@
-"""The Assistant: the one object behind ``ask()``, the CLI, the Gradio app and the eval."""
+"""The Assistant: the one object behind ``ask()``, the CLI, the Gradio app and the eval.
+
+One question goes one way: analysed once (``Question``) -> hybrid retrieval -> answerer -> verify -> Answer.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.compose import Answerer, make_answerer, verify
+from assistant.answer import Analyser, Answerer, Question, make_answerer, verify
 from assistant.embed import Embedder, make_embedder
-from assistant.errors import IndexEmptyError, SitrepError
+from assistant.errors import IndexEmptyError, QuestionError
+from assistant.index import Store, hybrid_search
+from assistant.knowledge import Lexicon, load_knowledge
 from assistant.models import Answer, Document, Filters, IngestReport, RetrievedPassage
 from assistant.prompts import load_prompts
-from assistant.retrieve import hybrid_search
-from assistant.settings import Settings
-from assistant.store import Store
+from assistant.settings import Settings, load_settings
 
 
 class Assistant:
@@ -25,11 +28,14 @@ class Assistant:
         self, settings: Settings | None = None, *, embedder: Embedder | None = None,
         store: Store | None = None, answerer: Answerer | None = None,
     ) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings or load_settings()
         self.prompts = load_prompts()
+        self.knowledge = load_knowledge(self.settings.knowledge.actors_file)
+        self.lexicon = store.lexicon if store else Lexicon(self.knowledge.actors)
+        self.analyser = Analyser(self.knowledge, self.lexicon)
         self.embedder = embedder or make_embedder(self.settings.embedding)
-        self.store = store or Store(self.settings)
-        self.answerer = answerer or make_answerer(self.settings.answer, self.embedder, self.store.idf)
+        self.store = store or Store(self.settings, self.lexicon)
+        self.answerer = answerer or make_answerer(self.settings.answer, self.embedder, self.store.idf, self.analyser)
         self._lock = threading.Lock()
 
     def ingest(self, paths: Sequence[Path | str], prune: bool | None = None,
@@ -40,32 +46,45 @@ class Assistant:
             return ingest_paths([Path(p) for p in paths], self.store, self.embedder, self.settings,
                                 prune=prune, progress=progress)
 
-    def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[RetrievedPassage]:
+    def question(self, text: str) -> Question:
+        """The analysis every later stage reads; raises QuestionError for an empty question."""
+        if not text.strip():
+            raise QuestionError("The question is empty.")
+        return self.analyser.question(text)
+
+    def retrieve(self, question: str | Question, filters: Filters | None = None,
+                 k: int | None = None) -> list[RetrievedPassage]:
+        q = question if isinstance(question, Question) else self.question(question)
+        _check_options(filters, k)
         self._require_documents()
-        vector = self.embedder.embed([question])[0]
-        return hybrid_search(self.store, question, vector, self.settings.retrieval, filters, k)
+        vector = self.embedder.embed([q.text])[0]
+        return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k)
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
-        """Answer with citations, or abstain; raises SitrepError for an empty question or index."""
-        question = question.strip()
-        if not question:
-            raise SitrepError("The question is empty.")
+        """Answer with citations, or abstain with the refusal.
+
+        Raises QuestionError for an empty question, an inverted date range or k < 1, and IndexEmptyError
+        when nothing is ingested: those are mistakes to fix, not questions the corpus cannot answer.
+        """
         started = time.perf_counter()
-        retrieved = self.retrieve(question, filters, k)
+        q = self.question(question)
+        retrieved = self.retrieve(q, filters, k)
         retrieved_at = time.perf_counter()
-        answer = self.answerer.answer(question, retrieved)
-        answer = verify(answer, self._doc_text)
+        answer = verify(self.answerer.answer(q, retrieved), self._doc_text)
         done = time.perf_counter()
         timings = {"retrieve": retrieved_at - started, "answer": done - retrieved_at, "total": done - started}
         return answer.model_copy(update={"timings": timings})
 
     def document(self, doc_id: str) -> Document | None:
-        return self.store.document(doc_id) if self.store.exists() else None
+        return self.store.document(doc_id)
 
     def stats(self) -> dict[str, Any]:
         docs, passages = self.store.count()
         return {"index": str(self.store.dir), "collection": self.store.collection_name, "documents": docs,
                 "passages": passages, "embedding_model": self.settings.embedding.model}
+
+    def close(self) -> None:
+        self.store.close()
 
     def _doc_text(self, doc_id: str) -> str | None:
         doc = self.store.document(doc_id)
@@ -76,13 +95,20 @@ class Assistant:
             raise IndexEmptyError(self.settings.index.dir)
 
 
+def _check_options(filters: Filters | None, k: int | None) -> None:
+    if k is not None and k < 1:
+        raise QuestionError(f"k must be at least 1, got {k}")
+    if filters and filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise QuestionError(f"the date range is empty: since {filters.date_from} is after until {filters.date_to}")
+
+
 _DEFAULT: dict[str, Assistant] = {}
 
 
 def ask(question: str, *, index: str | Path | None = None, filters: Filters | None = None,
         k: int | None = None, settings: Settings | None = None) -> Answer:
     """Answer a question over the default (or given) index; the Assistant is built once per index."""
-    settings = (settings or Settings()).with_index(index)
+    settings = (settings or load_settings()).with_index(index)
     key = settings.model_dump_json()
     if key not in _DEFAULT:
         _DEFAULT[key] = Assistant(settings)

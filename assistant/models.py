@@ -75,6 +75,14 @@ class Citation(_Model):
     url: str | None = None
 
 
+class Statement(_Model):
+    """One statement of an answer with the markers of the citations that back it."""
+
+    text: str
+    markers: list[int] = Field(default_factory=list)
+    verified: bool = Field(default=True, description="Its cited spans were checked against the stored text.")
+
+
 class Filters(_Model):
     """Metadata restrictions applied to both retrievers."""
 
@@ -93,6 +101,7 @@ class Answer(_Model):
     question: str
     text: str
     citations: list[Citation] = Field(default_factory=list)
+    statements: list[Statement] = Field(default_factory=list, description="The answer split into statements.")
     passages: list[RetrievedPassage] = Field(default_factory=list)
     abstained: bool = False
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")

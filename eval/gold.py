@@ -8,13 +8,15 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from assistant.errors import SitrepError
+
 Category = Literal[
     "incident", "actor", "territory", "attribution", "temporal", "aggregate", "alias", "unanswerable"
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
 
 
-class GoldError(ValueError):
+class GoldError(SitrepError, ValueError):
     """A gold file that cannot be trusted; the message names the file and line."""
 
     def __init__(self, path: Path, line: int, message: str) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import re
 from collections.abc import Iterable
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answer import render_markdown, split_statements, strip_markers
 from assistant.models import Answer, Citation, RetrievedPassage
 from eval.gold import CATEGORIES, GoldItem
 from eval.matching import answer_matches, normalize
@@ -53,8 +52,6 @@ _STOPWORD_TEXT = """
     them then there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your according reported reportedly said says"""
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_MARKER_RUN = re.compile(r"(?:\s*\[\s*\d+(?:\s*,\s*\d+)*\s*\])+")
-_MARKER_NUMS = re.compile(r"\d+")
 
 
 class _Model(BaseModel):
@@ -102,6 +99,7 @@ class QuestionRecord(_Model):
     question: str
     gold_answers: list[str]
     answer: str
+    rendered: str = Field("", description="The answer as the product renders it (Markdown with sources).")
     abstained: bool
     citations: list[CitationRecord]
     retrieved: list[RetrievedRecord]
@@ -138,12 +136,6 @@ class Metrics(_Model):
     latency_p95: float | None
 
 
-def _refusal() -> str | None:
-    """The assistant's fixed refusal sentence, once the core exposes it."""
-    refusal = getattr(importlib.import_module("assistant"), "REFUSAL", None)
-    return refusal if isinstance(refusal, str) else None
-
-
 def _stem(token: str) -> str:
     """Crude plural stripping so "strikes" supports "strike"."""
     return token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
@@ -151,21 +143,7 @@ def _stem(token: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Normalised, stemmed tokens without stopwords or citation markers."""
-    return [_stem(t) for t in normalize(_MARKER_RUN.sub(" ", text)) if t not in _STOPWORDS]
-
-
-def split_statements(text: str) -> list[tuple[str, list[int]]]:
-    """Statements with their markers: text up to each run of [n]; trailing words form an uncited one."""
-    refusal = _refusal()
-    if refusal:
-        text = text.replace(refusal, " ")
-    out: list[tuple[str, list[int]]] = []
-    pos = 0
-    for m in _MARKER_RUN.finditer(text):
-        out.append((text[pos : m.start()], [int(n) for n in _MARKER_NUMS.findall(m.group())]))
-        pos = m.end()
-    out.append((text[pos:], []))
-    return [(s.strip(" \t\n.;:,"), markers) for s, markers in out if normalize(s)]
+    return [_stem(t) for t in normalize(strip_markers(text)) if t not in _STOPWORDS]
 
 
 def _date_text(day: date | None) -> str:
@@ -270,6 +248,7 @@ def score_question(
         question=item.question,
         gold_answers=item.answers,
         answer=answer.text,
+        rendered=render_markdown(answer),
         abstained=answer.abstained,
         citations=cits,
         retrieved=ret,

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer import Analyser
 from assistant.core import Assistant
 from assistant.embed import Embedder, make_embedder
+from assistant.knowledge import Knowledge, Lexicon, load_knowledge
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,6 +26,21 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def lexicon(knowledge: Knowledge) -> Lexicon:
+    return Lexicon(knowledge.actors)
+
+
+@pytest.fixture(scope="session")
+def analyser(knowledge: Knowledge, lexicon: Lexicon) -> Analyser:
+    return Analyser(knowledge, lexicon)
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,7 @@ def _check(assistant: Assistant, report) -> None:
     for d in docs[:: max(1, len(docs) // 20)]:  # spot-check that spans point into the stored text
         doc = assistant.document(d["doc_id"])
         assert doc is not None and doc.text.strip()
-        answer_passages = assistant.store.db.execute(
+        answer_passages = assistant.store.docs.db.execute(
             'SELECT start, "end", text FROM passages WHERE doc_id = ?', (d["doc_id"],)
         ).fetchall()
         assert all(doc.text[s:e] == t for s, e, t in answer_passages)

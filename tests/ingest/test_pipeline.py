@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from assistant.core import Assistant
+from assistant.index import Store
 from assistant.models import Document, Passage
 from assistant.prompts import REFUSAL
 from assistant.settings import Settings
-from assistant.store import Store
 
 MakeAssistant = Callable[..., Assistant]
 
@@ -84,12 +84,12 @@ def _doc_ids(assistant: Assistant) -> set[str]:
 
 
 def _passage_ids(assistant: Assistant, doc_id: str) -> list[str]:
-    rows = assistant.store.db.execute("SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,))
+    rows = assistant.store.docs.db.execute("SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,))
     return [r[0] for r in rows]
 
 
 def _chroma_ids(assistant: Assistant) -> set[str]:
-    return set(assistant.store.collection.get(include=[])["ids"])
+    return set(assistant.store.vectors.ids())
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_every_format_is_ingested(corpus: tuple[Path, set[str]], make_assistant:
     assert all(d["passages"] > 0 for d in assistant.store.documents())
     assert report.passages_added == assistant.stats()["passages"] == report.texts_embedded
     assert _chroma_ids(assistant) == {
-        r[0] for r in assistant.store.db.execute("SELECT passage_id FROM passages")
+        r[0] for r in assistant.store.docs.db.execute("SELECT passage_id FROM passages")
     }
     strike = assistant.document("wire/strike.txt")
     assert strike is not None and strike.source == "Levant Wire" and str(strike.published) == "2019-02-10"
@@ -269,11 +269,8 @@ class CrashingStore(Store):
     def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None:
         self.calls += 1
         if self.calls > self.after:
-            self.collection.upsert(
-                ids=[p.passage_id for p in passages],
-                embeddings=np.asarray(vectors, dtype=np.float32),
-                metadatas=[self._vector_meta(doc) for _ in passages],
-            )
+            self.vectors.upsert([p.passage_id for p in passages], vectors,
+                                [self._vector_meta(doc) for _ in passages])
             raise _Killed(doc.doc_id)
         super().put_document(doc, passages, vectors)
 
@@ -293,7 +290,7 @@ def test_crash_half_way_keeps_committed_documents(
     committed = _doc_ids(restarted)
     assert len(committed) == 4 and committed < expected
     orphan_vectors = _chroma_ids(restarted) - {
-        r[0] for r in restarted.store.db.execute("SELECT passage_id FROM passages")
+        r[0] for r in restarted.store.docs.db.execute("SELECT passage_id FROM passages")
     }
     assert orphan_vectors  # the killed document's vectors exist without SQLite rows ...
     answer = restarted.ask("What happened?")
@@ -308,7 +305,7 @@ def test_crash_half_way_keeps_committed_documents(
     assert report.ingested == len(expected) - 4
     assert report.skipped == []
     assert _doc_ids(restarted) == expected
-    stored_passages = {r[0] for r in restarted.store.db.execute("SELECT passage_id FROM passages")}
+    stored_passages = {r[0] for r in restarted.store.docs.db.execute("SELECT passage_id FROM passages")}
     committed_passages = {pid for d in committed for pid in _passage_ids(restarted, d)}
     assert (
         report.texts_embedded == len(stored_passages - committed_passages) == embedder.texts_embedded - before

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from assistant.compose import ExtractiveAnswerer, anchors, make_answerer, question_type, verify
+from assistant.answer import Analyser, ExtractiveAnswerer, make_answerer, verify
 from assistant.embed import Embedder
+from assistant.errors import ConfigError
 from assistant.models import Answer, Citation, Passage, PassageView, RetrievedPassage
 from assistant.prompts import REFUSAL
 from assistant.settings import AnswerSettings
@@ -61,8 +62,8 @@ def _idf(terms):  # a flat idf: every term weighs the same
 
 
 @pytest.fixture
-def answerer(embedder: Embedder) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(AnswerSettings(), embedder, _idf)
+def answerer(embedder: Embedder, analyser: Analyser) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(AnswerSettings(), embedder, _idf, analyser)
 
 
 @pytest.mark.parametrize(
@@ -79,11 +80,14 @@ def answerer(embedder: Embedder) -> ExtractiveAnswerer:
         ("Why did the talks fail?", "other"),
     ],
 )
-def test_question_type(question: str, qtype: str) -> None:
-    assert question_type(question) == qtype
+def test_question_type(question: str, qtype: str, analyser: Analyser) -> None:
+    assert analyser.question(question).qtype == qtype
 
 
-def test_anchors_are_names_and_numbers_not_question_words() -> None:
+def test_anchors_are_names_and_numbers_not_question_words(analyser: Analyser) -> None:
+    def anchors(text: str) -> frozenset[str]:
+        return analyser.question(text).anchors
+
     found = anchors("How many soldiers did the strike near Al-Sukkariyeh wound in 2019?")
     assert "2019" in found
     assert any("sukkariyeh" in t for t in found)
@@ -93,7 +97,7 @@ def test_anchors_are_names_and_numbers_not_question_words() -> None:
 
 def test_answers_with_cited_sentences(answerer: ExtractiveAnswerer) -> None:
     question = "How many soldiers were wounded in the strike on the artillery position?"
-    answer = answerer.answer(question, _retrieved())
+    answer = answerer.answer(answerer.analyser.question(question), _retrieved())
     assert not answer.abstained and answer.citations
     assert len(answer.citations) <= AnswerSettings().max_statements
     for c in answer.citations:
@@ -111,7 +115,8 @@ def test_answers_with_cited_sentences(answerer: ExtractiveAnswerer) -> None:
 
 def test_different_figures_are_flagged(answerer: ExtractiveAnswerer) -> None:
     answer = answerer.answer(
-        "How many soldiers were wounded in the strike?", _retrieved(["wire.txt", "monitor.txt"])
+        answerer.analyser.question("How many soldiers were wounded in the strike?"),
+        _retrieved(["wire.txt", "monitor.txt"]),
     )
     cited = {c.doc_id for c in answer.citations}
     if cited == {"wire.txt", "monitor.txt"}:
@@ -121,16 +126,16 @@ def test_different_figures_are_flagged(answerer: ExtractiveAnswerer) -> None:
 
 
 def test_abstains_without_evidence(answerer: ExtractiveAnswerer) -> None:
-    answer = answerer.answer("What is the capital of Australia?", _retrieved())
+    answer = answerer.answer(answerer.analyser.question("What is the capital of Australia?"), _retrieved())
     assert answer.abstained and answer.text == REFUSAL and answer.citations == []
     assert answer.passages  # what was retrieved is still reported
-    empty = answerer.answer("How many soldiers?", [])
+    empty = answerer.answer(answerer.analyser.question("How many soldiers?"), [])
     assert empty.abstained and empty.text == REFUSAL and empty.debug["reason"] == "no passages"
 
 
-def test_min_score_controls_abstention(embedder: Embedder) -> None:
-    strict = ExtractiveAnswerer(AnswerSettings(min_score=5.0), embedder, _idf)
-    answer = strict.answer("How many soldiers were wounded in the strike?", _retrieved())
+def test_min_score_controls_abstention(embedder: Embedder, analyser: Analyser) -> None:
+    strict = ExtractiveAnswerer(AnswerSettings(min_score=5.0), embedder, _idf, analyser)
+    answer = strict.answer(analyser.question("How many soldiers were wounded in the strike?"), _retrieved())
     assert answer.abstained and answer.text == REFUSAL
 
 
@@ -176,6 +181,6 @@ def test_verify_drops_citation_of_deleted_document() -> None:
     assert answer.abstained
 
 
-def test_unknown_backend() -> None:
-    with pytest.raises(ValueError, match="unknown answer backend 'llm'"):
-        make_answerer(AnswerSettings(backend="llm"), None, _idf)  # type: ignore[arg-type]
+def test_unknown_backend(analyser: Analyser) -> None:
+    with pytest.raises(ConfigError, match="unknown answer backend 'llm'"):
+        make_answerer(AnswerSettings(backend="llm"), None, _idf, analyser)  # type: ignore[arg-type]

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from assistant.embed import Embedder
+from assistant.index import FilterPlan, Store
+from assistant.index.search import lexical_search, vector_search
+from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
 from assistant.models import Document, Filters
 from assistant.settings import Settings
-from assistant.store import Store
 from ingest.chunk import chunk_document
 from ingest.pipeline import content_hash
 
@@ -20,6 +22,14 @@ TEXTS = {
     "b.txt": ("Monitor", date(2019, 2, 10), "A coalition strike wounded two soldiers near Al-Sukkariyeh."),
     "c.txt": (None, None, "Families left the Baghuz encampment by truck."),
 }
+
+
+def _vectors(store: Store, vector, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+    return vector_search(store, vector, n, FilterPlan.build(store, filters))
+
+
+def _bm25(store: Store, text: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+    return lexical_search(store, store.lexicon.tokens(text), n, FilterPlan.build(store, filters))
 
 
 def _doc(doc_id: str, source: str | None, published: date | None, text: str) -> Document:
@@ -81,7 +91,7 @@ def test_round_trip(store: Store) -> None:
 
 
 def test_views_join_document_fields(store: Store) -> None:
-    pid = store.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'b.txt'").fetchone()[0]
+    pid = store.docs.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'b.txt'").fetchone()[0]
     views = store.views([pid, "not-a-passage"])
     assert list(views) == [pid]
     view = views[pid]
@@ -93,14 +103,14 @@ def test_views_join_document_fields(store: Store) -> None:
 
 def test_vector_search_and_filters(store: Store, embedder: Embedder) -> None:
     vector = embedder.embed(["soldiers wounded by a strike"])[0]
-    hits = store.vector_search(vector, 3)
+    hits = _vectors(store, vector, 3)
     assert len(hits) == 3
     top = store.views([hits[0][0]])[hits[0][0]]
     assert top.passage.doc_id == "b.txt"
     assert hits[0][1] >= hits[1][1] >= hits[2][1]
 
     def docs(filters: Filters) -> set[str]:
-        ids = [pid for pid, _ in store.vector_search(vector, 3, filters)]
+        ids = [pid for pid, _ in _vectors(store, vector, 3, filters)]
         return {v.passage.doc_id for v in store.views(ids).values()}
 
     assert docs(Filters(sources=["Wire"])) == {"a.txt"}
@@ -113,11 +123,11 @@ def test_vector_search_and_filters(store: Store, embedder: Embedder) -> None:
 
 
 def test_bm25_search_and_filters(store: Store) -> None:
-    hits = store.bm25_search("Baghuz encampment truck", 5)
+    hits = _bm25(store, "Baghuz encampment truck", 5)
     assert hits and store.views([hits[0][0]])[hits[0][0]].passage.doc_id == "c.txt"
-    assert store.bm25_search("xylophone", 5) == []
-    assert store.bm25_search("Baghuz", 5, Filters(sources=["Wire"])) == []
-    filtered = store.bm25_search("Al-Shaafa Al-Sukkariyeh", 5, Filters(date_to=date(2019, 1, 31)))
+    assert _bm25(store, "xylophone", 5) == []
+    assert _bm25(store, "Baghuz", 5, Filters(sources=["Wire"])) == []
+    filtered = _bm25(store, "Al-Shaafa Al-Sukkariyeh", 5, Filters(date_to=date(2019, 1, 31)))
     assert {store.views([p])[p].passage.doc_id for p, _ in filtered} == {"a.txt"}
 
 
@@ -128,26 +138,26 @@ def test_bm25_follows_generation_and_persists(store: Store, tmp_path: Path, embe
     # a fresh Store loads the saved index instead of rebuilding it
     again = Store(store.settings)
     mtime = state.stat().st_mtime_ns
-    assert again.bm25_search("Baghuz", 5)
+    assert _bm25(again, "Baghuz", 5)
     assert state.stat().st_mtime_ns == mtime
     # a write bumps the generation and the next search sees the new passage
     doc = _doc("d.txt", "Wire", None, "A xylophone factory was shelled.")
     passages = chunk_document(doc, store.settings.chunking)
     store.put_document(doc, passages, embedder.embed([p.text for p in passages]))
     assert store.generation() == generation + 1
-    assert [p for p, _ in store.bm25_search("xylophone", 5)] == [passages[0].passage_id]
-    assert [p for p, _ in again.bm25_search("xylophone", 5)] == [passages[0].passage_id]
+    assert [p for p, _ in _bm25(store, "xylophone", 5)] == [passages[0].passage_id]
+    assert [p for p, _ in _bm25(again, "xylophone", 5)] == [passages[0].passage_id]
     again.close()
 
 
 def test_remove_documents(store: Store, embedder: Embedder) -> None:
-    pid = store.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'c.txt'").fetchone()[0]
+    pid = store.docs.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'c.txt'").fetchone()[0]
     store.remove_documents(["c.txt", "never-there"])
     assert store.count() == (2, 2)
     assert store.document("c.txt") is None
     assert store.views([pid]) == {}
-    assert store.collection.get(ids=[pid])["ids"] == []
-    assert store.bm25_search("Baghuz encampment", 5) == []
+    assert pid not in store.vectors.ids()
+    assert _bm25(store, "Baghuz encampment", 5) == []
 
 
 def test_idf_prefers_rare_terms(store: Store) -> None:
@@ -157,8 +167,8 @@ def test_idf_prefers_rare_terms(store: Store) -> None:
 
 def test_empty_store_searches_return_nothing(tmp_path: Path, embedder: Embedder) -> None:
     store = Store(Settings().with_index(tmp_path / "empty"))
-    assert store.vector_search(embedder.embed(["x"])[0], 5) == []
-    assert store.bm25_search("anything", 5) == []
+    assert _vectors(store, embedder.embed(["x"])[0], 5) == []
+    assert _bm25(store, "anything", 5) == []
     store.finish()
     assert store.count() == (0, 0)
     store.close()
@@ -169,3 +179,27 @@ def test_other_chunking_uses_another_collection(tmp_path: Path) -> None:
     other = base.model_copy(update={"chunking": base.chunking.model_copy(update={"max_chars": 400})})
     assert Store(base).dir != Store(other).dir
     assert Store(base).dir.parent == Store(other).dir.parent
+
+
+def test_bm25_is_rebuilt_when_the_alias_list_changes(store: Store) -> None:
+    """A new alias changes the tokens: the saved index must not be reused (it was before the Lexicon version)."""
+    assert _bm25(store, "Baghuz", 5)
+    assert _bm25(store, "Wolverines", 5) == []
+    actors = [*load_knowledge().actors, ActorEntry(id="wolves", name="Wolves", aliases=["wolverines", "baghuz"])]
+    again = Store(store.settings, lexicon=Lexicon(actors))
+    assert again.lexicon.version != store.lexicon.version
+    state = store.dir / "bm25" / "state.json"
+    mtime = state.stat().st_mtime_ns
+    hits = _bm25(again, "Wolverines", 5)  # found through the shared actor token of 'baghuz'
+    assert [again.views([p])[p].passage.doc_id for p, _ in hits] == ["c.txt"]
+    assert state.stat().st_mtime_ns != mtime
+    again.close()
+
+
+def test_index_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    from assistant.errors import ConfigError
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        Store(Settings().with_index(a_file))

@@ -1,0 +1,180 @@
+"""The extractive answerer: quotes the retrieved sentences that best answer the question; needs no LLM.
+
+Each sentence is scored on meaning (cosine similarity, also with its predecessor), idf-weighted word overlap
+(in the sentence, and with its passage and document fields as context), whether it holds what the question
+type asks for, and how many of the question's anchors it covers. An answerability estimate gates abstention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answer.compose import compose, refusal
+from assistant.answer.question import Analyser, Question
+from assistant.answer.weights import Weights, load_weights
+from assistant.embed import Embedder
+from assistant.knowledge import has_date
+from assistant.models import Answer, RetrievedPassage
+from assistant.settings import AnswerSettings
+
+IdfFn = Callable[[Iterable[str]], dict[str, float]]
+
+_DAY_DATE = re.compile(
+    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b", re.I)
+_PLACE_HINT = re.compile(r"\b(?:in|at|near|from|into|outside|of|towards?)\s+(?:the\s+)?(?:town|village|city)?\s*"
+                         r"(?:of\s+)?[A-Z]")
+
+
+@dataclass
+class Candidate:
+    """One sentence of a retrieved passage, with its score and the features behind it."""
+
+    item: RetrievedPassage
+    start: int
+    end: int
+    text: str
+    window: str = ""
+    score: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+
+
+def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
+    """Every distinct sentence (of 20+ characters) of the retrieved passages, with its predecessor as window."""
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for item in retrieved:
+        passage = item.view.passage
+        previous = ""
+        for s, e in passage.sentences:
+            text = passage.text[s - passage.start:e - passage.start]
+            key = " ".join(text.lower().split())
+            if len(text) >= 20 and key not in seen:
+                seen.add(key)
+                out.append(Candidate(item, s, e, text, f"{previous} {text}".strip()))
+            previous = text
+    return out
+
+
+def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float]) -> float:
+    total = sum(idf.get(t, 1.0) for t in query)
+    return sum(idf.get(t, 1.0) for t in query & text_tokens) / total if total else 0.0
+
+
+class ExtractiveAnswerer:
+    """Quotes the sentences that best answer the question; no generation, so nothing can be invented."""
+
+    def __init__(self, settings: AnswerSettings, embedder: Embedder, idf: IdfFn, analyser: Analyser,
+                 weights: Weights | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.idf = idf
+        self.analyser = analyser
+        self.weights = weights or load_weights()
+
+    def answer(self, question: Question, retrieved: list[RetrievedPassage]) -> Answer:
+        found = candidates(retrieved)
+        if not found:
+            return refusal(question.text, retrieved, {"reason": "no passages"})
+        self.score(question, found)
+        chosen = self._select(found)
+        debug = {
+            "qtype": question.qtype,
+            "best": round(found[0].score, 4),
+            "answerability": round(self.answerability(found), 4),
+            "top": [{"doc_id": c.item.view.passage.doc_id, "score": round(c.score, 4), **c.features,
+                     "text": c.text[:160]} for c in found[:5]],
+        }
+        if not chosen:
+            return refusal(question.text, retrieved, debug)
+        return compose(question, chosen, retrieved, debug)
+
+    def score(self, question: Question, found: list[Candidate]) -> None:
+        """Score every candidate in place and sort best first."""
+        w = self.weights.score
+        idf = self.idf(question.tokens | question.anchors)
+        idf.update({a: w.mark_weight[a.split(":")[0]] for a in question.anchors if ":" in a})
+        n = len(found)
+        vectors = self.embedder.embed([question.text] + [c.text for c in found] + [c.window for c in found])
+        # A sentence often answers only with its predecessor's help ("Our fighters destroyed four of them").
+        sims = np.maximum(vectors[1:n + 1] @ vectors[0], vectors[n + 1:] @ vectors[0] - w.window_discount)
+        contexts: dict[str, set[str]] = {}
+        for cand, sim in zip(found, sims, strict=True):
+            pid = cand.item.view.passage.passage_id
+            context = contexts.setdefault(pid, self._context_tokens(cand.item))
+            sent_tokens = self._sentence_tokens(cand.text)
+            lex = _overlap(question.tokens, sent_tokens, idf)
+            ctx = _overlap(question.tokens, sent_tokens | context, idf)
+            anchor_cov = _overlap(question.anchors, sent_tokens | context, idf) if question.anchors else 1.0
+            fit = self.type_fit(question, cand.text)
+            base = w.similarity * float(sim) + w.lexical * lex + w.context * ctx + fit + w.rank_bonus / cand.item.rank
+            cand.score = base * (w.anchor_floor + w.anchor_weight * anchor_cov)
+            cand.features = {"sim": round(float(sim), 3), "lex": round(lex, 3), "ctx": round(ctx, 3),
+                             "anchors": round(anchor_cov, 3), "fit": fit}
+        found.sort(key=lambda c: -c.score)
+
+    def _sentence_tokens(self, text: str) -> set[str]:
+        a = self.analyser
+        return set(a.lexicon.tokens(text)) | a.date_marks(text) | a.outcome_marks(text)
+
+    def _context_tokens(self, item: RetrievedPassage) -> set[str]:
+        """Tokens of a sentence's surroundings: its passage, title, source and publication date."""
+        view = item.view
+        published = f"{view.published.day} {view.published:%B %Y}" if view.published else ""
+        context = f"{view.passage.text} {view.title} {view.source or ''} {published}"
+        return set(self.analyser.lexicon.tokens(context)) | self.analyser.date_marks(context)
+
+    def type_fit(self, question: Question, sentence: str) -> float:
+        """Does the sentence hold the kind of thing the question asks for (and is it a sentence at all)?"""
+        t = self.weights.type_fit
+        heading = len(sentence) < 80 and not sentence.rstrip().endswith((".", "!", "?", '"', "'"))
+        fit = t.heading if heading else 0.0
+        if question.qtype == "count":
+            return fit + (t.count_hit if self.analyser.counts(sentence) - question.counts else t.count_miss)
+        if question.qtype == "when":
+            if _DAY_DATE.search(sentence):
+                return fit + t.when_day
+            return fit + (t.when_date if has_date(sentence) else t.when_miss)
+        if question.qtype == "who":
+            named = self.analyser.lexicon.actors_in(sentence) or len(self.analyser.capitalised(sentence[1:])) >= 1
+            return fit + (t.who_hit if named else t.who_miss)
+        if question.qtype == "where":
+            return fit + (t.where_hit if _PLACE_HINT.search(sentence) else t.where_miss)
+        return fit
+
+    def _select(self, ranked: list[Candidate]) -> list[Candidate]:
+        best = ranked[0].score
+        if best < self.settings.min_score or self.answerability(ranked) < self.settings.min_answerability:
+            return []
+        chosen: list[Candidate] = []
+        for cand in ranked:
+            if len(chosen) >= self.settings.max_statements or cand.score < best - self.settings.relative_margin:
+                break
+            if any(self._similar(cand.text, c.text) for c in chosen):
+                continue
+            chosen.append(cand)
+        return chosen
+
+    def answerability(self, ranked: list[Candidate]) -> float:
+        """Probability-like confidence that the best sentences answer the question at all."""
+        a = self.weights.answerability
+        z = a.bias + sum(w * v for w, v in zip(a.weights, answerability_features(ranked), strict=True))
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    def _similar(self, a: str, b: str) -> bool:
+        ta = set(self.analyser.lexicon.tokens(a, with_actors=False))
+        tb = set(self.analyser.lexicon.tokens(b, with_actors=False))
+        return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+def answerability_features(ranked: list[Candidate]) -> tuple[float, float, float, float]:
+    """(best score, its anchor coverage, its lead over the runner-up, worst anchor coverage of the top three):
+    a near miss typically leaves an asked-for name, date or outcome uncovered."""
+    best = ranked[0]
+    lead = best.score - ranked[1].score if len(ranked) > 1 else best.score
+    worst_anchor = min(c.features["anchors"] for c in ranked[:3])
+    return best.score, best.features["anchors"], lead, worst_anchor

@@ -1,0 +1,109 @@
+"""The question, analysed once per ask(): its type, tokens, names, dates, actors and outcome.
+
+The ``Analyser`` also reads evidence sentences with the same rules (dates, outcomes, quantities), so a question
+and the sentence that answers it are compared in one vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.knowledge import Knowledge, Lexicon
+from assistant.knowledge.lexicon import MONTHS, numbers_in
+
+_MONTH_RX = "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_DATE_PHRASE = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RX}\b|\b{_MONTH_RX}\.?\s+(\d{{1,2}})(?!\d)"
+    rf"|\b\d{{4}}-(\d{{2}})-(\d{{2}})\b", re.I)
+_MONTH_NUM = {m[:3]: n for m, n in MONTHS.items()}
+_CAPITAL = re.compile(r"\b([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)*)")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+class Question(BaseModel):
+    """Everything the retrievers and the answerer need to know about a question, computed once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    qtype: str = Field(description="count | when | who | where | other")
+    search_tokens: list[str] = Field(description="Lexicon tokens in order (BM25 query).")
+    tokens: frozenset[str] = Field(description="The same tokens as a set (overlap scoring).")
+    anchors: frozenset[str] = Field(description="What the evidence must mention: names, dates, actors, outcome.")
+    dates: frozenset[str] = Field(description="Day-level dates named, as 'date:MM-DD'.")
+    actors: frozenset[str] = Field(description="Canonical actor tokens named under any alias.")
+    outcomes: frozenset[str] = Field(description="Outcome marks ('outcome:kill', ...) the question names.")
+    counts: frozenset[str] = Field(description="Quantities the question itself states.")
+
+
+class Analyser:
+    """Reads questions and evidence sentences with the knowledge files' cues and the Lexicon."""
+
+    def __init__(self, knowledge: Knowledge, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        cues = knowledge.question
+        self._qtypes = [(t.name, re.compile("|".join(f"(?:{p})" for p in t.patterns))) for t in cues.question_types]
+        self._outcomes = {name: re.compile(rf"\b(?:{rx})", re.I) for name, rx in cues.outcomes.items()}
+        self._count_outcomes = {f"outcome:{name}" for name in cues.count_outcomes}
+        vague = "|".join(re.escape(w) for w in cues.vague_quantities)
+        self._vague = re.compile(rf"\b({vague})\b|%", re.I)
+
+    def question(self, text: str) -> Question:
+        text = text.strip()
+        qtype = self.question_type(text)
+        search = self.lexicon.tokens(text)
+        masked, actors = self.lexicon.mask_actors(_DATE_PHRASE.sub(" ", text))
+        outcomes = self.outcome_marks(text)
+        return Question(
+            text=text, qtype=qtype, search_tokens=search, tokens=frozenset(search),
+            anchors=frozenset(self._anchors(text, qtype, masked, actors, outcomes)),
+            dates=frozenset(self.date_marks(text)), actors=frozenset(actors), outcomes=frozenset(outcomes),
+            counts=frozenset(self.counts(text)),
+        )
+
+    def question_type(self, text: str) -> str:
+        lowered = text.lower()
+        return next((name for name, pattern in self._qtypes if pattern.search(lowered)), "other")
+
+    def _anchors(self, text: str, qtype: str, masked: str, actors: set[str], outcomes: set[str]) -> set[str]:
+        found: set[str] = self.date_marks(text)
+        found.update(actors)  # an actor counts under any of its names ("Daesh" is met by "ISIS")
+        body = re.sub(r"^\W*\w+", "", masked)  # the first word is capitalised anyway
+        for phrase in _CAPITAL.findall(body):
+            found.update(self.lexicon.tokens(phrase))
+        found.update(numbers_in(masked))
+        found.update(t for t in self.lexicon.tokens(masked) if t in MONTHS)
+        if qtype == "count":
+            found.update(outcomes & self._count_outcomes)
+        return found
+
+    # --- evidence reading (the same rules, applied to sentences) ----------------------------------------
+
+    @staticmethod
+    def date_marks(text: str) -> set[str]:
+        """Day-level dates a text names, as 'date:MM-DD' (so '1 December' never matches '17 December')."""
+        marks = set()
+        for m in _DATE_PHRASE.finditer(text):
+            if m[1]:
+                month, day = _MONTH_NUM[m[2].lower()[:3]], int(m[1])
+            elif m[4]:
+                month, day = _MONTH_NUM[m[3].lower()[:3]], int(m[4])
+            else:
+                month, day = int(m[5]), int(m[6])
+            if 1 <= day <= 31:
+                marks.add(f"date:{month:02d}-{day:02d}")
+        return marks
+
+    def outcome_marks(self, text: str) -> set[str]:
+        return {f"outcome:{name}" for name, rx in self._outcomes.items() if rx.search(text)}
+
+    def counts(self, text: str) -> set[str]:
+        """Quantities that can answer 'how many' (years are dates, not counts; 'dozens' is a quantity)."""
+        found = {n for n in numbers_in(text) if not _YEAR.match(n)}
+        return found | {m[0].lower() for m in self._vague.finditer(text)}
+
+    @staticmethod
+    def capitalised(text: str) -> list[str]:
+        return _CAPITAL.findall(text)

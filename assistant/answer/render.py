@@ -1,0 +1,38 @@
+"""One renderer of an Answer, as Markdown (chat, eval report) or plain text (CLI)."""
+
+from __future__ import annotations
+
+import html
+
+from assistant.models import Answer, Citation
+
+
+def _when(c: Citation, fmt: str) -> str:
+    return c.published.strftime(fmt) if c.published else "undated"
+
+
+def citation_plain(c: Citation) -> str:
+    """'[n] Title — Source, YYYY-MM-DD (doc_id start-end)'."""
+    when = f", {c.published.isoformat()}" if c.published else ""
+    return f"[{c.marker}] {c.title} — {c.source or 'unknown source'}{when} ({c.doc_id} {c.start}-{c.end})"
+
+
+def citation_markdown(c: Citation) -> str:
+    """Numbered entry: linked title when the document has a URL, source, date, the quote and its span."""
+    title = f"[{html.escape(c.title)}]({c.url})" if c.url else html.escape(c.title)
+    return (f"{c.marker}. {title} — {html.escape(c.source or 'unknown source')}, {_when(c, '%d %b %Y')}  \n"
+            f"   > {html.escape(c.quote)}  \n   `{c.doc_id}` chars {c.start}–{c.end}")
+
+
+def render_plain(answer: Answer) -> str:
+    """Answer text, a blank line, then one reference line per citation."""
+    if not answer.citations:
+        return answer.text
+    return "\n".join([answer.text, "", *(citation_plain(c) for c in answer.citations)])
+
+
+def render_markdown(answer: Answer) -> str:
+    """Answer text plus a **Sources** list with title, source, date and quoted sentence of each citation."""
+    if not answer.citations:
+        return answer.text
+    return "\n".join([answer.text, "", "**Sources**", *(citation_markdown(c) for c in answer.citations)])

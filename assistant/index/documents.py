@@ -1,0 +1,173 @@
+"""SQLite document store: documents and passages, the truth every citation span points into."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from assistant.models import Document, Filters, Passage, PassageView
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, root TEXT NOT NULL, path TEXT NOT NULL,
+    title TEXT NOT NULL, source TEXT, published TEXT, url TEXT, metadata TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS passages (
+    passage_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES docs(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    sentences TEXT NOT NULL, metadata TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class DocumentStore:
+    """One SQLite file; every write bumps a generation that derived indexes (BM25) compare against."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._db is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, check_same_thread=False)
+                db.execute("PRAGMA foreign_keys = ON")
+                db.execute("PRAGMA journal_mode = WAL")
+                db.executescript(_SCHEMA)
+                self._db = db
+            return self._db
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    # --- writing ----------------------------------------------------------------------------------------
+
+    def passage_ids(self, doc_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,))]
+
+    def put(self, doc: Document, passages: list[Passage]) -> None:
+        """Replace a document and its passages in one transaction."""
+        with self._lock, self.db:
+            self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc.doc_id,))
+            self.db.execute(
+                "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (doc.doc_id, doc.content_hash, doc.root, doc.path, doc.title, doc.source,
+                 doc.published.isoformat() if doc.published else None, doc.url,
+                 json.dumps(doc.metadata), doc.text),
+            )
+            self.db.executemany(
+                "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)",
+                [(p.passage_id, p.doc_id, p.ordinal, p.start, p.end, p.text, json.dumps(p.sentences),
+                  json.dumps(p.metadata)) for p in passages],
+            )
+            self._bump()
+
+    def remove(self, doc_id: str) -> list[str]:
+        """Delete a document (its passages cascade); returns the passage ids it had."""
+        with self._lock:
+            ids = self.passage_ids(doc_id)
+            with self.db:
+                self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc_id,))
+                self._bump()
+            return ids
+
+    def _bump(self) -> None:
+        self.db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def generation(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def doc_hashes(self) -> dict[str, tuple[str, str]]:
+        rows = self.db.execute("SELECT doc_id, content_hash, root FROM docs").fetchall()
+        return {doc_id: (h, root) for doc_id, h, root in rows}
+
+    def count(self) -> tuple[int, int]:
+        """(documents, passages); zero for a store that does not exist yet, without creating it."""
+        if not self.exists():
+            return 0, 0
+        docs = self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        passages = self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        return int(docs), int(passages)
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self.db.execute("SELECT * FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        doc_id, content_hash, root, path, title, source, published, url, metadata, text = row
+        return Document(
+            doc_id=doc_id, content_hash=content_hash, root=root, path=path, title=title, source=source,
+            published=date.fromisoformat(published) if published else None, url=url,
+            metadata=json.loads(metadata), text=text,
+        )
+
+    def documents(self) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT d.doc_id, d.title, d.source, d.published, COUNT(p.passage_id) FROM docs d "
+            "LEFT JOIN passages p ON p.doc_id = d.doc_id GROUP BY d.doc_id ORDER BY d.doc_id"
+        ).fetchall()
+        return [dict(zip(("doc_id", "title", "source", "published", "passages"), r, strict=True)) for r in rows]
+
+    def sources(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM docs WHERE source IS NOT NULL "
+                                              "ORDER BY source")]
+
+    def passage_texts(self) -> list[tuple[str, str]]:
+        """(passage_id, text) of every passage, in id order (the lexical index is built from these)."""
+        return self.db.execute("SELECT passage_id, text FROM passages ORDER BY passage_id").fetchall()
+
+    def views(self, passage_ids: Iterable[str]) -> dict[str, PassageView]:
+        """Passages joined with their document fields; ids not committed here are simply absent."""
+        ids = list(passage_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f'SELECT p.passage_id, p.doc_id, p.ordinal, p.start, p."end", p.text, p.sentences, p.metadata, '
+            f"d.title, d.source, d.published, d.url FROM passages p JOIN docs d ON d.doc_id = p.doc_id "
+            f"WHERE p.passage_id IN ({marks})", ids,
+        ).fetchall()
+        out = {}
+        for pid, doc_id, ordinal, start, end, text, sentences, meta, title, source, published, url in rows:
+            passage = Passage(passage_id=pid, doc_id=doc_id, ordinal=ordinal, start=start, end=end, text=text,
+                              sentences=[tuple(s) for s in json.loads(sentences)], metadata=json.loads(meta))
+            out[pid] = PassageView(passage=passage, title=title, source=source, url=url,
+                                   published=date.fromisoformat(published) if published else None)
+        return out
+
+    def allowed(self, filters: Filters) -> set[str]:
+        """Passage ids that pass the filters (parameterised SQL)."""
+        sql = "SELECT p.passage_id FROM passages p JOIN docs d ON d.doc_id = p.doc_id WHERE 1=1"
+        args: list[Any] = []
+        if filters.doc_ids:
+            sql += f" AND d.doc_id IN ({','.join('?' * len(filters.doc_ids))})"
+            args += filters.doc_ids
+        if filters.sources:
+            sql += f" AND d.source IN ({','.join('?' * len(filters.sources))})"
+            args += filters.sources
+        if filters.date_from:
+            sql += " AND d.published >= ?"
+            args.append(filters.date_from.isoformat())
+        if filters.date_to:
+            sql += " AND d.published <= ?"
+            args.append(filters.date_to.isoformat())
+        return {r[0] for r in self.db.execute(sql, args)}

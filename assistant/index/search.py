@@ -1,0 +1,79 @@
+"""Hybrid retrieval: BM25 and vector search fused by reciprocal rank, with filters translated once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.index.store import Store, date_int
+from assistant.models import Filters, RetrievedPassage
+from assistant.settings import RetrievalSettings
+
+
+@dataclass(frozen=True)
+class FilterPlan:
+    """Filters in the two forms the retrievers need: a Chroma ``where`` and the allowed passage ids."""
+
+    where: dict[str, Any] | None = None
+    allowed: set[str] | None = None
+
+    @classmethod
+    def build(cls, store: Store, filters: Filters | None) -> FilterPlan:
+        if filters is None or filters.is_empty():
+            return cls()
+        return cls(where=chroma_where(filters), allowed=store.docs.allowed(filters))
+
+
+def chroma_where(filters: Filters) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if filters.doc_ids:
+        clauses.append({"doc_id": {"$in": filters.doc_ids}})
+    if filters.sources:
+        clauses.append({"source": {"$in": filters.sources}})
+    if filters.date_from:
+        clauses.append({"date": {"$gte": date_int(filters.date_from)}})
+    if filters.date_to:
+        clauses.append({"date": {"$lte": date_int(filters.date_to)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: robust to the two retrievers' incomparable score scales."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking, start=1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def lexical_search(store: Store, query_tokens: list[str], n: int, plan: FilterPlan) -> list[tuple[str, float]]:
+    return store.lexical.search(store.bm25(), query_tokens, n, plan.allowed)
+
+
+def vector_search(store: Store, vector: np.ndarray, n: int, plan: FilterPlan) -> list[tuple[str, float]]:
+    return store.vectors.query(vector, n, plan.where)
+
+
+def hybrid_search(
+    store: Store, query_tokens: list[str], vector: np.ndarray, settings: RetrievalSettings,
+    filters: Filters | None = None, k: int | None = None,
+) -> list[RetrievedPassage]:
+    k = k or settings.k
+    plan = FilterPlan.build(store, filters)
+    lexical = [pid for pid, _ in lexical_search(store, query_tokens, settings.candidates, plan)]
+    semantic = [pid for pid, _ in vector_search(store, vector, settings.candidates, plan)]
+    fused = rrf([lexical, semantic], settings.rrf_k)
+    ranked = sorted(fused, key=lambda pid: -fused[pid])
+    views = store.views(ranked[: k * 2])  # ids without a committed passage drop out here
+    lex_rank = {pid: i for i, pid in enumerate(lexical, start=1)}
+    vec_rank = {pid: i for i, pid in enumerate(semantic, start=1)}
+    results: list[RetrievedPassage] = []
+    for pid in ranked:
+        if pid in views and len(results) < k:
+            results.append(RetrievedPassage(view=views[pid], score=fused[pid], rank=len(results) + 1,
+                                            bm25_rank=lex_rank.get(pid), vector_rank=vec_rank.get(pid)))
+    return results

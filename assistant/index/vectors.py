@@ -1,0 +1,112 @@
+"""Vector indexes: one narrow protocol, Chroma embedded (PersistentClient) and Chroma server (HttpClient).
+
+This package is the only place that talks to Chroma.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.errors import ConfigError
+from assistant.settings import Settings
+
+
+class VectorIndex(Protocol):
+    """Vectors by passage id, with metadata to filter on."""
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+        """(passage id, cosine similarity), best first."""
+        ...
+
+    def count(self) -> int: ...
+
+    def ids(self) -> list[str]:
+        """Every stored id (to reconcile with the document store)."""
+        ...
+
+
+class ChromaIndex:
+    """A Chroma collection (cosine space, no embedding function: vectors come from our embedder)."""
+
+    def __init__(self, client: Callable[[], Any], name: str, model: str) -> None:
+        self._client = client
+        self.name = name
+        self._model = model
+        self._collection: Any = None
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._collection = self._client().get_or_create_collection(
+                self.name, embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedding_model": self._model},
+            )
+        return self._collection
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
+        self.collection.upsert(ids=list(ids), embeddings=np.asarray(vectors, dtype=np.float32),
+                               metadatas=list(metadatas))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self.collection.delete(ids=list(ids))
+
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+        if self.collection.count() == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32), n_results=n, where=where,
+            include=["distances"],
+        )
+        return list(zip(result["ids"][0], (1.0 - d for d in result["distances"][0]), strict=True))
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def ids(self) -> list[str]:
+        return list(self.collection.get(include=[])["ids"])
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def persistent_index(settings: Settings) -> ChromaIndex:
+    """Embedded Chroma in the index folder."""
+    def client() -> Any:
+        import chromadb
+
+        return chromadb.PersistentClient(path=str(Path(settings.index.dir) / "chroma"), settings=_chroma_settings())
+
+    return ChromaIndex(client, settings.collection_name(), settings.embedding.model)
+
+
+def http_index(settings: Settings) -> ChromaIndex:
+    """A Chroma server at ``index.chroma_url`` (``chroma run``)."""
+    url = settings.index.chroma_url or ""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"SITREP_INDEX__CHROMA_URL must look like http://host:port, got {url!r}")
+
+    def client() -> Any:
+        import chromadb
+
+        return chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
+                                   ssl=parsed.scheme == "https", settings=_chroma_settings())
+
+    return ChromaIndex(client, settings.collection_name(), settings.embedding.model)
+
+
+def make_vector_index(settings: Settings) -> VectorIndex:
+    return http_index(settings) if settings.index.chroma_url else persistent_index(settings)

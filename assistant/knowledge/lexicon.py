@@ -1,0 +1,152 @@
+"""Tokens for lexical matching: stopwords out, light stemming, numbers unified, actor aliases canonicalised.
+
+A ``Lexicon`` is built from the actor entries of the knowledge files: it says that "Daesh" and "ISIL" name one
+actor, so that a question asked under one name finds reports written under another (BM25, the question analysis
+and the answerer share one Lexicon). Its ``version`` changes with the aliases and the tokenizer, so an index
+built with other tokens is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from assistant.knowledge.loader import ActorEntry
+
+#: Bump when tokens() would produce different tokens for the same text.
+TOKENIZER_VERSION = 1
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from into onto about as is are was were be been being
+    it its this that these those there here their them they he she his her we our you your i me my do does did
+    done has have had having not no nor so than then too very can could would should may might will shall must
+    what which who whom whose when where why how many much any some all each every other such own same both
+    few more most also just only over under again further once up down out off above below between through
+    during before after since until while per via according said says say tell told report reported reports
+    according happened happen did get got give gave""".split()
+)
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "dozen": 12, "dozens": 24, "hundreds": 200, "thousands": 2000,
+}
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12,
+}
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z][a-z'’\-]*[a-z]|[a-z]")
+_DATE_RX = re.compile(
+    r"\b(\d{1,2}\s+(january|february|march|april|may|june|july|august|september|october|november|december)"
+    r"|(january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}"
+    r"|(january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2}|(19|20)\d{2}"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|overnight)\b"
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so 'Raqqa' and 'Raqqā' meet."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def stem(token: str) -> str:
+    """Very light stemming: enough to meet plurals and possessives, never so much that names collide."""
+    token = token.strip("'’-")
+    if token.endswith(("'s", "’s")):
+        token = token[:-2]
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers a text states, in digits (number words converted)."""
+    found = {t.replace(",", "") for t in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)}
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in NUMBER_WORDS and word not in {"one", "hundreds", "thousands", "dozens"}:
+            found.add(str(NUMBER_WORDS[word]))
+    return found
+
+
+def has_date(text: str) -> bool:
+    return bool(_DATE_RX.search(text.lower()))
+
+
+def _content_tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for raw in _TOKEN.findall(fold(text)):
+        if raw[0].isdigit():
+            out.append(raw.replace(",", ""))
+            continue
+        if raw in NUMBER_WORDS:
+            out.append(str(NUMBER_WORDS[raw]))
+            continue
+        if raw in STOPWORDS or len(raw) < 2:
+            continue
+        for part in raw.split("-") if "-" in raw else [raw]:
+            if part and part not in STOPWORDS:
+                out.append(stem(part))
+    return out
+
+
+class Lexicon:
+    """Tokenizer plus actor matching under any alias, built from actor entries."""
+
+    def __init__(self, actors: Iterable[ActorEntry]) -> None:
+        self.actors = list(actors)
+        self._patterns = [
+            (f"actor_{a.id}", re.compile(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])"))
+            for a in self.actors for form in sorted(a.aliases, key=len, reverse=True)
+        ]
+        self._exact = [
+            (f"actor_{a.id}", re.compile(r"\b" + re.escape(form) + r"\b")) for a in self.actors
+            for form in a.case_sensitive
+        ]
+        key = repr((TOKENIZER_VERSION, [(c, p.pattern) for c, p in self._patterns + self._exact]))
+        self.version = hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def actors_in(self, text: str) -> set[str]:
+        """Canonical actor tokens mentioned in a text (under any alias)."""
+        folded = fold(text)
+        found: set[str] = set()
+        for canon, pattern in self._patterns:
+            if canon not in found and pattern.search(folded):
+                found.add(canon)
+        found.update(canon for canon, pattern in self._exact if pattern.search(text))
+        return found
+
+    def mask_actors(self, text: str) -> tuple[str, set[str]]:
+        """The text with every actor alias blanked out, and the canonical actors found (for matching by actor)."""
+        found: set[str] = set()
+        chars = list(text)
+        folded = fold(text)
+        if len(folded) != len(text):  # accents folded away: keep offsets aligned with the original
+            folded = text.lower()
+        for canon, pattern in self._patterns:
+            for m in pattern.finditer(folded):
+                found.add(canon)
+                chars[m.start():m.end()] = " " * (m.end() - m.start())
+        masked = "".join(chars)
+        for canon, pattern in self._exact:
+            if pattern.search(masked):
+                found.add(canon)
+                masked = pattern.sub(lambda m: " " * len(m[0]), masked)
+        return masked, found
+
+    def tokens(self, text: str, with_actors: bool = True) -> list[str]:
+        """Index/query tokens: stemmed content words, numbers without separators, plus canonical actor tokens."""
+        out = _content_tokens(text)
+        if with_actors:
+            out.extend(sorted(self.actors_in(text)))
+        return out

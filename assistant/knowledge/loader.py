@@ -1,0 +1,163 @@
+"""Load and validate the knowledge files; every error names the file and the field at fault."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.errors import SitrepError
+
+
+class KnowledgeError(SitrepError):
+    """A knowledge file is missing, not YAML, or does not have the expected fields."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActorEntry(_Model):
+    id: str = Field(pattern=r"^[a-z0-9_]+$", description="Stable id; the index token is 'actor_<id>'.")
+    name: str = Field(min_length=1, description="Canonical display name.")
+    aliases: list[str] = Field(min_length=1, description="Lower-case surface forms, multi-word allowed.")
+    case_sensitive: list[str] = Field(default_factory=list, description="Forms matched exactly as written.")
+
+    @field_validator("aliases")
+    @classmethod
+    def _lower(cls, forms: list[str]) -> list[str]:
+        bad = [f for f in forms if not f.strip() or f != f.lower()]
+        if bad:
+            raise ValueError(f"aliases must be non-empty and lower case: {bad}")
+        return forms
+
+
+class _ActorsFile(_Model):
+    version: int
+    actors: list[ActorEntry]
+
+
+class QuestionType(_Model):
+    name: str
+    patterns: list[str] = Field(min_length=1)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {p!r} ({exc})") from None
+        return patterns
+
+
+class QuestionCues(_Model):
+    version: int
+    question_types: list[QuestionType]
+    outcomes: dict[str, str]
+    count_outcomes: list[str]
+    vague_quantities: list[str]
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes_compile(cls, outcomes: dict[str, str]) -> dict[str, str]:
+        QuestionType._compiles(list(outcomes.values()))
+        return outcomes
+
+
+class RecordKeys(_Model):
+    version: int
+    id_keys: list[str]
+    title_keys: list[str]
+    source_keys: list[str]
+    date_keys: list[str]
+    url_keys: list[str]
+    text_fields: list[str]
+    csv_text_columns: list[str]
+
+
+class Knowledge(_Model):
+    """Everything the data files say, validated."""
+
+    actors: list[ActorEntry]
+    question: QuestionCues
+    records: RecordKeys
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything that shapes index tokens changes (the BM25 index records it)."""
+        key = json.dumps([a.model_dump() for a in self.actors], sort_keys=True)
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _read_yaml(text: str, where: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{where}: not valid YAML ({exc})") from None
+
+
+def _validate(model: type[_Model], data: Any, where: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise KnowledgeError(f"{where}: field {field}: {first['msg']}") from None
+
+
+def _packaged(name: str) -> tuple[str, str]:
+    resource = resources.files("assistant.knowledge") / "data" / name
+    try:
+        return resource.read_text(encoding="utf-8"), f"assistant/knowledge/data/{name}"
+    except OSError as exc:
+        raise KnowledgeError(f"knowledge file missing: assistant/knowledge/data/{name} ({exc})") from None
+
+
+def _user_actors(path: Path) -> list[ActorEntry]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot read the actors file ({exc.strerror or exc})") from None
+    return list(_validate(_ActorsFile, _read_yaml(text, str(path)), str(path)).actors)
+
+
+def _merge(base: list[ActorEntry], extra: list[ActorEntry]) -> list[ActorEntry]:
+    """A user entry with a known id adds its aliases to that actor; a new id adds an actor."""
+    merged = {a.id: a for a in base}
+    for entry in extra:
+        if entry.id in merged:
+            old = merged[entry.id]
+            aliases = old.aliases + [f for f in entry.aliases if f not in old.aliases]
+            cases = old.case_sensitive + [f for f in entry.case_sensitive if f not in old.case_sensitive]
+            merged[entry.id] = old.model_copy(update={"aliases": aliases, "case_sensitive": cases})
+        else:
+            merged[entry.id] = entry
+    return list(merged.values())
+
+
+@lru_cache(maxsize=8)
+def load_knowledge(actors_file: Path | None = None) -> Knowledge:
+    """The packaged knowledge, plus the user's actors file when given (cached per file)."""
+    files = {name: _packaged(name) for name in ("actors.yaml", "question.yaml", "records.yaml")}
+    parsed = {name: _read_yaml(text, where) for name, (text, where) in files.items()}
+    actors = list(_validate(_ActorsFile, parsed["actors.yaml"], files["actors.yaml"][1]).actors)
+    if actors_file is not None:
+        actors = _merge(actors, _user_actors(Path(actors_file)))
+    return Knowledge(
+        actors=actors,
+        question=_validate(QuestionCues, parsed["question.yaml"], files["question.yaml"][1]),
+        records=_validate(RecordKeys, parsed["records.yaml"], files["records.yaml"][1]),
+    )
+
+
+def record_keys() -> RecordKeys:
+    """The packaged record-file keys (loaders and settings defaults read them)."""
+    return load_knowledge().records
