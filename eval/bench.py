@@ -43,9 +43,9 @@ def bench_corpus(corpus: Path, questions: list[str]) -> dict[str, float]:
 
 def _embedding_floor(assistant: Assistant, n: int) -> float:
     """Time to embed the stored passages alone: what no ingest can beat with this model."""
-    rows = assistant.store.db.execute("SELECT text FROM passages LIMIT ?", (n,)).fetchall()
+    texts = [text for _, text in assistant.store.docs.passage_texts()[:n]]
     started = time.perf_counter()
-    assistant.embedder.embed([r[0] for r in rows])
+    assistant.embedder.embed(texts)
     return time.perf_counter() - started
 
 

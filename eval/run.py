@@ -282,11 +282,13 @@ def _question_md(r: QuestionRecord) -> list[str]:
         "",
         f"**Q:** {r.question}  ",
         f"**Gold:** {', '.join(r.gold_answers) or '(unanswerable)'}  ",
-        f"**Answer{' (abstained)' if r.abstained else ''}:** {r.answer}  ",
         f"**Latency:** {r.latency:.3f}s",
         "",
+        f"**Answer{' (abstained)' if r.abstained else ''}:**",
+        "",
+        r.rendered or r.answer,
+        "",
     ]
-    lines += [f"- [{c.marker}] `{c.doc_id}` {c.start}–{c.end}: “{c.quote}”" for c in r.citations]
     lines += [f"- gold evidence `{s.doc_id}` {s.start}–{s.end}" for s in r.evidence]
     if r.evidence_unresolved:
         lines.append(f"- {r.evidence_unresolved} gold quote(s) unresolved")

@@ -126,7 +126,7 @@ def test_table_json_and_report(tmp_path: Path) -> None:
     assert "## Metric definitions" in report and "**citation_precision**" in report
     assert report.index("### a2") < report.index("### a1")  # worst first
     assert "failed: answer" in report
-    assert "gone.txt" in report and "[1] `wire.txt` 0–49" in report
+    assert "gone.txt" in report and "`wire.txt` chars 0–49" in report
 
 
 def test_bad_gold_fails_before_ingest(tmp_path: Path) -> None:
