@@ -1,13 +1,11 @@
 # Two commands: `make run` (chat on http://127.0.0.1:7860) and `make test` (the whole suite).
+# `make test-fast` runs the tests of logic only (no embedding model, no slow corpora): seconds, not minutes.
+# Offline/telemetry environment: set once by the package itself (assistant/env.py).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SITREP := $(VENV)/bin/sitrep
-export GRADIO_ANALYTICS_ENABLED := False
-export ANONYMIZED_TELEMETRY := False
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run index test lint eval bench clean
+.PHONY: install run index test test-fast lint eval bench fit clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,12 +25,21 @@ run: index
 test: install lint
 	$(PY) -m pytest -q -s -p no:cacheprovider
 
+test-fast: install
+	$(PY) -m pytest -q -p no:cacheprovider -m "not model and not slow"
+
 lint: install
 	$(VENV)/bin/ruff check assistant ingest eval tests
 	$(VENV)/bin/mypy assistant ingest eval
 
 eval: install
 	$(SITREP) eval --report eval/out/report.md --json eval/out/eval.json
+
+bench: install
+	$(PY) -m eval.bench
+
+fit: install
+	$(PY) -m eval.fit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,9 @@
-"""Shared fixtures: real embedding model (once per session), real Chroma and files under tmp_path."""
+"""Shared fixtures: a fake and a real embedder, assistants over fresh indexes, files under tmp_path.
+
+Tests of logic use ``fake_embedder`` / ``make_assistant`` (a deterministic hash embedder, no model). Tests that
+need the real model use ``embedder`` / ``make_real_assistant`` / ``demo``; they are marked ``model``
+automatically, so ``make test-fast`` (``-m "not model and not slow"``) runs without loading it.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,29 @@ import pytest
 
 from assistant.answer import Analyser
 from assistant.core import Assistant
-from assistant.embed import Embedder, make_embedder
+from assistant.embed import Embedder, HashEmbedder, make_embedder
 from assistant.knowledge import Knowledge, Lexicon, load_knowledge
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CORPUS = REPO / "eval" / "corpus"
 SHARED = REPO / ".." / "shared"
+
+
+#: Fixtures that load the real embedding model: a test using any of them is marked ``model``.
+MODEL_FIXTURES = frozenset({"embedder", "make_real_assistant", "demo", "demo_index_dir"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
+
+def fake_settings(settings: Settings | None = None) -> Settings:
+    """Settings naming the hash embedder, so its vectors get a collection of their own."""
+    base = settings or Settings()
+    return base.model_copy(update={"embedding": base.embedding.model_copy(update={"backend": "hash"})})
 
 
 @pytest.fixture(autouse=True)
@@ -51,13 +72,17 @@ def embedder() -> Embedder:
     return emb
 
 
-@pytest.fixture
-def make_assistant(tmp_path: Path, embedder: Embedder) -> Iterator[Callable[..., Assistant]]:
-    """Build an Assistant over a fresh index in tmp_path (optionally with other settings or index dir)."""
+@pytest.fixture(scope="session")
+def fake_embedder() -> Embedder:
+    """Deterministic hash embedder: texts sharing words are similar; nothing to load."""
+    return HashEmbedder()
+
+
+def _factory(tmp_path: Path, embedder: Embedder, fake: bool) -> Iterator[Callable[..., Assistant]]:
     created: list[Assistant] = []
 
     def factory(settings: Settings | None = None, index: Path | None = None) -> Assistant:
-        base = settings or Settings()
+        base = fake_settings(settings) if fake else (settings or Settings())
         assistant = Assistant(base.with_index(index or tmp_path / "index"), embedder=embedder)
         created.append(assistant)
         return assistant
@@ -65,6 +90,18 @@ def make_assistant(tmp_path: Path, embedder: Embedder) -> Iterator[Callable[...,
     yield factory
     for assistant in created:
         assistant.store.close()
+
+
+@pytest.fixture
+def make_assistant(tmp_path: Path, fake_embedder: Embedder) -> Iterator[Callable[..., Assistant]]:
+    """An Assistant with the fake embedder over a fresh index in tmp_path (optionally other settings/index)."""
+    yield from _factory(tmp_path, fake_embedder, fake=True)
+
+
+@pytest.fixture
+def make_real_assistant(tmp_path: Path, embedder: Embedder) -> Iterator[Callable[..., Assistant]]:
+    """The same with the real embedding model (for tests about retrieval and answer quality)."""
+    yield from _factory(tmp_path, embedder, fake=False)
 
 
 @pytest.fixture(scope="session")

@@ -54,9 +54,9 @@ def _check(assistant: Assistant, report) -> None:
 
 
 @pytest.mark.skipif(not WIKI_SYRIA.is_dir(), reason="wiki-conflicts/website/syria is not present")
-def test_wiki_conflicts_syria(make_assistant: Callable[..., Assistant]) -> None:
+def test_wiki_conflicts_syria(make_real_assistant: Callable[..., Assistant]) -> None:
     files = sorted(p for p in WIKI_SYRIA.rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
-    assistant = make_assistant()
+    assistant = make_real_assistant()
     started = time.perf_counter()
     report = assistant.ingest([WIKI_SYRIA], progress=False)
     seconds = time.perf_counter() - started
@@ -76,7 +76,7 @@ def test_wiki_conflicts_syria(make_assistant: Callable[..., Assistant]) -> None:
 
 
 @pytest.mark.skipif(not FAKES.is_file(), reason="fakes-syria/fakes_annotated.csv is not present")
-def test_fakes_csv_subset(tmp_path: Path, make_assistant: Callable[..., Assistant]) -> None:
+def test_fakes_csv_subset(tmp_path: Path, make_real_assistant: Callable[..., Assistant]) -> None:
     # the first rows, copied into tmp_path (never into the repo), keeping the original cp1252 bytes
     data = FAKES.read_bytes()
     text = data.decode("cp1252", errors="surrogateescape")
@@ -94,7 +94,7 @@ def test_fakes_csv_subset(tmp_path: Path, make_assistant: Callable[..., Assistan
     settings = base.model_copy(
         update={"ingest": base.ingest.model_copy(update={"csv_text_columns": columns})}
     )
-    assistant = make_assistant(settings)
+    assistant = make_real_assistant(settings)
     started = time.perf_counter()
     report = assistant.ingest([subset.parent], progress=False)
     seconds = time.perf_counter() - started

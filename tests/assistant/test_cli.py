@@ -19,7 +19,9 @@ SEED = "How many soldiers were injured in the strike on the artillery position?"
 
 
 @pytest.fixture
-def runner() -> CliRunner:
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI with the hash embedder: these tests are about the command, not the model."""
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
     return CliRunner()
 
 
@@ -154,7 +156,10 @@ def test_help_lists_commands(runner: CliRunner) -> None:
         assert command in result.stdout
 
 
-def test_installed_console_script(runner: CliRunner, small_corpus: Path, tmp_path: Path) -> None:
+@pytest.mark.model
+def test_installed_console_script(runner: CliRunner, small_corpus: Path, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "sentence-transformers")  # the real model, as users run it
     script = Path(sys.executable).parent / "sitrep"
     if not script.exists():
         pytest.skip(f"console script not installed next to {sys.executable}")

@@ -23,7 +23,9 @@ def _one_line_error(result, *fragments: str) -> None:  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def runner() -> CliRunner:
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI with the hash embedder (these tests are about messages, not the model)."""
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
     return CliRunner()
 
 
@@ -51,6 +53,7 @@ def test_index_that_is_a_file(runner: CliRunner, report: Path, tmp_path: Path) -
 
 def test_missing_model_path(runner: CliRunner, report: Path, tmp_path: Path,
                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "sentence-transformers")
     monkeypatch.setenv("SITREP_EMBEDDING__MODEL", str(tmp_path / "no-such-model"))
     result = runner.invoke(app, ["ingest", str(report), "--index", str(tmp_path / "idx")])
     _one_line_error(result, "no-such-model", "SITREP_EMBEDDING__MODEL")

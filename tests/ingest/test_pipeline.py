@@ -276,10 +276,11 @@ class CrashingStore(Store):
 
 
 def test_crash_half_way_keeps_committed_documents(
-    tmp_path: Path, corpus: tuple[Path, set[str]], embedder, make_assistant: MakeAssistant
+    tmp_path: Path, corpus: tuple[Path, set[str]], fake_embedder, make_assistant: MakeAssistant
 ) -> None:
     root, expected = corpus
-    settings = Settings().with_index(tmp_path / "index")
+    embedder = fake_embedder
+    settings = make_assistant().settings  # the fake embedder's settings, on the test's index
     crashing = Assistant(settings, embedder=embedder, store=CrashingStore(settings, after=4))
     with pytest.raises(_Killed):
         crashing.ingest([root], progress=False)

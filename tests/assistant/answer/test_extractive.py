@@ -1,4 +1,4 @@
-"""The extractive answerer: question analysis, scoring with the real embedder, composing and verifying."""
+"""The extractive answerer: question analysis, scoring (with the fake embedder), composing and verifying."""
 
 from __future__ import annotations
 
@@ -62,8 +62,8 @@ def _idf(terms):  # a flat idf: every term weighs the same
 
 
 @pytest.fixture
-def answerer(embedder: Embedder, analyser: Analyser) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(AnswerSettings(), embedder, _idf, analyser)
+def answerer(fake_embedder: Embedder, analyser: Analyser) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(AnswerSettings(), fake_embedder, _idf, analyser)
 
 
 @pytest.mark.parametrize(
@@ -133,8 +133,8 @@ def test_abstains_without_evidence(answerer: ExtractiveAnswerer) -> None:
     assert empty.abstained and empty.text == REFUSAL and empty.debug["reason"] == "no passages"
 
 
-def test_min_score_controls_abstention(embedder: Embedder, analyser: Analyser) -> None:
-    strict = ExtractiveAnswerer(AnswerSettings(min_score=5.0), embedder, _idf, analyser)
+def test_min_score_controls_abstention(fake_embedder: Embedder, analyser: Analyser) -> None:
+    strict = ExtractiveAnswerer(AnswerSettings(min_score=5.0), fake_embedder, _idf, analyser)
     answer = strict.answer(analyser.question("How many soldiers were wounded in the strike?"), _retrieved())
     assert answer.abstained and answer.text == REFUSAL
 

@@ -48,12 +48,12 @@ def _doc(doc_id: str, source: str | None, published: date | None, text: str) -> 
 
 
 @pytest.fixture
-def store(tmp_path: Path, embedder: Embedder) -> Iterator[Store]:
+def store(tmp_path: Path, fake_embedder: Embedder) -> Iterator[Store]:
     store = Store(Settings().with_index(tmp_path / "index"))
     for doc_id, (source, published, text) in TEXTS.items():
         doc = _doc(doc_id, source, published, text)
         passages = chunk_document(doc, store.settings.chunking)
-        store.put_document(doc, passages, embedder.embed([p.text for p in passages]))
+        store.put_document(doc, passages, fake_embedder.embed([p.text for p in passages]))
     store.finish()
     yield store
     store.close()
@@ -101,8 +101,8 @@ def test_views_join_document_fields(store: Store) -> None:
     assert store.views([]) == {}
 
 
-def test_vector_search_and_filters(store: Store, embedder: Embedder) -> None:
-    vector = embedder.embed(["soldiers wounded by a strike"])[0]
+def test_vector_search_and_filters(store: Store, fake_embedder: Embedder) -> None:
+    vector = fake_embedder.embed(["soldiers wounded by a strike"])[0]
     hits = _vectors(store, vector, 3)
     assert len(hits) == 3
     top = store.views([hits[0][0]])[hits[0][0]]
@@ -131,7 +131,7 @@ def test_bm25_search_and_filters(store: Store) -> None:
     assert {store.views([p])[p].passage.doc_id for p, _ in filtered} == {"a.txt"}
 
 
-def test_bm25_follows_generation_and_persists(store: Store, tmp_path: Path, embedder: Embedder) -> None:
+def test_bm25_follows_generation_and_persists(store: Store, tmp_path: Path, fake_embedder: Embedder) -> None:
     generation = store.generation()
     state = store.dir / "bm25" / "state.json"
     assert state.is_file()
@@ -143,14 +143,14 @@ def test_bm25_follows_generation_and_persists(store: Store, tmp_path: Path, embe
     # a write bumps the generation and the next search sees the new passage
     doc = _doc("d.txt", "Wire", None, "A xylophone factory was shelled.")
     passages = chunk_document(doc, store.settings.chunking)
-    store.put_document(doc, passages, embedder.embed([p.text for p in passages]))
+    store.put_document(doc, passages, fake_embedder.embed([p.text for p in passages]))
     assert store.generation() == generation + 1
     assert [p for p, _ in _bm25(store, "xylophone", 5)] == [passages[0].passage_id]
     assert [p for p, _ in _bm25(again, "xylophone", 5)] == [passages[0].passage_id]
     again.close()
 
 
-def test_remove_documents(store: Store, embedder: Embedder) -> None:
+def test_remove_documents(store: Store, fake_embedder: Embedder) -> None:
     pid = store.docs.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'c.txt'").fetchone()[0]
     store.remove_documents(["c.txt", "never-there"])
     assert store.count() == (2, 2)
@@ -165,9 +165,9 @@ def test_idf_prefers_rare_terms(store: Store) -> None:
     assert idf["unseen"] > idf["baghuz"] > 0
 
 
-def test_empty_store_searches_return_nothing(tmp_path: Path, embedder: Embedder) -> None:
+def test_empty_store_searches_return_nothing(tmp_path: Path, fake_embedder: Embedder) -> None:
     store = Store(Settings().with_index(tmp_path / "empty"))
-    assert _vectors(store, embedder.embed(["x"])[0], 5) == []
+    assert _vectors(store, fake_embedder.embed(["x"])[0], 5) == []
     assert _bm25(store, "anything", 5) == []
     store.finish()
     assert store.count() == (0, 0)
