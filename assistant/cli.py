@@ -1,4 +1,5 @@
-"""The `sitrep` command: ingest, ask, eval, chat, stats. Thin over Assistant; errors print without tracebacks."""
+"""The `sitrep` command: ingest, ask, eval, chat, stats, remove. Thin over Assistant; errors print without
+tracebacks."""
 
 from __future__ import annotations
 
@@ -55,8 +56,13 @@ def ingest(
     prune: Annotated[bool | None, typer.Option("--prune/--no-prune",
                                                help="Remove documents whose files left a synced folder.")] = None,
 ) -> None:
-    """Ingest reports (txt, md, html, pdf, json, jsonl, csv); unchanged files are not embedded again."""
+    """Ingest reports (txt, md, html, pdf, json, jsonl, csv); unchanged files are not embedded again.
+
+    Each folder becomes a root: its documents' ids are NAME/path (NAME = the folder's name).
+    """
     report = _assistant(index).ingest(paths, prune=prune)
+    for note in report.notes:
+        typer.echo(note, err=True)
     for skipped in report.skipped:
         typer.secho(f"skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
     typer.echo(report.summary())
@@ -134,8 +140,18 @@ def chat(
 @app.command()
 @_friendly
 def stats(index: IndexOpt = None) -> None:
-    """What the index holds."""
+    """What the index holds, with its roots (name, path, documents, whether the folder still exists)."""
     typer.echo(json.dumps(_assistant(index).stats(), indent=2))
+
+
+@app.command()
+@_friendly
+def remove(
+    target: Annotated[str, typer.Argument(help="A root name (all its documents) or a document id ROOT/path.")],
+    index: IndexOpt = None,
+) -> None:
+    """Remove a root or one document from the index (a document comes back if its folder is ingested again)."""
+    typer.echo(_assistant(index).remove(target).summary())
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from assistant.embed import Embedder, make_embedder
 from assistant.errors import IndexEmptyError, QuestionError
 from assistant.index import Store, hybrid_search
 from assistant.knowledge import Lexicon, load_knowledge
-from assistant.models import Answer, Document, Filters, IngestReport, RetrievedPassage
+from assistant.models import Answer, Document, Filters, IngestReport, RemoveReport, RetrievedPassage, RootInfo
 from assistant.prompts import load_prompts
 from assistant.settings import Settings, load_settings
 
@@ -40,11 +40,50 @@ class Assistant:
 
     def ingest(self, paths: Sequence[Path | str], prune: bool | None = None,
                progress: bool | None = None) -> IngestReport:
+        """Sync files and folders into the index (each folder a root, see ingest.roots).
+
+        Holds the index's writer lock: raises IndexLockedError when another writer keeps it longer than
+        ``ingest.lock_timeout_s``.
+        """
         from ingest import ingest_paths
 
         with self._lock:
             return ingest_paths([Path(p) for p in paths], self.store, self.embedder, self.settings,
                                 prune=prune, progress=progress)
+
+    def remove(self, target: str) -> RemoveReport:
+        """Remove a root (``NAME``, all its documents) or a document (``NAME/path``; a file's records too).
+
+        A removed document comes back if its folder is ingested again while the file is still there.
+        Raises NotInIndexError for an unknown name and IndexLockedError when another writer holds the index.
+        """
+        with self._lock, self.store.write_lock():
+            report = self.store.remove(target)
+            self.store.finish()
+            return report
+
+    def roots(self) -> list[RootInfo]:
+        """Every ingested root: name, path, document count, whether the folder still exists."""
+        return self.store.root_infos()
+
+    def resolve_doc_id(self, doc: str, folder: Path | str | None = None) -> str | None:
+        """The stored id of a document named by its path relative to a folder (e.g. a gold file's ``doc``).
+
+        With ``folder``: ``ROOT/sub/doc`` for the root holding that folder (None when it was never ingested).
+        Without: ``doc`` itself when it is a stored id, else the only id ending in ``/doc`` (None when there
+        is none, or several).
+        """
+        if folder is not None:
+            real = Path(folder).resolve()
+            roots = {name: Path(path) for name, path in self.store.roots().items()}
+            holding = sorted((len(p.parts), name) for name, p in roots.items() if real.is_relative_to(p))
+            if not holding:
+                return None
+            name = holding[0][1]
+            rel = real.relative_to(roots[name]).as_posix()
+            return f"{name}/{doc}" if rel == "." else f"{name}/{rel}/{doc}"
+        matches = self.store.match_doc_ids(doc)
+        return matches[0] if len(matches) == 1 else None
 
     def question(self, text: str) -> Question:
         """The analysis every later stage reads; raises QuestionError for an empty question."""
@@ -81,7 +120,8 @@ class Assistant:
     def stats(self) -> dict[str, Any]:
         docs, passages = self.store.count()
         return {"index": str(self.store.dir), "collection": self.store.collection_name, "documents": docs,
-                "passages": passages, "embedding_model": self.settings.embedding.model}
+                "passages": passages, "embedding_model": self.settings.embedding.model,
+                "roots": [r.model_dump() for r in self.roots()]}
 
     def close(self) -> None:
         self.store.close()

@@ -22,6 +22,10 @@ class IndexLockedError(SitrepError):
     """Another process is writing to the same index."""
 
 
+class NotInIndexError(SitrepError):
+    """A root or document named by the user is not in the index."""
+
+
 class MissingDependency(SitrepError):
     def __init__(self, package: str, purpose: str, extra: str | None = None) -> None:
         hint = f"pip install 'sitrep[{extra}]'" if extra else f"pip install {package}"

@@ -17,14 +17,17 @@ class _Model(BaseModel):
 class Document(_Model):
     """One report, with its normalised full text (every citation span points into ``text``)."""
 
-    doc_id: str = Field(description="Path relative to the ingested folder (POSIX); 'path#record' for records.")
+    doc_id: str = Field(
+        description="ROOT/path: the root's short name, then the POSIX path relative to the root folder; "
+        "'ROOT/path#record' for records."
+    )
     title: str
     source: str | None = None
     published: date | None = None
     url: str | None = None
     text: str
     path: str = Field(default="", description="File the document came from.")
-    root: str = Field(default="", description="Folder it was ingested from, for folder sync.")
+    root: str = Field(default="", description="Short name of the root (ingested folder) it belongs to.")
     content_hash: str = ""
     metadata: dict[str, MetaValue] = Field(default_factory=dict, description="Open tags: location, actor, …")
 
@@ -122,10 +125,40 @@ class IngestReport(_Model):
     passages_added: int = 0
     texts_embedded: int = 0
     seconds: float = 0.0
+    roots: list[str] = Field(default_factory=list, description="Short names of the roots this run synced.")
+    notes: list[str] = Field(default_factory=list, description="Roots created, moved or absorbed by this run.")
+    orphans_removed: int = Field(
+        default=0, description="Vectors without a committed passage (left by an earlier crash), deleted."
+    )
 
     def summary(self) -> str:
+        orphans = f", {self.orphans_removed} orphan vectors removed" if self.orphans_removed else ""
         return (
             f"ingested {self.ingested}, unchanged {self.unchanged}, replaced {self.replaced}, "
             f"removed {self.removed}, skipped {len(self.skipped)}; {self.passages_added} passages, "
-            f"{self.texts_embedded} embedded in {self.seconds:.1f}s"
+            f"{self.texts_embedded} embedded in {self.seconds:.1f}s{orphans}"
         )
+
+
+class RootInfo(_Model):
+    """One ingested root: the folder behind the ``NAME/`` prefix of its documents' ids."""
+
+    name: str
+    path: str = Field(description="Resolved folder path.")
+    documents: int = 0
+    exists: bool = Field(default=True, description="False when the folder is gone (moved or deleted).")
+
+
+class RemoveReport(_Model):
+    """What ``Assistant.remove`` deleted."""
+
+    target: str
+    root: str | None = Field(default=None, description="Set when a whole root was removed.")
+    documents: list[str] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.root is not None:
+            return f"removed root {self.root} ({len(self.documents)} documents)"
+        if len(self.documents) == 1:
+            return f"removed document {self.documents[0]}"
+        return f"removed {len(self.documents)} documents of {self.target}"

@@ -32,7 +32,11 @@ class _Model(BaseModel):
 class Evidence(_Model):
     """A passage that supports the answer: ``quote`` is copied verbatim from the raw file ``doc``."""
 
-    doc: str = Field(min_length=1, description="doc_id of the document holding the quote.")
+    doc: str = Field(
+        min_length=1,
+        description="Path of the document holding the quote, relative to the corpus folder ('path#record' for "
+        "records); the index stores it as ROOT/path.",
+    )
     quote: str = Field(min_length=1, description="Exact substring of the raw file.")
 
 

@@ -84,6 +84,16 @@ class AssistantAPI(Protocol):
 
     def document(self, doc_id: str) -> Document | None: ...
 
+    # Optional: ``resolve_doc_id(doc, folder) -> str | None`` maps a gold ``doc`` (a path relative to the
+    # corpus folder) to the stored id ``ROOT/path``; an assistant without it is taken to store gold names as is.
+
+
+def _resolver(assistant: AssistantAPI) -> Callable[[str, Path | None], str | None]:
+    resolve = getattr(assistant, "resolve_doc_id", None)
+    if callable(resolve):
+        return resolve
+    return lambda doc, _folder: doc
+
 
 class UnresolvedEvidence(BaseModel):
     """A gold quote that could not be found in the stored text (a gold or ingest bug, not a model error)."""
@@ -126,25 +136,33 @@ def _default_locator() -> Locator:
 
 
 def resolve_evidence(
-    items: list[GoldItem], assistant: AssistantAPI, locator: Locator | None = None
+    items: list[GoldItem], assistant: AssistantAPI, locator: Locator | None = None, corpus: Path | None = None
 ) -> tuple[dict[str, list[Span]], list[UnresolvedEvidence]]:
-    """Map every gold quote to a span of the stored text; collect those that cannot be found."""
+    """Map every gold quote to a span of the stored text; collect those that cannot be found.
+
+    Gold ``doc`` names are paths relative to the corpus folder; the stored id (``ROOT/path``) comes from
+    ``resolve_doc_id`` (with no corpus: the exact id, or the only id ending in ``/doc``), and the spans carry
+    the stored id, the one citations and retrieved passages are compared with.
+    """
     locate = locator or _default_locator()
+    resolve = _resolver(assistant)
+    ids: dict[str, str | None] = {}
     docs: dict[str, Document | None] = {}
     spans: dict[str, list[Span]] = {}
     missing: list[UnresolvedEvidence] = []
     for item in items:
         spans[item.id] = []
         for ev in item.evidence:
-            if ev.doc not in docs:
-                docs[ev.doc] = assistant.document(ev.doc)
-            doc = docs[ev.doc]
+            if ev.doc not in ids:
+                stored = ids[ev.doc] = resolve(ev.doc, corpus)
+                docs[ev.doc] = assistant.document(stored) if stored else None
+            doc_id, doc = ids[ev.doc], docs[ev.doc]
             found = locate(ev.quote, doc.text) if doc else None
-            if found is None:
+            if doc_id is None or found is None:
                 reason = "quote not found in stored text" if doc else "document not in index"
                 missing.append(UnresolvedEvidence(id=item.id, doc=ev.doc, quote=ev.quote, reason=reason))
             else:
-                spans[item.id].append(Span(doc_id=ev.doc, start=found[0], end=found[1]))
+                spans[item.id].append(Span(doc_id=doc_id, start=found[0], end=found[1]))
     return spans, missing
 
 
@@ -156,10 +174,11 @@ def _unresolved_counts(missing: list[UnresolvedEvidence]) -> dict[str, int]:
 
 
 def evaluate(
-    items: list[GoldItem], assistant: AssistantAPI, k: int, locator: Locator | None = None
+    items: list[GoldItem], assistant: AssistantAPI, k: int, locator: Locator | None = None,
+    corpus: Path | None = None,
 ) -> tuple[list[QuestionRecord], list[UnresolvedEvidence]]:
     """Ask every gold question (timing each ask) and score it against its located evidence."""
-    spans, missing = resolve_evidence(items, assistant, locator)
+    spans, missing = resolve_evidence(items, assistant, locator, corpus)
     unresolved = _unresolved_counts(missing)
     records = []
     for item in items:
@@ -204,7 +223,7 @@ def run_eval(
     with _index_dir(corpus, index) as folder:
         assistant = (factory or _make_assistant)(settings.with_index(folder))
         report = assistant.ingest([corpus]) if corpus is not None else None
-        records, missing = evaluate(items, assistant, k, locator)
+        records, missing = evaluate(items, assistant, k, locator, corpus)
         close = getattr(assistant, "close", None)
         if callable(close):
             close()

@@ -2,6 +2,8 @@
 
 Each document is committed by the sink as a unit after its vectors exist, so a run killed half-way leaves
 every committed document answerable, and the next run (content hashes) only does the rest.
+Every document belongs to a root (ingest.roots) and pruning never reaches beyond the folder being synced;
+files that fail to load and folders that cannot be read (ingest.walk) keep their stored documents.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -23,15 +26,25 @@ from assistant.models import Document, IngestReport, Passage, SkippedFile
 from assistant.settings import Settings
 from ingest.chunk import chunk_document
 from ingest.loaders import LOADERS, LoadError, load_file
+from ingest.roots import RootRegistry, Target, plan
+from ingest.walk import follow_link, walk_folder
 
 log = logging.getLogger(__name__)
 
 
-class PassageSink(Protocol):
+class PassageSink(RootRegistry, Protocol):
     """What ingest needs from a store; it never learns which store it is."""
 
+    def write_lock(self) -> AbstractContextManager[None]:
+        """Held for a whole run: one writer per index at a time."""
+        ...
+
+    def reconcile(self) -> int:
+        """Delete vectors without a committed passage (an earlier crash); returns how many."""
+        ...
+
     def doc_hashes(self) -> dict[str, tuple[str, str]]:
-        """doc_id -> (content hash, root folder) of everything stored."""
+        """doc_id -> (content hash, root name) of everything stored."""
         ...
 
     def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None: ...
@@ -53,8 +66,27 @@ class _Pending:
     n_passages: int = 0
 
 
+@dataclass
+class _Run:
+    """State of one ingest run."""
+
+    stored: dict[str, tuple[str, str]]
+    seen: set[str] = field(default_factory=set)  # ids of documents found in the files this run
+    protected: set[str] = field(default_factory=set)  # ids (files, folders) whose stored documents are kept
+    files: set[Path] = field(default_factory=set)  # real paths already loaded (a file is never loaded twice)
+    pending: _Pending = field(default_factory=_Pending)
+
+    def is_protected(self, doc_id: str) -> bool:
+        """Whether ``doc_id`` lies in a protected file (``f`` or ``f#record``) or folder (``d/...``)."""
+        cuts = [i for i, ch in enumerate(doc_id) if ch in "/#"]
+        return doc_id in self.protected or any(doc_id[:i] in self.protected for i in cuts)
+
+
 def discover(paths: Sequence[Path]) -> Iterator[tuple[Path, Path, str]]:
-    """(root, file, doc-id path) for every supported or unknown file; hidden and '_'-prefixed files skipped."""
+    """(root, file, path relative to the folder) for every file of the given folders and files.
+
+    Hidden and '_'-prefixed names are skipped, as are links out of the folder (see ingest.walk).
+    """
     for path in paths:
         if not path.exists():
             raise LoadError(str(path), "no such file or folder")
@@ -62,10 +94,8 @@ def discover(paths: Sequence[Path]) -> Iterator[tuple[Path, Path, str]]:
             yield path.parent.resolve(), path, path.name
             continue
         root = path.resolve()
-        for file in sorted(root.rglob("*")):
-            rel = file.relative_to(root)
-            if file.is_file() and not any(part.startswith((".", "_")) for part in rel.parts):
-                yield root, file, rel.as_posix()
+        for file, rel in walk_folder(root, root).files:
+            yield root, file, rel
 
 
 def content_hash(doc: Document) -> str:
@@ -77,69 +107,98 @@ def ingest_paths(
     paths: Sequence[Path], sink: PassageSink, embedder: TextEmbedder, settings: Settings,
     prune: bool | None = None, progress: bool | None = None,
 ) -> IngestReport:
-    """Bring the sink in step with the given files and folders; see the module docstring for guarantees."""
+    """Bring the sink in step with the given files and folders (see the module docstring and ingest.roots).
+
+    Holds the sink's writer lock for the whole run; first deletes vectors an earlier crash left behind.
+    """
     started = time.perf_counter()
     report = IngestReport()
     prune = settings.ingest.prune if prune is None else prune
-    stored = sink.doc_hashes()
-    seen: set[str] = set()
-    protected: set[str] = set()
-    roots = {str(p.resolve()) for p in paths if p.is_dir()}  # only folders are synced
-    files = _files(paths, report)
-    pending = _Pending()
-    show = sys.stderr.isatty() if progress is None else progress
-    for root, file, rel in tqdm(files, desc="ingest", unit="file", disable=not show):
-        try:
-            docs, problems = load_file(file, rel, settings.ingest)
-        except LoadError as exc:
-            report.skipped.append(SkippedFile(path=exc.path, reason=exc.reason))
-            protected.add(rel)
-            continue
-        for problem in problems:
-            report.skipped.append(SkippedFile(path=problem.path, reason=problem.reason))
-        if problems:
-            protected.add(rel)
-        for doc in docs:
-            _stage(doc, str(root), stored, seen, report, pending, settings)
-            if pending.n_passages >= 256:
-                _flush(pending, sink, embedder, report)
-    _flush(pending, sink, embedder, report)
-    if prune:
-        gone = [d for d, (_, root) in stored.items() if root in roots and d not in seen
-                and d.split("#", 1)[0] not in protected]
-        if gone:
-            sink.remove_documents(gone)
-            report.removed = len(gone)
-    sink.finish()
+    with sink.write_lock():
+        report.orphans_removed = sink.reconcile()
+        targets = plan(paths, sink, report)
+        run = _Run(stored=sink.doc_hashes())
+        files = [(t, file, rel) for t in targets for file, rel in _files(t, run, report, settings)]
+        show = sys.stderr.isatty() if progress is None else progress
+        for target, file, rel in tqdm(files, desc="ingest", unit="file", disable=not show):
+            _load(target, file, rel, run, report, settings)
+            if run.pending.n_passages >= 256:
+                _flush(run.pending, sink, embedder, report)
+        _flush(run.pending, sink, embedder, report)
+        if prune:
+            for target in targets:
+                if target.is_folder:
+                    _sync(target, run, sink, report)
+        sink.finish()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _files(paths: Sequence[Path], report: IngestReport) -> list[tuple[Path, Path, str]]:
-    found: list[tuple[Path, Path, str]] = []
-    for path in paths:
-        try:
-            for root, file, rel in discover([path]):
-                if file.suffix.lower() in LOADERS:
-                    found.append((root, file, rel))
-                else:
-                    report.skipped.append(SkippedFile(path=str(file), reason=f"unsupported file type {file.suffix}"))
-        except LoadError as exc:
-            report.skipped.append(SkippedFile(path=exc.path, reason=exc.reason))
-    return found
+def _files(target: Target, run: _Run, report: IngestReport, settings: Settings) -> list[tuple[Path, str]]:
+    """The loadable files of a target (walk problems reported, their paths protected from pruning)."""
+    follow = settings.ingest.follow_external_links
+    if target.is_folder:
+        walk = walk_folder(target.path, target.root_path, follow)
+        report.skipped += walk.problems
+        run.protected |= {target.doc_id(rel).rstrip("/") for rel in walk.protected}  # "": the whole root
+        found = walk.files
+    else:
+        rel = (target.folder / target.path.name).relative_to(target.root_path).as_posix()
+        link = follow_link(target.path, target.folder, follow) if target.path.is_symlink() else None
+        if link is not None and link.target is None:
+            report.skipped.append(SkippedFile(path=str(target.path), reason=link.reason))
+            if link.keep:
+                run.protected.add(target.doc_id(rel))
+            return []
+        found = [(target.path, rel)]
+    out = []
+    for file, rel in found:
+        if file.suffix.lower() not in LOADERS:
+            report.skipped.append(SkippedFile(path=str(file), reason=f"unsupported file type {file.suffix}"))
+            continue
+        real = file.resolve()
+        if real not in run.files:
+            run.files.add(real)
+            out.append((file, rel))
+    return out
 
 
-def _stage(
-    doc: Document, root: str, stored: dict[str, tuple[str, str]], seen: set[str],
-    report: IngestReport, pending: _Pending, settings: Settings,
-) -> None:
-    if doc.doc_id in seen:
+def _load(target: Target, file: Path, rel: str, run: _Run, report: IngestReport, settings: Settings) -> None:
+    try:
+        docs, problems = load_file(file, rel, settings.ingest)
+    except LoadError as exc:
+        report.skipped.append(SkippedFile(path=exc.path, reason=exc.reason))
+        run.protected.add(target.doc_id(rel))
+        return
+    for problem in problems:  # record-level: the loader names them relative to the root folder
+        where = problem.path if Path(problem.path).is_absolute() else target.doc_id(problem.path)
+        report.skipped.append(SkippedFile(path=where, reason=problem.reason))
+    if problems:
+        run.protected.add(target.doc_id(rel))
+    for doc in docs:
+        doc.doc_id = target.doc_id(doc.doc_id)
+        doc.root = target.root
+        _stage(doc, run, report, settings)
+
+
+def _sync(target: Target, run: _Run, sink: PassageSink, report: IngestReport) -> None:
+    """After a folder target: remove the documents under it whose files are gone (not the protected ones)."""
+    scope = target.scope
+    gone = [doc_id for doc_id, (_, root) in run.stored.items()
+            if root == target.root and doc_id.startswith(scope) and doc_id not in run.seen
+            and not run.is_protected(doc_id)]
+    if gone:
+        sink.remove_documents(gone)
+        report.removed += len(gone)
+
+
+def _stage(doc: Document, run: _Run, report: IngestReport, settings: Settings) -> None:
+    if doc.doc_id in run.seen:
         report.skipped.append(SkippedFile(path=doc.path, reason=f"duplicate document id {doc.doc_id!r}"))
         return
-    seen.add(doc.doc_id)
-    doc.root = root
+    run.seen.add(doc.doc_id)
     doc.content_hash = content_hash(doc)
-    previous = stored.get(doc.doc_id)
+    previous = run.stored.get(doc.doc_id)
     if previous and previous[0] == doc.content_hash:
         report.unchanged += 1
         return
@@ -147,8 +206,8 @@ def _stage(
     if not passages:
         report.skipped.append(SkippedFile(path=doc.path, reason="no text"))
         return
-    pending.docs.append((doc, passages, previous is not None))
-    pending.n_passages += len(passages)
+    run.pending.docs.append((doc, passages, previous is not None))
+    run.pending.n_passages += len(passages)
 
 
 def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report: IngestReport) -> None:

@@ -101,12 +101,12 @@ def test_fakes_csv_subset(tmp_path: Path, make_real_assistant: Callable[..., Ass
     _rate(f"FA-KES first {len(body)} rows", report, seconds)
     # rows without article text may be skipped, but only with a reason naming the file and row
     for s in report.skipped:
-        assert s.path.startswith("fakes_subset.csv row ") and s.reason, s
+        assert s.path.startswith("fakes/fakes_subset.csv row ") and s.reason, s
     assert report.ingested + len(report.skipped) == len(body)
     assert report.ingested >= 0.9 * len(body)
     _check(assistant, report)
     ids = {d["doc_id"] for d in assistant.store.documents()}
-    assert all(i.startswith("fakes_subset.csv#") for i in ids)
-    first = assistant.document(f"fakes_subset.csv#{body[0][header.index('unit_id')]}")
+    assert all(i.startswith("fakes/fakes_subset.csv#") for i in ids)
+    first = assistant.document(f"fakes/fakes_subset.csv#{body[0][header.index('unit_id')]}")
     assert first is not None and first.source and first.title
     assert "\x00" not in first.text

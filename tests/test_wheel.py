@@ -177,7 +177,7 @@ def test_installed_wheel_runs_from_any_directory(installed: Installed, tmp_path:
     assert answer["citations"], answer
     source = _words(report.read_text(encoding="utf-8"))
     for citation in answer["citations"]:
-        assert citation["doc_id"] == report.name
+        assert citation["doc_id"] == f"{report.parent.name}/{report.name}"  # ROOT/path, ROOT = its folder
         assert _words(citation["quote"]) in source, citation["quote"]
     expected = r"\b(two|2)\b" if report == SEED else r"\bRyan\b"
     assert re.search(expected, answer["text"]), answer["text"]

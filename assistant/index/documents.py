@@ -1,11 +1,17 @@
-"""SQLite document store: documents and passages, the truth every citation span points into."""
+"""SQLite document store: documents, passages and roots, the truth every citation span points into.
+
+A root is one ingested folder: a short name (the first part of its documents' ids, ``NAME/path``) and its
+resolved path. Indexes written before roots existed (ids without a root name) are migrated when first opened:
+each folder they were ingested from becomes a root and its documents' ids gain its name.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +28,11 @@ CREATE TABLE IF NOT EXISTS passages (
     sentences TEXT NOT NULL, metadata TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roots (name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE);
 """
+
+#: Version of the doc-id layout; 2 = ids start with their root's name.
+LAYOUT = "2"
 
 
 class DocumentStore:
@@ -45,6 +55,7 @@ class DocumentStore:
                 db.execute("PRAGMA foreign_keys = ON")
                 db.execute("PRAGMA journal_mode = WAL")
                 db.executescript(_SCHEMA)
+                _migrate(db)
                 self._db = db
             return self._db
 
@@ -85,6 +96,29 @@ class DocumentStore:
                 self._bump()
             return ids
 
+    def add_root(self, name: str, path: str) -> None:
+        with self._lock, self.db:
+            self.db.execute("INSERT INTO roots VALUES (?, ?)", (name, path))
+
+    def move_root(self, name: str, path: str) -> None:
+        with self._lock, self.db:
+            self.db.execute("UPDATE roots SET path = ? WHERE name = ?", (path, name))
+
+    def absorb_root(self, name: str, into: str, new_prefix: str) -> None:
+        """Rename every ``name/x`` document to ``new_prefix + x`` in root ``into`` and forget root ``name``."""
+        cut = len(name) + 2  # 1-based start of x in 'name/x'
+        with self._lock, _renaming(self.db):
+            self.db.execute("UPDATE passages SET doc_id = ? || substr(doc_id, ?) "
+                            "WHERE doc_id IN (SELECT doc_id FROM docs WHERE root = ?)", (new_prefix, cut, name))
+            self.db.execute("UPDATE docs SET doc_id = ? || substr(doc_id, ?), root = ? WHERE root = ?",
+                            (new_prefix, cut, into, name))
+            self.db.execute("DELETE FROM roots WHERE name = ?", (name,))
+            self._bump()
+
+    def drop_root(self, name: str) -> None:
+        with self._lock, self.db:
+            self.db.execute("DELETE FROM roots WHERE name = ?", (name,))
+
     def _bump(self) -> None:
         self.db.execute(
             "INSERT INTO meta VALUES ('generation', '1') "
@@ -100,6 +134,41 @@ class DocumentStore:
     def doc_hashes(self) -> dict[str, tuple[str, str]]:
         rows = self.db.execute("SELECT doc_id, content_hash, root FROM docs").fetchall()
         return {doc_id: (h, root) for doc_id, h, root in rows}
+
+    def roots(self) -> dict[str, str]:
+        """name -> resolved path of every root."""
+        return dict(self.db.execute("SELECT name, path FROM roots ORDER BY name").fetchall())
+
+    def root_counts(self) -> dict[str, int]:
+        """name -> number of documents, for every root."""
+        rows = self.db.execute(
+            "SELECT r.name, COUNT(d.doc_id) FROM roots r LEFT JOIN docs d ON d.root = r.name GROUP BY r.name"
+        ).fetchall()
+        return {name: int(n) for name, n in rows}
+
+    def root_doc_ids(self, name: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM docs WHERE root = ? ORDER BY doc_id", (name,))]
+
+    def match_doc_ids(self, name: str) -> list[str]:
+        """``name`` itself if it is a stored id, else every id ending in ``/name``."""
+        if self.db.execute("SELECT 1 FROM docs WHERE doc_id = ?", (name,)).fetchone():
+            return [name]
+        suffix = "/" + name
+        rows = self.db.execute("SELECT doc_id FROM docs WHERE substr(doc_id, -?) = ? ORDER BY doc_id",
+                               (len(suffix), suffix))
+        return [r[0] for r in rows]
+
+    def file_doc_ids(self, file_id: str) -> list[str]:
+        """Ids of the documents of one file: ``file_id`` itself and its records ``file_id#...``."""
+        prefix = file_id + "#"
+        rows = self.db.execute(
+            "SELECT doc_id FROM docs WHERE doc_id = ? OR substr(doc_id, 1, ?) = ? ORDER BY doc_id",
+            (file_id, len(prefix), prefix),
+        )
+        return [r[0] for r in rows]
+
+    def all_passage_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT passage_id FROM passages")}
 
     def count(self) -> tuple[int, int]:
         """(documents, passages); zero for a store that does not exist yet, without creating it."""
@@ -171,3 +240,34 @@ class DocumentStore:
             sql += " AND d.published <= ?"
             args.append(filters.date_to.isoformat())
         return {r[0] for r in self.db.execute(sql, args)}
+
+
+@contextmanager
+def _renaming(db: sqlite3.Connection) -> Iterator[None]:
+    """One transaction in which document ids may change: foreign keys are checked at its commit."""
+    with db:
+        db.execute("BEGIN")
+        db.execute("PRAGMA defer_foreign_keys = ON")
+        yield
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring an index written before roots existed to the current layout (ids ``NAME/path``)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+    if row and row[0] == LAYOUT:
+        return
+    with _renaming(db):
+        taken = {r[0] for r in db.execute("SELECT name FROM roots")}
+        for (folder,) in db.execute("SELECT DISTINCT root FROM docs").fetchall():
+            base = Path(folder).name or "documents"
+            name, n = base, 1
+            while name in taken:
+                n += 1
+                name = f"{base}-{n}"
+            taken.add(name)
+            db.execute("INSERT INTO roots VALUES (?, ?)", (name, folder))
+            db.execute("UPDATE passages SET doc_id = ? || '/' || doc_id "
+                       "WHERE doc_id IN (SELECT doc_id FROM docs WHERE root = ?)", (name, folder))
+            db.execute("UPDATE docs SET doc_id = ? || '/' || doc_id, root = ? WHERE root = ?", (name, name, folder))
+        db.execute("INSERT INTO meta VALUES ('layout', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   (LAYOUT,))

@@ -56,12 +56,12 @@ def test_ingest_ask_stats(runner: CliRunner, small_corpus: Path, tmp_path: Path)
     assert result.exit_code == 0, result.output
     answer = Answer.model_validate_json(result.stdout)
     assert not answer.abstained and "two" in answer.text
-    assert answer.citations[0].doc_id == "wire/strike.txt"
+    assert answer.citations[0].doc_id == "reports/wire/strike.txt"
 
     result = runner.invoke(app, ["ask", SEED, "--index", str(index)])
     assert result.exit_code == 0
     assert '"State media said the strike wounded two soldiers." [1]' in result.stdout
-    assert "[1] Strike on the artillery position — Levant Wire, 2019-02-10 (wire/strike.txt " in result.stdout
+    assert "[1] Strike on the artillery position — Levant Wire, 2019-02-10 (reports/wire/strike.txt " in result.stdout
 
     result = runner.invoke(app, ["ask", "What is the GDP of Brazil?", "--index", str(index)])
     assert result.exit_code == 0 and result.stdout.strip() == REFUSAL
@@ -96,10 +96,10 @@ def test_ask_filters(runner: CliRunner, small_corpus: Path, tmp_path: Path) -> N
         ],
     )
     answer = Answer.model_validate_json(result.stdout)
-    assert [r.view.passage.doc_id for r in answer.passages] == ["wire/strike.txt"]
-    result = runner.invoke(app, ["ask", SEED, "--json", "--index", str(index), "--doc", "aid.md"])
+    assert [r.view.passage.doc_id for r in answer.passages] == ["reports/wire/strike.txt"]
+    result = runner.invoke(app, ["ask", SEED, "--json", "--index", str(index), "--doc", "reports/aid.md"])
     answer = Answer.model_validate_json(result.stdout)
-    assert {r.view.passage.doc_id for r in answer.passages} == {"aid.md"}
+    assert {r.view.passage.doc_id for r in answer.passages} == {"reports/aid.md"}
 
 
 def test_bad_date_option(runner: CliRunner, small_corpus: Path, tmp_path: Path) -> None:

@@ -116,7 +116,7 @@ def test_filter_by_date_range(demo: Assistant) -> None:
 
 
 def test_filter_by_doc_ids(demo: Assistant) -> None:
-    wanted = ["wire/2019-02-10-sukkariyeh-strike.html", "sdf/2019-03-23-territorial-defeat-declared.md"]
+    wanted = ["corpus/wire/2019-02-10-sukkariyeh-strike.html", "corpus/sdf/2019-03-23-territorial-defeat-declared.md"]
     passages = demo.retrieve(SEED, Filters(doc_ids=wanted), k=20)
     assert {r.view.passage.doc_id for r in passages} == set(wanted)
 
@@ -133,7 +133,7 @@ def test_empty_question_is_refused(demo: Assistant) -> None:
 
 
 def test_document_and_stats(demo: Assistant) -> None:
-    doc = demo.document("wire/2019-02-10-sukkariyeh-strike.html")
+    doc = demo.document("corpus/wire/2019-02-10-sukkariyeh-strike.html")
     assert doc is not None and doc.source == "Levant Wire"
     assert demo.document("nope.txt") is None
     stats = demo.stats()

@@ -19,7 +19,7 @@ MakeAssistant = Callable[..., Assistant]
 
 
 def _write_corpus(root: Path, write_pdf: Callable[..., Path]) -> set[str]:
-    """One file per format (some in subfolders); returns the expected doc_ids."""
+    """One file per format (some in subfolders); returns the expected doc_ids (ROOT/path, ROOT = folder name)."""
     (root / "wire").mkdir(parents=True)
     (root / "notes" / "deep").mkdir(parents=True)
     (root / "wire" / "strike.txt").write_text(
@@ -67,15 +67,18 @@ def _write_corpus(root: Path, write_pdf: Callable[..., Path]) -> set[str]:
         "SYR9,2019-02-09,Battles,Hajin,Clashes were reported at the edge of Hajin at night.\n"
     )
     return {
-        "wire/strike.txt",
-        "plain.txt",
-        "notes/deep/brief.md",
-        "wire/page.html",
-        "sitrep.pdf",
-        "feed.jsonl#e1",
-        "feed.jsonl#e2",
-        "notes/records.json#r1",
-        "events.csv#SYR9",
+        f"{root.name}/{rel}"
+        for rel in (
+            "wire/strike.txt",
+            "plain.txt",
+            "notes/deep/brief.md",
+            "wire/page.html",
+            "sitrep.pdf",
+            "feed.jsonl#e1",
+            "feed.jsonl#e2",
+            "notes/records.json#r1",
+            "events.csv#SYR9",
+        )
     }
 
 
@@ -110,26 +113,28 @@ def test_every_format_is_ingested(corpus: tuple[Path, set[str]], make_assistant:
     assert _chroma_ids(assistant) == {
         r[0] for r in assistant.store.docs.db.execute("SELECT passage_id FROM passages")
     }
-    strike = assistant.document("wire/strike.txt")
+    strike = assistant.document("corpus/wire/strike.txt")
     assert strike is not None and strike.source == "Levant Wire" and str(strike.published) == "2019-02-10"
-    assert strike.root == str(root.resolve())
-    brief = assistant.document("notes/deep/brief.md")
+    assert strike.root == "corpus"
+    assert [(r.name, r.path, r.documents) for r in assistant.roots()] == [("corpus", str(root.resolve()), 9)]
+    brief = assistant.document("corpus/notes/deep/brief.md")
     assert brief is not None and brief.metadata["region"] == "Deir ez-Zor" and "**" not in brief.text
-    page = assistant.document("wire/page.html")
+    page = assistant.document("corpus/wire/page.html")
     assert page is not None and "MENU" not in page.text and "FOOTER" not in page.text
     answer = assistant.ask("How many soldiers were wounded in the strike on the artillery position?")
     assert not answer.abstained and "two" in answer.text
-    assert answer.citations[0].doc_id == "wire/strike.txt"
+    assert answer.citations[0].doc_id == "corpus/wire/strike.txt"
 
 
 def test_single_file_doc_id_is_its_name(tmp_path: Path, make_assistant: MakeAssistant) -> None:
+    """A file ingested alone belongs to the root of its folder: FOLDER/name."""
     path = tmp_path / "a" / "b" / "one.txt"
     path.parent.mkdir(parents=True)
     path.write_text("The bridge at Hajin was destroyed.")
     assistant = make_assistant()
     report = assistant.ingest([path], progress=False)
     assert report.ingested == 1
-    assert _doc_ids(assistant) == {"one.txt"}
+    assert _doc_ids(assistant) == {"b/one.txt"}
 
 
 def test_hidden_underscore_and_unsupported_files(tmp_path: Path, make_assistant: MakeAssistant) -> None:
@@ -170,8 +175,8 @@ def test_changed_file_replaces_its_passages(
     root, expected = corpus
     assistant = make_assistant()
     assistant.ingest([root], progress=False)
-    old_ids = _passage_ids(assistant, "wire/strike.txt")
-    other_ids = _passage_ids(assistant, "plain.txt")
+    old_ids = _passage_ids(assistant, "corpus/wire/strike.txt")
+    other_ids = _passage_ids(assistant, "corpus/plain.txt")
     assert old_ids and set(old_ids) <= _chroma_ids(assistant)
 
     (root / "wire" / "strike.txt").write_text(
@@ -181,14 +186,14 @@ def test_changed_file_replaces_its_passages(
     before = assistant.embedder.texts_embedded
     report = assistant.ingest([root], progress=False)
     assert (report.replaced, report.ingested, report.unchanged) == (1, 0, len(expected) - 1)
-    new_ids = _passage_ids(assistant, "wire/strike.txt")
+    new_ids = _passage_ids(assistant, "corpus/wire/strike.txt")
     assert report.texts_embedded == len(new_ids) == assistant.embedder.texts_embedded - before
     assert not set(old_ids) & set(new_ids)
     assert assistant.store.views(old_ids) == {}
     chroma = _chroma_ids(assistant)
     assert not set(old_ids) & chroma
     assert set(new_ids) <= chroma and set(other_ids) <= chroma
-    doc = assistant.document("wire/strike.txt")
+    doc = assistant.document("corpus/wire/strike.txt")
     assert doc is not None and "four soldiers" in doc.text and "two soldiers" not in doc.text
     answer = assistant.ask("How many soldiers did the strike on the artillery position wound?")
     assert "four" in answer.text
@@ -200,17 +205,17 @@ def test_deleted_file_is_pruned_unless_no_prune(
     root, expected = corpus
     assistant = make_assistant()
     assistant.ingest([root], progress=False)
-    gone_pids = _passage_ids(assistant, "plain.txt")
+    gone_pids = _passage_ids(assistant, "corpus/plain.txt")
     (root / "plain.txt").unlink()
 
     kept = assistant.ingest([root], prune=False, progress=False)
     assert kept.removed == 0
-    assert "plain.txt" in _doc_ids(assistant)
+    assert "corpus/plain.txt" in _doc_ids(assistant)
 
     pruned = assistant.ingest([root], progress=False)
     assert pruned.removed == 1 and pruned.texts_embedded == 0
-    assert _doc_ids(assistant) == expected - {"plain.txt"}
-    assert assistant.document("plain.txt") is None
+    assert _doc_ids(assistant) == expected - {"corpus/plain.txt"}
+    assert assistant.document("corpus/plain.txt") is None
     assert not set(gone_pids) & _chroma_ids(assistant)
 
 
@@ -239,7 +244,7 @@ def test_records_removed_from_a_file_are_pruned(
     )
     report = assistant.ingest([root], progress=False)
     assert report.removed == 1 and report.texts_embedded == 0
-    assert _doc_ids(assistant) == expected - {"feed.jsonl#e2"}
+    assert _doc_ids(assistant) == expected - {"corpus/feed.jsonl#e2"}
 
 
 def test_single_file_ingest_does_not_prune_the_folder(
@@ -251,7 +256,7 @@ def test_single_file_ingest_does_not_prune_the_folder(
     (root / "plain.txt").unlink()
     report = assistant.ingest([root / "events.csv"], progress=False)
     assert report.removed == 0
-    assert "plain.txt" in _doc_ids(assistant)
+    assert "corpus/plain.txt" in _doc_ids(assistant)
 
 
 class _Killed(Exception):
@@ -346,7 +351,8 @@ def test_bad_input_is_skipped_and_named(tmp_path: Path, make_assistant: MakeAssi
     assistant = make_assistant(settings)
 
     # previously indexed documents from elsewhere must survive
-    other = tmp_path / "other.txt"
+    other = tmp_path / "elsewhere" / "other.txt"
+    other.parent.mkdir()
     other.write_text("An earlier report about the Baghuz encampment.")
     assistant.ingest([other], progress=False)
     # ... and so must an earlier good version of a file that is now broken
@@ -369,15 +375,15 @@ def test_bad_input_is_skipped_and_named(tmp_path: Path, make_assistant: MakeAssi
     assert "limit" in skipped["big.txt"]
     assert "malformed JSON" in skipped["lines.jsonl"]
     assert "no such file" in skipped["does-not-exist"]
-    assert any(s.path == "lines.jsonl line 2" for s in report.skipped)
+    assert any(s.path == "mixed/lines.jsonl line 2" for s in report.skipped)
 
     docs = _doc_ids(assistant)
-    assert {"good.txt", "cp1252.txt", "lines.jsonl#ok1", "lines.jsonl#ok3"} <= docs
-    assert "other.txt" in docs  # ingested before, not lost
-    assert "broken.json#1" in docs  # its file is broken now: the old version is kept, not pruned
-    cp = assistant.document("cp1252.txt")
+    assert {"mixed/good.txt", "mixed/cp1252.txt", "mixed/lines.jsonl#ok1", "mixed/lines.jsonl#ok3"} <= docs
+    assert "elsewhere/other.txt" in docs  # ingested before, not lost
+    assert "mixed/broken.json#1" in docs  # its file is broken now: the old version is kept, not pruned
+    cp = assistant.document("mixed/cp1252.txt")
     assert cp is not None and cp.text == 'The caf\u00e9 owner said "we stayed" after the strike.'
-    assert not any(name.startswith(tuple(BAD_FILES)) for name in docs - {"broken.json#1"})
+    assert not any(name.startswith(tuple(f"mixed/{b}" for b in BAD_FILES)) for name in docs - {"mixed/broken.json#1"})
     assert not assistant.ask("Was the bridge at Hajin repaired?").abstained
 
 
@@ -390,7 +396,7 @@ def test_only_bad_input_leaves_index_usable(tmp_path: Path, make_assistant: Make
     bad.write_bytes(b"")
     report = assistant.ingest([bad], progress=False)
     assert [Path(s.path).name for s in report.skipped] == ["bad.txt"]
-    assert _doc_ids(assistant) == {"good.txt"}
+    assert _doc_ids(assistant) == {f"{tmp_path.name}/good.txt"}
 
 
 def test_refusal_constant_is_used_for_unanswerable(
