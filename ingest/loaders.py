@@ -115,13 +115,27 @@ def _document(
     )
 
 
+# Byte-order marks of the UTF encodings whose text holds NUL bytes; UTF-32 first, its LE mark starts with UTF-16's.
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+)
+
+
 def read_text(path: Path, limit_mb: float) -> str:
-    """Decode a text file: UTF-8 first, then the detected legacy encoding; binary files are refused."""
+    """Decode a text file: UTF-16/UTF-32 when it starts with their byte-order mark, else UTF-8, else the
+    detected legacy encoding; binary files are refused."""
     size = path.stat().st_size
     if size > limit_mb * 1024 * 1024:
         raise LoadError(str(path), f"file is {size / 2**20:.1f} MB, over the {limit_mb:g} MB limit "
                                    "(SITREP_INGEST__MAX_FILE_MB)")
     data = path.read_bytes()
+    wide = _decode_wide(data)
+    if wide is not None:
+        if not wide.strip():
+            raise LoadError(str(path), "file is empty")
+        _refuse_binary(path, wide)
+        return wide
     if not data.strip():
         raise LoadError(str(path), "file is empty")
     if b"\x00" in data[:8192]:
@@ -131,10 +145,27 @@ def read_text(path: Path, limit_mb: float) -> str:
     except UnicodeDecodeError:
         pass
     text = data.decode(_legacy_encoding(data), errors="replace")
+    _refuse_binary(path, text)
+    return text
+
+
+def _decode_wide(data: bytes) -> str | None:
+    """The text of a file with a UTF-16 or UTF-32 byte-order mark (the codec reads the mark for the byte
+    order and drops it); None without a mark or when the bytes after it do not decode (then the caller's
+    binary check decides)."""
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _refuse_binary(path: Path, text: str) -> None:
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\n\r\t")
     if controls > 0.01 * min(len(text), 20000):
         raise LoadError(str(path), "looks like a binary file, not text")
-    return text
 
 
 _HIGH = re.compile(rb"[\x80-\xff]+")
@@ -339,29 +370,137 @@ def load_json(path: Path, rel: str, settings: IngestSettings) -> tuple[list[Docu
 
 
 def load_csv(path: Path, rel: str, settings: IngestSettings) -> tuple[list[Document], list[LoadError]]:
-    """CSV: one record per row; the text comes from the first present of the configured text columns."""
+    """CSV: one record per row; the text comes from the first present of the configured text columns.
+
+    A bad row is reported ("{rel} line N: ...") and skipped, the other rows are kept:
+
+    * a row with more fields than the header (its columns cannot be trusted), N the line it starts on;
+    * a quoted field whose quote is not closed, N the line the quote opened on. The csv module reads on
+      until the next quote character in the file, however many rows later, and merges everything in
+      between into one field (to the end of the file when there is none). Such a field is recognised when
+      it never closes, or when it spans lines and its "closing" quote is followed by more text instead of a
+      comma or line end (a quote paired with an opening quote of a later row). The row is skipped and
+      reading starts afresh on the line after the quote, so the rows below are kept; after five such quotes
+      the rest of the file is skipped (each restart re-reads the rest: this bounds the cost). A stray quote
+      paired with one that happens to end a field (``x",``) goes unnoticed;
+    * anything else the csv module rejects: that row and the rest of the file are skipped.
+
+    A malformed header or no text column refuses the whole file.
+    """
     raw = read_text(path, settings.max_file_mb)
-    reader = csv.DictReader(io.StringIO(raw, newline=""))
-    try:
-        columns = [c.strip() for c in reader.fieldnames or []]
-    except csv.Error as exc:
-        raise LoadError(str(path), f"malformed CSV header ({exc})") from exc
+    if csv.field_size_limit() < len(raw):  # a report longer than 128 KB is not a malformed field
+        csv.field_size_limit(len(raw))
+    header, records, errors = _csv_records(raw, path, rel)
+    columns = [c.strip() for c in header]
     text_col = next((c for c in settings.csv_text_columns if c in {x.lower() for x in columns}), None)
     if text_col is None:
         raise LoadError(str(path), f"no text column: expected one of {', '.join(settings.csv_text_columns)} "
                                    "(set SITREP_INGEST__CSV_TEXT_COLUMNS)")
     rows: list[tuple[str, Any]] = []
-    try:
-        for row in reader:
-            if None in row:
-                raise LoadError(f"{rel} line {reader.line_num}", "row has more fields than the header")
-            clean = {k.strip(): v for k, v in row.items() if k is not None}
-            clean["text"] = clean.pop(next(k for k in clean if k.lower() == text_col), "")
-            rows.append((f"row {reader.line_num}", _csv_title(clean)))
-    except csv.Error as exc:
-        raise LoadError(str(path), f"malformed CSV at line {reader.line_num} ({exc})") from exc
+    for last_line, fields in records:
+        # as csv.DictReader: missing trailing fields are None (extra ones were refused by _csv_records)
+        row = dict(zip(columns, [*fields, *[None] * (len(columns) - len(fields))], strict=True))
+        row["text"] = row.pop(next(k for k in row if k.lower() == text_col), "")
+        rows.append((f"row {last_line}", _csv_title(row)))
     csv_settings = settings.model_copy(update={"text_fields": ["text"]})
-    return _record_docs(rows, path, rel, csv_settings)
+    docs, record_errors = _record_docs(rows, path, rel, csv_settings)
+    return docs, errors + record_errors
+
+
+_MAX_QUOTE_RESTARTS = 5
+
+
+class _Lines:
+    """The lines of a text for csv.reader, counting those handed out and noticing a request past the end
+    (the reader asks for one only while inside an unclosed quoted field)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.next = 0  # index of the next line to hand out = number of lines read so far
+        self.past_end = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.next >= len(self.lines):
+            self.past_end = True
+            raise StopIteration
+        self.next += 1
+        return self.lines[self.next - 1]
+
+
+def _csv_records(raw: str, path: Path, rel: str) -> tuple[list[str], list[tuple[int, list[str]]], list[LoadError]]:
+    """The header, the good rows (as the number of the line each ends on, and its fields) and the problems."""
+    source = _Lines(io.StringIO(raw, newline="").readlines())  # the csv module's own idea of lines
+    reader = csv.reader(source)
+    header: list[str] | None = None
+    records: list[tuple[int, list[str]]] = []
+    errors: list[LoadError] = []
+    restarts = 0
+    while True:
+        first = source.next + 1  # the line the next row starts on
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if header is None:
+                raise LoadError(str(path), f"malformed CSV header ({exc})") from exc
+            errors.append(LoadError(f"{rel} line {first}", f"malformed CSV ({exc}); skipped the rest of the file"))
+            break
+        last = source.next
+        opened = _unclosed_quote(source.lines[first - 1:last], first) if last > first or source.past_end else None
+        if opened is not None:
+            if header is None:
+                raise LoadError(str(path), f"malformed CSV header: the quote opened on line {opened} is not closed")
+            restarts += 1
+            if restarts > _MAX_QUOTE_RESTARTS:
+                errors.append(LoadError(f"{rel} line {opened}", "quoted field not closed; skipped the rest of the "
+                                                                "file (too many unclosed quotes)"))
+                break
+            errors.append(LoadError(f"{rel} line {opened}", "quoted field not closed; skipped this row"))
+            source.next, source.past_end = opened, False  # read on from the line after the quote
+            reader = csv.reader(source)
+            continue
+        if not fields:  # blank line
+            continue
+        if header is None:
+            header = fields
+        elif len(fields) > len(header):
+            errors.append(LoadError(f"{rel} line {first}", "row has more fields than the header"))
+        else:
+            records.append((last, fields))
+    return header or [], records, errors
+
+
+_FIELD_END = re.compile(r"[,\r\n]")
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def _unclosed_quote(lines: list[str], first: int) -> int | None:
+    """The line (the first one numbered ``first``) where a quoted field of this one CSV record opens that never
+    closes, or that closes on a later line with text rather than a comma or line end after the quote; None
+    when the record's quotes are sound. Follows the csv module's default (excel) dialect, which outside
+    strict mode takes text after a closing quote as more of the field."""
+    text = "".join(lines)
+    pos = 0
+    while True:  # pos is at the start of a field
+        if text.startswith('"', pos):
+            opened = pos
+            close = text.find('"', pos + 1)
+            while close >= 0 and text.startswith('"', close + 1):  # "" stands for one quote
+                close = text.find('"', close + 2)
+            if close < 0 or (
+                not _FIELD_END.match(text, close + 1) and close + 1 < len(text)
+                and _LINE_END.search(text, opened, close)
+            ):
+                return first + len(_LINE_END.findall(text, 0, opened))
+            pos = close + 1
+        end = _FIELD_END.search(text, pos)  # the rest of the field is plain text
+        if end is None or end[0] != ",":
+            return None
+        pos = end.end()
 
 
 def _csv_title(row: dict[str, Any]) -> dict[str, Any]:

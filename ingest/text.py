@@ -17,13 +17,16 @@ _QUOTES = str.maketrans(
 )
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_HSPACE = re.compile(r"[ \t\f\v]+")
+# Runs of horizontal space that change when collapsed to one space (a lone space is left alone: cheaper).
+_HSPACE = re.compile(r"[\t\f\v][ \t\f\v]*| [ \t\f\v]+")
 _MANY_NL = re.compile(r"\n{3,}")
 
 # Markdown inline and block markup (only what changes the readable text).
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
-_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+# Images ![alt](url), links [text](url) and reference links [text][ref]: the tail after the closing "]" (see
+# _sub_bracketed for why these are not whole-pattern regexes).
+_MD_IMAGE_TAIL = re.compile(r"\([^)]*\)")
+_MD_LINK_TAIL = re.compile(r"\((?:[^()]|\([^)]*\))*\)")
+_MD_REF_TAIL = re.compile(r"\[[^\]]*\]")
 _MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_ITALIC = re.compile(r"(?<![\w*])([*_])(?=\S)([^*_\n]+?)(?<=\S)\1(?![\w*])")
 _MD_CODE = re.compile(r"`([^`]*)`")
@@ -32,30 +35,83 @@ _MD_HEADING_TAIL = re.compile(r"\s+#+\s*$", re.M)
 _MD_QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.M)
 _MD_BULLET = re.compile(r"^[ \t]*[-*+][ \t]+", re.M)
 _MD_RULE = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$", re.M)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _MD_BLOCK_START = re.compile(r"^\s*(#|\||[-*+]\s|\d+[.)]\s|>|```|!\[)")
 
 
 def _unwrap_markdown(text: str) -> str:
-    """Join hard-wrapped lines of a Markdown paragraph, as a Markdown renderer would."""
-    out: list[str] = []
+    """Join hard-wrapped lines of a Markdown paragraph, as a Markdown renderer would.
+
+    A line joins the paragraph above it when both hold text and neither starts a block (heading, list item,
+    quote, table row, fence, image); the paragraph counts as starting a block when its first line does, once
+    the line after it is joined on ("1." + " next" reads as a list item). Paragraphs are built as lists of
+    lines and joined once, so a hard-wrapped paragraph of any length costs linear time.
+    """
+    paragraphs: list[list[str]] = []
+    joinable = False  # may the next line join the last paragraph?
     for line in text.split("\n"):
-        prev = out[-1] if out else ""
-        if prev.strip() and line.strip() and not _MD_BLOCK_START.match(line) and not _MD_BLOCK_START.match(prev):
-            out[-1] = prev.rstrip() + " " + line.strip()
+        stripped = line.strip()
+        if joinable and stripped and not _MD_BLOCK_START.match(line):
+            paragraph = paragraphs[-1]
+            if len(paragraph) == 1:
+                paragraph[0] = paragraph[0].rstrip()
+                # what follows the first line cannot change whether the joined text starts a block, as long as
+                # the separating space is there: every block marker ends at or before it
+                joinable = not _MD_BLOCK_START.match(paragraph[0] + " ")
+            paragraph.append(stripped)
         else:
-            out.append(line)
-    return "\n".join(out)
+            paragraphs.append([line])
+            joinable = bool(stripped) and not _MD_BLOCK_START.match(line)
+    return "\n".join(" ".join(paragraph) for paragraph in paragraphs)
+
+
+def _drop_html_comments(text: str) -> str:
+    """Remove <!-- ... --> comments (what re.sub("<!--.*?-->", "", text, flags=re.S) does, in linear time:
+    after an unclosed "<!--" nothing further can close, so the scan stops instead of retrying at every later
+    "<!--")."""
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) >= 0 and (end := text.find("-->", start + 4)) >= 0:
+        out.append(text[pos:start])
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _sub_bracketed(text: str, opener: str, tail: re.Pattern[str], keep_label: bool, empty_label: bool) -> str:
+    r"""Replace ``opener label ] tail`` by the label (or by nothing), leftmost first like re.sub.
+
+    The same as re.sub over ``re.escape(opener) + r"([^\]]+)\]" + tail`` (``*`` for an empty label), in
+    linear time: the regex retries at every opener and rescans to the next "]" each time, quadratic in a
+    long line with many unmatched "[". Here every opener before a given "]" shares that "]" and therefore
+    the same tail, so when the tail fails they are all skipped at once.
+    """
+    out: list[str] = []
+    pos = 0
+    at = text.find(opener)
+    while at >= 0:
+        label = at + len(opener)
+        close = text.find("]", label)
+        if close < 0:
+            break
+        match = tail.match(text, close + 1) if empty_label or close > label else None
+        if match:
+            out += [text[pos:at], text[label:close] if keep_label else ""]
+            pos = match.end()
+            at = text.find(opener, pos)
+        else:
+            at = text.find(opener, close + 1 if close > label else at + 1)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def strip_markdown(text: str) -> str:
     """Remove Markdown markup, keeping the words a reader sees."""
-    text = _HTML_COMMENT.sub("", text)
+    text = _drop_html_comments(text)
     text = _unwrap_markdown(text)
     text = _MD_RULE.sub("", text)
-    text = _MD_IMAGE.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_REF_LINK.sub(r"\1", text)
+    text = _sub_bracketed(text, "![", _MD_IMAGE_TAIL, keep_label=False, empty_label=True)
+    text = _sub_bracketed(text, "[", _MD_LINK_TAIL, keep_label=True, empty_label=False)
+    text = _sub_bracketed(text, "[", _MD_REF_TAIL, keep_label=True, empty_label=False)
     text = _MD_BOLD.sub(r"\2", text)
     text = _MD_ITALIC.sub(r"\2", text)
     text = _MD_CODE.sub(r"\1", text)
@@ -93,19 +149,37 @@ _ABBREVIATIONS = {
     "no", "nos", "vs", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
     "nov", "dec", "gov", "sen", "rep", "pres", "prof", "e.g", "i.e", "cf", "fig", "est", "km", "ft",
 }
-_BOUNDARY = re.compile(r"[.!?\u2026]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u0600-\u06FF])")
+# A run of sentence-ending punctuation, closing quotes/brackets and whitespace before a capital, digit or
+# Arabic letter. The look-behind lets a match start only at the first character of a punctuation run (a later
+# start inside the same run cannot succeed where the first failed), so a long run of "!!!" or "..." is
+# scanned once instead of once per character.
+_BOUNDARY = re.compile(r"(?<![.!?\u2026])[.!?\u2026]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u0600-\u06FF])")
+# The word before a full stop, read right to left in the *reversed* line: trailing .!? then word characters
+# and dots. Matching leftwards from the stop costs the length of that word only; searching the line's prefix
+# for a word anchored at its end (the old way) cost the whole prefix at every stop: quadratic in line length.
+_WORD_BEFORE_REVERSED = re.compile(r"[.!?]*[\w.]+")
 
 
-def _is_abbreviation(segment: str) -> bool:
-    word = re.search(r"([\w.]+)[.!?]*[\"')\]]*\s*$", segment)
+def _is_abbreviation(reversed_line: str, stop: int) -> bool:
+    r"""Whether the full stop at index ``stop`` of the line ends an abbreviation or an initial, not a sentence.
+
+    ``reversed_line`` is the line reversed (computed once per line), so the word before the stop is a
+    forward match in it. The word is the longest run ``[\w.]+[.!?]*`` ending at the stop; it is an abbreviation
+    when, without its trailing .!?, it is a listed abbreviation, a single letter (an initial) or contains a
+    dot itself (U.S., e.g., 3.5).
+    """
+    word = _WORD_BEFORE_REVERSED.match(reversed_line, len(reversed_line) - 1 - stop)
     if not word:
         return False
-    token = word.group(1).rstrip(".").lower()
+    token = word[0][::-1].rstrip(".!?").lower()
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or "." in token
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans (absolute offsets) inside text[start:end]; line breaks always end a sentence."""
+    """Sentence spans (absolute offsets) inside text[start:end]; line breaks always end a sentence.
+
+    Linear in the length of the text, however long its lines.
+    """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
@@ -113,9 +187,12 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         line_start = pos
         pos += len(line) + 1
         cut = 0
+        reversed_line = ""
         for m in _BOUNDARY.finditer(line):
-            if _is_abbreviation(line[: m.start() + 1]) and line[m.start()] == ".":
-                continue
+            if line[m.start()] == ".":
+                reversed_line = reversed_line or line[::-1]
+                if _is_abbreviation(reversed_line, m.start()):
+                    continue
             spans.append((line_start + cut, line_start + m.end()))
             cut = m.end()
         spans.append((line_start + cut, line_start + len(line)))

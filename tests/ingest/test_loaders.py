@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import math
+import signal
+import threading
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -341,13 +347,92 @@ def test_csv_without_text_column(tmp_path: Path) -> None:
     assert "numbers.csv" in exc.value.path and "no text column" in exc.value.reason
 
 
-def test_csv_row_with_extra_fields_refuses_the_file(tmp_path: Path) -> None:
-    """A ragged row means the columns cannot be trusted: the whole file is refused, naming file and line."""
+def test_csv_row_with_extra_fields_is_skipped_and_reported(tmp_path: Path) -> None:
+    """A ragged row cannot be trusted: it alone is skipped and reported with file and line; the rest is kept."""
     path = tmp_path / "ragged.csv"
-    path.write_text("id,text\n1,fine\n2,too,many,fields\n")
+    path.write_text("id,text\n1,fine\n2,too,many,fields\n3,also fine\n")
+    docs, problems = _load(path)
+    assert [(d.doc_id, d.text) for d in docs] == [("ragged.csv#1", "fine"), ("ragged.csv#3", "also fine")]
+    assert [str(p) for p in problems] == ["ragged.csv line 3: row has more fields than the header"]
+
+
+def test_csv_unclosed_quote_is_reported_and_rows_after_it_kept(tmp_path: Path) -> None:
+    """The csv module reads an unclosed quote on to the next quote in the file (row 4's), merging rows 2-4."""
+    path = tmp_path / "quote.csv"
+    path.write_text(
+        "id,text\n"
+        "1,First report.\n"
+        '2,"Second report, never closed\n'
+        "3,Third report.\n"
+        '4,"Fourth, quoted,\nover two lines."\n'
+    )
+    docs, problems = _load(path)
+    assert [(d.doc_id, d.text) for d in docs] == [
+        ("quote.csv#1", "First report."),
+        ("quote.csv#3", "Third report."),
+        ("quote.csv#4", "Fourth, quoted,\nover two lines."),
+    ]
+    assert [(p.path, p.reason) for p in problems] == [("quote.csv line 3", "quoted field not closed; skipped this row")]
+
+
+def test_csv_quote_left_open_to_the_end_of_the_file(tmp_path: Path) -> None:
+    """With no later quote, the csv module silently reads the rest of the file into one field."""
+    path = tmp_path / "eof.csv"
+    path.write_text('id,text\n1,First.\n2,"Never closed\n3,Third.\n4,Fourth.\n')
+    docs, problems = _load(path)
+    assert [d.text for d in docs] == ["First.", "Third.", "Fourth."]
+    assert [str(p) for p in problems] == ["eof.csv line 3: quoted field not closed; skipped this row"]
+
+
+def test_csv_unclosed_quote_names_the_line_it_opened_on(tmp_path: Path) -> None:
+    """A row whose first field spans lines 2-3 and whose last field opens a quote on line 3 that never closes."""
+    path = tmp_path / "late.csv"
+    path.write_text('id,title,text\n1,"Two-line\ntitle","Text never closed\n2,Title,Fine.\n')
+    docs, problems = _load(path)
+    assert [d.doc_id for d in docs] == ["late.csv#2"]
+    assert [p.path for p in problems] == ["late.csv line 3"]
+
+
+def test_csv_many_unclosed_quotes_skip_the_rest(tmp_path: Path) -> None:
+    """Each restart re-reads the rest of the file, so after five unclosed quotes the rest is skipped."""
+    path = tmp_path / "quotes.csv"
+    path.write_text("id,text\n" + "".join(f'{i},"open {i}\n' for i in range(1, 8)) + "8,Kept? No.\n")
+    docs, problems = _load(path)
+    assert docs == []
+    assert [p.path for p in problems] == [f"quotes.csv line {n}" for n in range(2, 8)]
+    assert "rest of the file" in problems[-1].reason
+
+
+def test_csv_unclosed_quote_in_header_refuses_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text('id,"text\n1,body\n')
     with pytest.raises(LoadError) as exc:
         _load(path)
-    assert exc.value.path == "ragged.csv line 3" and "more fields" in exc.value.reason
+    assert exc.value.path.endswith("header.csv") and "line 1 is not closed" in exc.value.reason
+
+
+def test_csv_multiline_row_keeps_its_id_and_quotes_inside_fields(tmp_path: Path) -> None:
+    """Rows without an id are named by the line they end on (as before); a stray quote inside an unquoted field
+    is text, not an opening quote."""
+    path = tmp_path / "multi.csv"
+    path.write_text('title,text\nA,"Line one\nline two"\nB,He said "no" twice\n\nC,Last line without newline')
+    docs, problems = _load(path)
+    assert problems == []
+    assert [(d.doc_id, d.text) for d in docs] == [
+        ("multi.csv#3", "Line one\nline two"),
+        ("multi.csv#4", 'He said "no" twice'),
+        ("multi.csv#6", "Last line without newline"),
+    ]
+
+
+def test_csv_field_longer_than_the_csv_module_limit(tmp_path: Path) -> None:
+    """csv refuses fields over 128 KB by default ("field larger than field limit"): a long report is not an error."""
+    body = "A long report sentence. " * (csv.field_size_limit() // 20)
+    path = tmp_path / "long.csv"
+    path.write_text(f'id,text\n1,"{body}"\n2,Short.\n')
+    docs, problems = _load(path)
+    assert problems == []
+    assert [len(d.text) for d in docs] == [len(body.strip()), len("Short.")]
 
 
 def test_csv_custom_text_column(tmp_path: Path) -> None:
@@ -398,11 +483,38 @@ def test_utf8_bom_is_dropped(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("codec", "bom"),
+    [("utf-16", ""), ("utf-16-le", "\ufeff"), ("utf-16-be", "\ufeff"), ("utf-32", ""), ("utf-32-be", "\ufeff")],
+)
+def test_utf16_and_utf32_with_bom_are_decoded(tmp_path: Path, codec: str, bom: str) -> None:
+    """Windows tools write "Unicode" text as UTF-16 with a byte-order mark; its NUL bytes are not binary."""
+    path = tmp_path / "wide.txt"
+    text = (
+        "Title: Raqqa \u2013 \u0627\u0644\u0631\u0642\u0629\r\nSource: Relief Desk\r\n\r\n"
+        "The convoy left \u201cat dawn\u201d.\r\n"
+    )
+    path.write_bytes((bom + text).encode(codec))
+    doc = _one(path)
+    assert doc.title == "Raqqa \u2013 \u0627\u0644\u0631\u0642\u0629"
+    assert doc.source == "Relief Desk"
+    assert doc.text == 'The convoy left "at dawn".'
+
+
+def test_utf16_csv_with_bom(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes("id,text\r\n1,Caf\u00e9 shelled.\r\n".encode("utf-16"))
+    docs, problems = _load(path)
+    assert problems == [] and [(d.doc_id, d.text) for d in docs] == [("export.csv#1", "Caf\u00e9 shelled.")]
+
+
+@pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
         ("empty.txt", b"", "empty"),
         ("blank.md", b"  \n\n \t", "empty"),
         ("binary.txt", bytes(range(256)) * 8, "binary"),
+        ("bom-binary.txt", b"\xff\xfe" + bytes(range(256)) * 8, "binary"),  # not valid UTF-16 after the mark
+        ("bom-empty.txt", " \n ".encode("utf-16"), "empty"),
     ],
 )
 def test_refused_bytes(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
@@ -445,3 +557,100 @@ def test_unsupported_extension(tmp_path: Path) -> None:
 )
 def test_parse_date(value: object, expected: date | None) -> None:
     assert parse_date(value) == expected
+
+
+# --- linear time on one huge line ---------------------------------------------------------------------------
+# (the same measurement as in test_text.py, over whole files: reading, decoding, normalising, Markdown, CSV)
+
+T = TypeVar("T")
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _seconds(func: Callable[[T], object], arg: T, limit: float) -> float:
+    """CPU seconds of one call (other processes on a busy machine do not count); inf past ``limit``, where the
+    call is interrupted so that quadratic code fails rather than hangs."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _TooSlow
+
+    guard = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    previous = signal.signal(signal.SIGPROF, stop) if guard else None
+    try:
+        try:
+            if guard:
+                signal.setitimer(signal.ITIMER_PROF, limit)
+            started = time.thread_time()  # not process_time: an armed ITIMER_PROF makes that tick-coarse
+            func(arg)
+            return time.thread_time() - started
+        finally:
+            if guard:
+                signal.setitimer(signal.ITIMER_PROF, 0)
+    except _TooSlow:
+        return math.inf
+    finally:
+        if guard:
+            signal.signal(signal.SIGPROF, previous)
+
+
+def _best(func: Callable[[T], object], arg: T, tries: int, limit: float, enough: float = 0.0) -> float:
+    times: list[float] = []
+    while len(times) < tries and times.count(math.inf) < 2 and min(times, default=math.inf) >= enough:
+        times.append(_seconds(func, arg, limit))
+    return min(times)
+
+
+def assert_linear(func: Callable[[T], object], make: Callable[[int], T], bound: float = 300) -> None:
+    """func(make(5 MB)) under ``bound`` x func(make(50 KB)) (linear ~100x, quadratic ~10,000x), after a
+    5 KB -> 50 KB step under 40x (linear ~10x, quadratic ~100x) that makes quadratic code fail in seconds."""
+    tiny, small, large = make(5_000), make(50_000), make(5_000_000)
+    func(tiny)
+    t_tiny = _best(func, tiny, 5, 60)
+    step = 40 * max(t_tiny, 1e-4)
+    t_small = _best(func, small, 5, step)
+    if t_small > step:
+        pytest.fail(f"50 KB takes over {step:.3f}s, more than 40x the {t_tiny:.4f}s of 5 KB: not linear")
+    budget = bound * max(t_small, 1e-4)
+    if _best(func, large, 3, budget, enough=budget) > budget:
+        pytest.fail(f"5 MB takes over {budget:.2f}s, more than {bound:g}x the {t_small:.4f}s of 50 KB: not linear")
+
+
+SENTENCES = (
+    "Lt. Col. J. Smith of the U.S. Army said No. 5 battalion, e.g. the 2nd, moved 3.5 km north. The convoy "
+    "reached Hajin on Feb. 3 at approx. 6 a.m.! Was the strike over? \u201cWe don't know.\u201d "
+)
+MARKDOWN = "The **SDF** said [its fighters](https://x.test/a) [entered <!-- unclosed *town* `near` the [bridge][1]. "
+
+
+def _repeat(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        pytest.param(name, content, id=name)
+        for name, content in [
+            ("one-line.txt", lambda n: "Title: One line\nSource: Desk\n\n" + _repeat(SENTENCES, n)),
+            ("one-line.md", lambda n: "---\ntitle: One line\n---\n" + _repeat(MARKDOWN, n)),
+            ("wrapped.md", lambda n: _repeat(MARKDOWN.replace("[its", "\n[its"), n)),
+            ("one-row.csv", lambda n: 'id,text\n1,"' + _repeat(SENTENCES.replace('"', '""') + "\n", n) + '"\n'),
+        ]
+    ],
+)
+def test_load_file_linear_in_line_length(tmp_path: Path, name: str, content: Callable[[int], str]) -> None:
+    """A 5 MB file of one line (or one Markdown paragraph, or one CSV field) loads in linear time; a 5 MB
+    one-line .md hung before, and the CSV field was refused as larger than the csv module's limit."""
+
+    def make(size: int) -> Path:
+        path = tmp_path / f"{size}-{name}"
+        path.write_text(content(size), encoding="utf-8")
+        return path
+
+    def load(path: Path) -> None:
+        docs, problems = load_file(path, path.name, SETTINGS)
+        assert len(docs) == 1 and problems == []
+
+    assert_linear(load, make)
