@@ -281,12 +281,15 @@ def test_jsonl_bad_line_is_reported_and_rest_kept(tmp_path: Path) -> None:
     assert "no text field" in reasons["mixed.jsonl line 4"]
 
 
-def test_jsonl_duplicate_ids(tmp_path: Path) -> None:
+def test_repeated_record_ids_get_distinct_ids(tmp_path: Path) -> None:
+    """Exports repeat ids (9 FA-KES rows): every record is kept, the repeats under '<id>-2', '<id>-3'."""
     path = tmp_path / "dup.jsonl"
-    path.write_text('{"id": 1, "text": "One."}\n{"id": 1, "text": "Again."}\n')
+    path.write_text('{"id": 1, "text": "One."}\n{"id": 1, "text": "Again."}\n{"id": "1-2", "text": "Taken."}\n'
+                    '{"id": 1, "text": "Thrice."}\n')
     docs, problems = _load(path)
-    assert [d.text for d in docs] == ["One."]
-    assert len(problems) == 1 and "duplicate" in problems[0].reason
+    assert problems == []
+    assert {d.doc_id: d.text for d in docs} == {
+        "dup.jsonl#1": "One.", "dup.jsonl#1-2": "Again.", "dup.jsonl#1-2-2": "Taken.", "dup.jsonl#1-3": "Thrice."}
 
 
 @pytest.mark.parametrize(
