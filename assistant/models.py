@@ -32,6 +32,38 @@ class Document(_Model):
     metadata: dict[str, MetaValue] = Field(default_factory=dict, description="Open tags: location, actor, …")
 
 
+class DateSpan(_Model):
+    """A date a sentence names, resolved to a range of days (a month is its first to last day)."""
+
+    text: str = Field(description="The words as written ('on Saturday', '3 March', 'last week').")
+    start: date = Field(description="First day the expression can mean.")
+    end: date = Field(description="Last day the expression can mean (== start for a day).")
+    relative: bool = Field(default=False, description="Resolved against the report's publication date.")
+
+
+class Figure(_Model):
+    """A number a sentence states, with what it counts when that can be told."""
+
+    text: str = Field(description="As written: '36', 'at least 70', 'dozens'.")
+    value: int | None = Field(default=None, description="The number; None for vague quantities ('dozens').")
+    counts: str | None = Field(default=None, description="Outcome counted: kill, wound, displace, ... or None.")
+
+
+class Frame(_Model):
+    """What one sentence states, read at ingest: the evidence check compares questions against this."""
+
+    start: int = Field(description="Sentence start in the document text.")
+    end: int = Field(description="Sentence end in the document text.")
+    event_types: list[str] = Field(default_factory=list, description="airstrike, shelling, clash, ...")
+    outcomes: list[str] = Field(default_factory=list, description="kill, wound, displace, capture, ...")
+    dates: list[DateSpan] = Field(default_factory=list, description="Event dates named (not the report date).")
+    places: list[str] = Field(default_factory=list, description="Place names (NER GPE/LOC/FAC, 'in X').")
+    actors: list[str] = Field(default_factory=list, description="Canonical actor tokens ('actor_sdf').")
+    names: list[str] = Field(default_factory=list, description="Other named groups, people, outlets (NER).")
+    figures: list[Figure] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list, description="Who the sentence attributes it to.")
+
+
 class Passage(_Model):
     """A chunk of a document; ``doc.text[start:end] == text``."""
 
@@ -45,6 +77,9 @@ class Passage(_Model):
         default_factory=list, description="Sentence spans, as offsets into the document text."
     )
     metadata: dict[str, MetaValue] = Field(default_factory=dict)
+    frames: list[Frame] | None = Field(
+        default=None, description="One Frame per sentence (ingest); None for passages stored before frames."
+    )
 
 
 class PassageView(_Model):
