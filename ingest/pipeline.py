@@ -4,6 +4,7 @@ Each document is committed by the sink as a unit after its vectors exist, so a r
 every committed document answerable, and the next run (content hashes) only does the rest.
 Every document belongs to a root (ingest.roots) and pruning never reaches beyond the folder being synced;
 files that fail to load and folders that cannot be read (ingest.walk) keep their stored documents.
+Evidence frames (assistant.knowledge.frames) are read per flush, like the vectors, so spaCy sees big batches.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Protocol
 import numpy as np
 from tqdm import tqdm
 
+from assistant.knowledge import Lexicon, load_knowledge
+from assistant.knowledge.frames import FrameReader
 from assistant.models import Document, IngestReport, Passage, SkippedFile
 from assistant.settings import Settings
 from ingest.chunk import chunk_document
@@ -58,6 +61,14 @@ class PassageSink(RootRegistry, Protocol):
 
 class TextEmbedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def frame_reader(settings: Settings, lexicon: Lexicon | None = None) -> FrameReader | None:
+    """The reader of evidence frames for an ingest run, or None when ``frames.enabled`` is off."""
+    if not settings.frames.enabled:
+        return None
+    knowledge = load_knowledge(settings.knowledge.actors_file)
+    return FrameReader(knowledge, lexicon or Lexicon(knowledge.actors), settings.frames)
 
 
 @dataclass
@@ -105,15 +116,17 @@ def content_hash(doc: Document) -> str:
 
 def ingest_paths(
     paths: Sequence[Path], sink: PassageSink, embedder: TextEmbedder, settings: Settings,
-    prune: bool | None = None, progress: bool | None = None,
+    prune: bool | None = None, progress: bool | None = None, frames: FrameReader | None = None,
 ) -> IngestReport:
     """Bring the sink in step with the given files and folders (see the module docstring and ingest.roots).
 
     Holds the sink's writer lock for the whole run; first deletes vectors an earlier crash left behind.
+    ``frames`` reads the passages' evidence frames (default: one built from the settings, None when disabled).
     """
     started = time.perf_counter()
     report = IngestReport()
     prune = settings.ingest.prune if prune is None else prune
+    reader = frames or frame_reader(settings, getattr(sink, "lexicon", None))
     with sink.write_lock():
         report.orphans_removed = sink.reconcile()
         targets = plan(paths, sink, report)
@@ -123,8 +136,8 @@ def ingest_paths(
         for target, file, rel in tqdm(files, desc="ingest", unit="file", disable=not show):
             _load(target, file, rel, run, report, settings)
             if run.pending.n_passages >= 256:
-                _flush(run.pending, sink, embedder, report)
-        _flush(run.pending, sink, embedder, report)
+                _flush(run.pending, sink, embedder, report, reader)
+        _flush(run.pending, sink, embedder, report, reader)
         if prune:
             for target in targets:
                 if target.is_folder:
@@ -210,9 +223,12 @@ def _stage(doc: Document, run: _Run, report: IngestReport, settings: Settings) -
     run.pending.n_passages += len(passages)
 
 
-def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report: IngestReport) -> None:
+def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report: IngestReport,
+           reader: FrameReader | None) -> None:
     if not pending.docs:
         return
+    if reader is not None:
+        _read_frames(pending, reader)
     texts = [p.text for _, passages, _ in pending.docs for p in passages]
     vectors = embedder.embed(texts)
     report.texts_embedded += len(texts)
@@ -227,3 +243,14 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
             report.ingested += 1
     pending.docs.clear()
     pending.n_passages = 0
+
+
+def _read_frames(pending: _Pending, reader: FrameReader) -> None:
+    """Each passage gets the frames of its own sentences; all sentences of the flush are read in one batch."""
+    items = [(doc.text, [span for p in passages for span in p.sentences], doc.published)
+             for doc, passages, _ in pending.docs]
+    for (_, passages, _), frames in zip(pending.docs, reader.read_many(items), strict=True):
+        at = 0
+        for passage in passages:
+            passage.frames = frames[at:at + len(passage.sentences)]
+            at += len(passage.sentences)

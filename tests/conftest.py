@@ -34,9 +34,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def fake_settings(settings: Settings | None = None) -> Settings:
-    """Settings naming the hash embedder, so its vectors get a collection of their own."""
+    """Settings naming the hash embedder, so its vectors get a collection of their own.
+
+    Evidence frames are off (no spaCy load, no NER in tests of logic) unless the given settings set ``frames``
+    themselves, as the tests about frames do.
+    """
     base = settings or Settings()
-    return base.model_copy(update={"embedding": base.embedding.model_copy(update={"backend": "hash"})})
+    update = {"embedding": base.embedding.model_copy(update={"backend": "hash"})}
+    if "frames" not in base.model_fields_set:
+        update["frames"] = base.frames.model_copy(update={"enabled": False})
+    return base.model_copy(update=update)
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,9 @@
 
 A root is one ingested folder: a short name (the first part of its documents' ids, ``NAME/path``) and its
 resolved path. Indexes written before roots existed (ids without a root name) are migrated when first opened:
-each folder they were ingested from becomes a root and its documents' ids gain its name.
+each folder they were ingested from becomes a root and its documents' ids gain its name. Passages keep their
+evidence frames as JSON; an index written before frames gains the column empty (its passages read back with
+``frames=None``, and the answer side reads those frames when it needs them).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.models import Document, Filters, Passage, PassageView
+from pydantic import TypeAdapter
+
+from assistant.models import Document, Filters, Frame, Passage, PassageView
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -25,7 +29,7 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS passages (
     passage_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES docs(doc_id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
-    sentences TEXT NOT NULL, metadata TEXT NOT NULL);
+    sentences TEXT NOT NULL, metadata TEXT NOT NULL, frames TEXT);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roots (name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE);
@@ -33,6 +37,12 @@ CREATE TABLE IF NOT EXISTS roots (name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQ
 
 #: Version of the doc-id layout; 2 = ids start with their root's name.
 LAYOUT = "2"
+
+_FRAMES: TypeAdapter[list[Frame]] = TypeAdapter(list[Frame])
+
+
+def _frames_json(passage: Passage) -> str | None:
+    return None if passage.frames is None else _FRAMES.dump_json(passage.frames).decode()
 
 
 class DocumentStore:
@@ -55,6 +65,7 @@ class DocumentStore:
                 db.execute("PRAGMA foreign_keys = ON")
                 db.execute("PRAGMA journal_mode = WAL")
                 db.executescript(_SCHEMA)
+                _add_frames_column(db)
                 _migrate(db)
                 self._db = db
             return self._db
@@ -81,9 +92,10 @@ class DocumentStore:
                  json.dumps(doc.metadata), doc.text),
             )
             self.db.executemany(
-                "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)",
+                'INSERT INTO passages (passage_id, doc_id, ordinal, start, "end", text, sentences, metadata, '
+                "frames) VALUES (?,?,?,?,?,?,?,?,?)",
                 [(p.passage_id, p.doc_id, p.ordinal, p.start, p.end, p.text, json.dumps(p.sentences),
-                  json.dumps(p.metadata)) for p in passages],
+                  json.dumps(p.metadata), _frames_json(p)) for p in passages],
             )
             self._bump()
 
@@ -212,13 +224,14 @@ class DocumentStore:
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(
             f'SELECT p.passage_id, p.doc_id, p.ordinal, p.start, p."end", p.text, p.sentences, p.metadata, '
-            f"d.title, d.source, d.published, d.url FROM passages p JOIN docs d ON d.doc_id = p.doc_id "
+            f"p.frames, d.title, d.source, d.published, d.url FROM passages p JOIN docs d ON d.doc_id = p.doc_id "
             f"WHERE p.passage_id IN ({marks})", ids,
         ).fetchall()
         out = {}
-        for pid, doc_id, ordinal, start, end, text, sentences, meta, title, source, published, url in rows:
+        for pid, doc_id, ordinal, start, end, text, sentences, meta, frames, title, source, published, url in rows:
             passage = Passage(passage_id=pid, doc_id=doc_id, ordinal=ordinal, start=start, end=end, text=text,
-                              sentences=[tuple(s) for s in json.loads(sentences)], metadata=json.loads(meta))
+                              sentences=[tuple(s) for s in json.loads(sentences)], metadata=json.loads(meta),
+                              frames=_FRAMES.validate_json(frames) if frames is not None else None)
             out[pid] = PassageView(passage=passage, title=title, source=source, url=url,
                                    published=date.fromisoformat(published) if published else None)
         return out
@@ -249,6 +262,14 @@ def _renaming(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("BEGIN")
         db.execute("PRAGMA defer_foreign_keys = ON")
         yield
+
+
+def _add_frames_column(db: sqlite3.Connection) -> None:
+    """An index written before evidence frames gets the column; its passages keep ``frames`` NULL."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
+    if "frames" not in columns:
+        with db:
+            db.execute("ALTER TABLE passages ADD COLUMN frames TEXT")
 
 
 def _migrate(db: sqlite3.Connection) -> None:

@@ -73,6 +73,34 @@ class QuestionCues(_Model):
         return outcomes
 
 
+class EventCues(_Model):
+    """How ingest reads an evidence sentence (assistant/knowledge/frames.py): events, sources, counts."""
+
+    version: int
+    event_types: dict[str, str] = Field(min_length=1, description="Event type -> regex alternatives.")
+    source_verbs: list[str] = Field(min_length=1, description="Verbs attributing a statement to their subject.")
+    source_phrases: list[str] = Field(default_factory=list, description="Phrases that name a source anywhere.")
+    counted_nouns: list[str] = Field(default_factory=list, description="Words a number before them counts.")
+    vague_figures: list[str] = Field(default_factory=list, description="Quantities without a number.")
+
+    @field_validator("event_types")
+    @classmethod
+    def _events_compile(cls, events: dict[str, str]) -> dict[str, str]:
+        bad = [name for name in events if not name.strip() or name != name.lower()]
+        if bad:
+            raise ValueError(f"event type names must be non-empty and lower case: {bad}")
+        QuestionType._compiles(list(events.values()))
+        return events
+
+    @field_validator("source_verbs", "source_phrases", "counted_nouns", "vague_figures")
+    @classmethod
+    def _lower_words(cls, words: list[str]) -> list[str]:
+        bad = [w for w in words if not w.strip() or w != w.lower()]
+        if bad:
+            raise ValueError(f"words must be non-empty and lower case: {bad}")
+        return words
+
+
 class RecordKeys(_Model):
     version: int
     id_keys: list[str]
@@ -90,6 +118,7 @@ class Knowledge(_Model):
     actors: list[ActorEntry]
     question: QuestionCues
     records: RecordKeys
+    events: EventCues
 
     def fingerprint(self) -> str:
         """Changes whenever anything that shapes index tokens changes (the BM25 index records it)."""
@@ -146,7 +175,7 @@ def _merge(base: list[ActorEntry], extra: list[ActorEntry]) -> list[ActorEntry]:
 @lru_cache(maxsize=8)
 def load_knowledge(actors_file: Path | None = None) -> Knowledge:
     """The packaged knowledge, plus the user's actors file when given (cached per file)."""
-    files = {name: _packaged(name) for name in ("actors.yaml", "question.yaml", "records.yaml")}
+    files = {name: _packaged(name) for name in ("actors.yaml", "question.yaml", "records.yaml", "events.yaml")}
     parsed = {name: _read_yaml(text, where) for name, (text, where) in files.items()}
     actors = list(_validate(_ActorsFile, parsed["actors.yaml"], files["actors.yaml"][1]).actors)
     if actors_file is not None:
@@ -155,6 +184,7 @@ def load_knowledge(actors_file: Path | None = None) -> Knowledge:
         actors=actors,
         question=_validate(QuestionCues, parsed["question.yaml"], files["question.yaml"][1]),
         records=_validate(RecordKeys, parsed["records.yaml"], files["records.yaml"][1]),
+        events=_validate(EventCues, parsed["events.yaml"], files["events.yaml"][1]),
     )
 
 

@@ -1,0 +1,122 @@
+"""Evidence frames: what each sentence states (events, outcomes, dates, places, actors, figures, sources).
+
+Read once per sentence at ingest and stored with the passage, so that asking never pays for it. spaCy (the
+optional extra ``[nlp]``) adds named entities; it is loaded once per process with only its NER component, and
+runs in batches over every sentence of an ingest flush. Without spaCy or its model the same rules run alone
+(lexicon actors, dates, capitalised-phrase places), after one warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from assistant.knowledge.cues import Ent, SentenceRules, Tok, tokens_of
+from assistant.knowledge.lexicon import Lexicon
+from assistant.knowledge.loader import Knowledge
+from assistant.models import Frame, Passage, PassageView
+from assistant.settings import FramesSettings, Settings
+
+log = logging.getLogger(__name__)
+
+#: Components NER does not need (the small English model's NER has its own tok2vec).
+_UNUSED = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer"]
+#: A sentence without a capital letter after its first character has no names for NER to find.
+_CAPITAL_INSIDE = re.compile(r"(?<=.)[A-Z]", re.S)
+
+_NLP: dict[str, Any] = {}  # model name -> loaded pipeline, or None when it cannot be loaded
+_LOCK = threading.Lock()
+
+#: One (document text, sentence spans, publication date) to read.
+Item = tuple[str, Sequence[tuple[int, int]], date | None]
+
+
+def load_nlp(model: str) -> Any | None:
+    """The spaCy pipeline with NER only, loaded once per process; None (after one warning) when unavailable."""
+    with _LOCK:
+        if model in _NLP:
+            return _NLP[model]
+        _NLP[model] = None
+        try:
+            import spacy
+        except ImportError:
+            log.warning("spaCy is not installed: evidence frames are read by rules only, without named entities "
+                        "(install the extra: pip install 'sitrep[nlp]')")
+            return None
+        try:
+            nlp = spacy.load(model, exclude=_UNUSED)
+        except (OSError, ImportError, ValueError) as exc:
+            log.warning("spaCy model %r cannot be loaded (%s): evidence frames are read by rules only "
+                        "(install the extra: pip install 'sitrep[nlp]', or set SITREP_FRAMES__SPACY_MODEL)",
+                        model, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return None
+        if "ner" not in nlp.pipe_names:
+            log.warning("spaCy model %r has no NER component: evidence frames are read by rules only", model)
+            return None
+        if "tok2vec" in nlp.pipe_names and not getattr(nlp.get_pipe("tok2vec"), "listening_components", True):
+            nlp.remove_pipe("tok2vec")  # nothing listens to it once the tagger and parser are gone
+        _NLP[model] = nlp
+        return nlp
+
+
+class FrameReader:
+    """Reads sentences into Frames: NER from spaCy when installed, the knowledge files' rules always."""
+
+    def __init__(self, knowledge: Knowledge, lexicon: Lexicon, settings: Settings | FramesSettings) -> None:
+        self.settings = settings.frames if isinstance(settings, Settings) else settings
+        self.rules = SentenceRules(knowledge, lexicon)
+
+    @property
+    def nlp(self) -> Any | None:
+        """The spaCy pipeline (loaded on first use), or None when reading by rules only."""
+        return load_nlp(self.settings.spacy_model)
+
+    def read(self, text: str, sentences: Sequence[tuple[int, int]], published: date | None) -> list[Frame]:
+        """One Frame per sentence span of ``text`` (offsets stay absolute into ``text``)."""
+        return self.read_many([(text, sentences, published)])[0]
+
+    def read_many(self, items: Sequence[Item]) -> list[list[Frame]]:
+        """Frames of many documents at once, so spaCy sees every sentence of an ingest flush in big batches."""
+        flat = [(text[s:e], s, published) for text, sentences, published in items for s, e in sentences]
+        parsed = self._entities([sentence for sentence, _, _ in flat])
+        frames = iter([
+            self.rules.read(sentence, tokens, ents, published, offset=start)
+            for (sentence, start, published), (tokens, ents) in zip(flat, parsed, strict=True)
+        ])
+        return [[next(frames) for _ in sentences] for _, sentences, _ in items]
+
+    def read_passage(self, passage: Passage, published: date | None) -> list[Frame]:
+        """Frames of a passage stored without them (its sentences are offsets into the document text)."""
+        local = [(s - passage.start, e - passage.start) for s, e in passage.sentences]
+        frames = self.read(passage.text, local, published)
+        return [f.model_copy(update={"start": f.start + passage.start, "end": f.end + passage.start})
+                for f in frames]
+
+    def _entities(self, sentences: list[str]) -> list[tuple[list[Tok], list[Ent]]]:
+        """(tokens, named entities) per sentence; NER runs only where a name can be (a capital inside)."""
+        nlp = self.nlp
+        if nlp is None:
+            return [(tokens_of(s), []) for s in sentences]
+        todo = [i for i, s in enumerate(sentences) if _CAPITAL_INSIDE.search(s)]
+        read: dict[int, tuple[list[Tok], list[Ent]]] = {}
+        for i, doc in zip(todo, nlp.pipe((sentences[i] for i in todo), batch_size=self.settings.batch_size),
+                          strict=True):
+            tokens = [(t.idx, t.idx + len(t.text), t.text) for t in doc]
+            read[i] = (tokens, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+        return [read.get(i) or (tokens_of(s), []) for i, s in enumerate(sentences)]
+
+
+def frames_for(item: PassageView | Passage, reader: FrameReader, published: date | None = None) -> list[Frame]:
+    """A passage's stored frames, or (for passages stored before frames existed) read now.
+
+    A PassageView brings its document's publication date; for a bare Passage pass ``published``.
+    """
+    passage = item.passage if isinstance(item, PassageView) else item
+    if passage.frames is not None:
+        return passage.frames
+    when = item.published if isinstance(item, PassageView) else published
+    return reader.read_passage(passage, when)

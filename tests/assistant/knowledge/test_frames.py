@@ -1,0 +1,168 @@
+"""Evidence frames: figures and what they count, dates resolved against publication, places, sources, actors.
+
+Most tests read by rules only (spaCy made unimportable), so they run in the fast tier; the ones that need the
+spaCy model are marked ``model``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+
+import pytest
+
+from assistant.knowledge import Knowledge, KnowledgeError, Lexicon, load_knowledge, loader
+from assistant.knowledge import frames as frames_module
+from assistant.knowledge.frames import FrameReader, frames_for
+from assistant.models import Frame, Passage, PassageView
+from assistant.settings import FramesSettings
+
+PUBLISHED = date(2019, 2, 14)  # a Thursday
+
+
+@pytest.fixture
+def rules(monkeypatch: pytest.MonkeyPatch, knowledge: Knowledge, lexicon: Lexicon) -> FrameReader:
+    """A reader without spaCy: ``import spacy`` fails, as when the [nlp] extra is not installed."""
+    monkeypatch.setattr(frames_module, "_NLP", {})
+    monkeypatch.setitem(sys.modules, "spacy", None)
+    return FrameReader(knowledge, lexicon, FramesSettings())
+
+
+def one(reader: FrameReader, sentence: str, published: date | None = PUBLISHED) -> Frame:
+    return reader.read(sentence, [(0, len(sentence))], published)[0]
+
+
+def test_figures_count_the_nearest_outcome_in_their_clause(rules: FrameReader) -> None:
+    frame = one(rules, "An airstrike hit the market, killing 5 and injuring 12.")
+    assert [(f.value, f.counts) for f in frame.figures] == [(5, "kill"), (12, "wound")]
+    assert [(f.value, f.counts) for f in one(rules, "36 fighters were killed.").figures] == [(36, "kill")]
+    assert [(f.value, f.counts) for f in one(rules, "12 people were wounded.").figures] == [(12, "wound")]
+    frame = one(rules, "In the strike, at least thirty-six people were killed and 1,200 fled.")
+    assert [(f.text, f.value, f.counts) for f in frame.figures] == [
+        ("at least thirty-six", 36, "kill"), ("1,200", 1200, "displace")]
+
+
+def test_vague_quantities_and_numbers_that_are_not_figures(rules: FrameReader) -> None:
+    frame = one(rules, "Dozens were wounded on 3 March 2019 at 10:30 in 2017, when 4 soldiers died.")
+    assert [(f.text, f.value, f.counts) for f in frame.figures] == [("Dozens", None, "wound"), ("4", 4, "kill")]
+    assert [f.value for f in one(rules, "Two people and 2000 civilians fled.").figures] == [2, 2000]
+    assert one(rules, "12 airstrikes killed 7 people.").figures[0].counts is None  # counts strikes, not deaths
+
+
+@pytest.mark.parametrize(("words", "day"), [
+    ("last Saturday", date(2019, 2, 9)),
+    ("on Saturday", date(2019, 2, 9)),
+    ("on Thursday", date(2019, 2, 14)),  # the most recent one on or before publication: the same day
+    ("yesterday", date(2019, 2, 13)),
+    ("two days ago", date(2019, 2, 12)),
+    ("3 March", date(2018, 3, 3)),  # without a year, and after publication in 2019: the year before
+    ("3 February", date(2019, 2, 3)),
+    ("March 3, 2019", date(2019, 3, 3)),
+    ("the 3rd of March 2019", date(2019, 3, 3)),
+    ("2019-03-03", date(2019, 3, 3)),
+])
+def test_day_dates_resolve_against_publication(rules: FrameReader, words: str, day: date) -> None:
+    (span,) = one(rules, f"The town was shelled {words}.").dates
+    assert (span.start, span.end) == (day, day)
+    assert span.text in words
+
+
+@pytest.mark.parametrize(("words", "start", "end"), [
+    ("in March 2018", date(2018, 3, 1), date(2018, 3, 31)),
+    ("in January", date(2019, 1, 1), date(2019, 1, 31)),
+    ("in March", date(2018, 3, 1), date(2018, 3, 31)),
+    ("in 2017", date(2017, 1, 1), date(2017, 12, 31)),
+    ("last week", date(2019, 2, 7), date(2019, 2, 13)),
+    ("earlier this month", date(2019, 2, 1), date(2019, 2, 14)),
+    ("overnight", date(2019, 2, 13), date(2019, 2, 14)),
+])
+def test_month_year_and_week_ranges(rules: FrameReader, words: str, start: date, end: date) -> None:
+    (span,) = one(rules, f"Fighting went on {words}.").dates
+    assert (span.start, span.end) == (start, end)
+
+
+def test_report_date_stays_apart_and_nothing_is_guessed_without_it(rules: FrameReader) -> None:
+    assert one(rules, "Fighters clashed near the border.").dates == []  # publication date is not an event date
+    frame = one(rules, "On Saturday, and yesterday, and on 3 March, and in March 2018.", published=None)
+    assert [d.start for d in frame.dates] == [date(2018, 3, 1)]
+
+
+def test_places_after_cue_words_never_months_weekdays_or_actors(rules: FrameReader) -> None:
+    frame = one(rules, "Two people were killed near the village of Al-Shaafa on Saturday.")
+    assert frame.places == ["Al-Shaafa"]
+    assert one(rules, "Daesh made its last stand in Baghuz in March.").places == ["Baghuz"]
+    assert one(rules, "The SDF fought in Deir ez-Zor province.").places == ["Deir ez-Zor"]
+    assert one(rules, "Clashes broke out in Daesh territory on Monday.").places == []
+
+
+def test_sources_as_written(rules: FrameReader) -> None:
+    assert one(rules, "Five were killed, according to SANA.").sources == ["SANA"]
+    assert one(rules, "An airstrike hit the market, the Observatory said.").sources == ["the Observatory"]
+    assert one(rules, "Activists said the town fell; state media denied it.").sources == ["Activists", "state media"]
+    assert one(rules, "The SDF's spokesman denied it.").sources == ["SDF"]
+    assert one(rules, '"We will stay," he said.').sources == []
+
+
+def test_actors_events_and_outcomes(rules: FrameReader) -> None:
+    frame = one(rules, "Daesh and ISIL fighters ambushed QSD units; two were killed and the town was captured.")
+    assert frame.actors == ["actor_isis", "actor_sdf"]
+    assert {"attack", "capture"} <= set(frame.event_types)
+    assert {"kill", "capture"} <= set(frame.outcomes)
+    assert "chemical attack" in one(rules, "Victims showed signs of sarin exposure.").event_types
+
+
+def test_offsets_are_absolute_and_passages_read_later(rules: FrameReader) -> None:
+    text = "Header line.\nAn airstrike hit Hajin. 36 fighters were killed."
+    sentences = [(13, 36), (37, len(text))]
+    frames = rules.read(text, sentences, PUBLISHED)
+    assert [(f.start, f.end) for f in frames] == sentences
+    passage = Passage(passage_id="p", doc_id="d", ordinal=0, start=13, end=len(text), text=text[13:],
+                      sentences=sentences)
+    assert rules.read_passage(passage, PUBLISHED) == frames
+    view = PassageView(passage=passage, title="t", published=PUBLISHED)
+    assert frames_for(view, rules) == frames  # stored before frames: read now
+    stored = passage.model_copy(update={"frames": frames[:1]})
+    assert frames_for(stored, rules) == frames[:1]  # stored: used as is
+
+
+def test_without_spacy_one_warning_names_the_extra(rules: FrameReader, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="assistant.knowledge.frames"):
+        one(rules, "Two were killed in Raqqa, according to SANA.")
+        frame = one(rules, "The Observatory said 36 died in Baghuz.")
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "sitrep[nlp]" in warnings[0].getMessage()
+    assert frame.places == ["Baghuz"] and frame.figures[0].counts == "kill"
+
+
+def test_bad_events_file_names_file_and_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = loader._packaged
+
+    def packaged(name: str) -> tuple[str, str]:
+        if name == "events.yaml":
+            return "version: 1\nevent_types: {airstrike: '(unclosed'}\nsource_verbs: [said]\n", "data/events.yaml"
+        return real(name)
+
+    load_knowledge.cache_clear()
+    monkeypatch.setattr(loader, "_packaged", packaged)
+    try:
+        with pytest.raises(KnowledgeError) as err:
+            load_knowledge()
+        assert "data/events.yaml" in str(err.value) and "event_types" in str(err.value)
+    finally:
+        monkeypatch.undo()
+        load_knowledge.cache_clear()
+
+
+@pytest.mark.model
+def test_spacy_ner_finds_names_and_keeps_only_ner(knowledge: Knowledge, lexicon: Lexicon) -> None:
+    reader = FrameReader(knowledge, lexicon, FramesSettings())
+    if reader.nlp is None:
+        pytest.skip("the spaCy model of the [nlp] extra is not installed")
+    assert reader.nlp.pipe_names == ["ner"]
+    frame = one(reader, "The Syrian Observatory for Human Rights said two people were killed near the village "
+                        "of Al-Shaafa, and WHO reported 36 deaths in Baghuz.")
+    assert "Al-Shaafa" in frame.places and "Baghuz" in frame.places
+    assert "Al-Shaafa" not in frame.names
+    assert any("Syrian Observatory for Human Rights" in n for n in frame.names)
+    assert any("Syrian Observatory for Human Rights" in s for s in frame.sources) and "WHO" in frame.sources
