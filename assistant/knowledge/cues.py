@@ -7,52 +7,55 @@ adds entity spans (places, names, sources) that the capitalised-phrase rules wou
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date
 
-from assistant.knowledge.dates import _MONTHS, _WEEKDAYS, DateFinder
+from assistant.knowledge.dates import DateFinder
 from assistant.knowledge.lexicon import NUMBER_WORDS, Lexicon, fold
 from assistant.knowledge.loader import Knowledge
+from assistant.knowledge.sources import SourceFinder
+from assistant.knowledge.spans import (
+    NAME_LABELS,
+    NOT_NAMES,
+    NOT_PLACE_LABELS,
+    PLACE_LABELS,
+    WORD,
+    Ent,
+    Tok,
+    blanked,
+    overlaps,
+    strip_possessive,
+    unique,
+)
 from assistant.models import Figure, Frame
 
-#: (start, end, text) of a token, offsets into the sentence.
-Tok = tuple[int, int, str]
-#: (start, end, label) of a named entity, offsets into the sentence.
-Ent = tuple[int, int, str]
-
-PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
-NAME_LABELS = frozenset({"ORG", "PERSON", "NORP"})
-#: NER labels that veto a capitalised phrase as a place (PERSON does not: NER calls many villages people).
-NOT_PLACE_LABELS = frozenset({"ORG", "NORP", "LANGUAGE", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "DATE", "TIME"})
-
-_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*|['’]s\b|\S")
-_WORD = r"(?:(?:al|el|ad|ar|as|ash|at|az|ez|es|an|ed|en|ul|ibn|bin|abu)-)?[A-Z][\w'’]*(?:-[\w'’]+)*"
-_PHRASE = rf"{_WORD}(?:\s+(?:(?:of|for|and|al|el|ez|de|the)\s+)?{_WORD}){{0,5}}"
-_CAPITALISED = re.compile(rf"(?<![\w'’-]){_PHRASE}")
-_PLACE_WORD = r"(?:town|village|city|district|province|governorate|neighbou?rhood|area|region|camp|suburb|" \
-              r"countryside|outskirts|enclave|pocket|border crossing|airport|airbase|base|hospital)"
-_PLACE_PHRASE = rf"{_WORD}(?:\s+{_WORD}){{0,3}}"
+_PLACE_WORD = r"(?:towns?|villages?|city|cities|districts?|provinces?|governorates?|neighbou?rhoods?|areas?|" \
+              r"regions?|camps?|suburbs?|countryside|outskirts|enclave|pocket|border crossing|airport|airbase|base)"
+#: Generic words after a place name that are not part of it ('Hama province' -> 'Hama').
+_PLACE_TAIL = re.compile(r"\s+(?:[Pp]rovince|[Gg]overnorate|[Cc]ountryside|[Dd]istrict|[Cc]ity|[Tt]own|[Vv]illage|"
+                         r"[Cc]amp|[Aa]rea|[Rr]egion|[Ss]uburbs?|[Oo]utskirts)$")
+#: NER calls some towns NORP ('Aleppo'); only words shaped like 'Syrian', 'Kurdish', 'Iraqi' are peoples.
+_DEMONYM = re.compile(r"(?:ans?|ish|ese|is?|ites?|ic|Arabs?|Kurds?|Druze|Shia)$")
+#: A capitalised phrase with one of these words names an organisation, even after 'in' ('in the UN Council').
+_ORG_WORD = re.compile(r"\b(?:Council|Organi[sz]ation|Ministry|Army|Forces|Front|Committee|Agency|News|Observatory|"
+                       r"University|Party|Group|Brigades?|Movement|Union|Nations|Coalition|Command|Police|Office)\b")
+_PLACE_PHRASE = rf"{WORD}(?:\s+{WORD}){{0,3}}"
 _PLACE_CUES = [
     re.compile(rf"\b(?:[Ii]n|[Aa]t|[Nn]ear|[Oo]utside|[Aa]round|[Ii]nside|[Tt]owards?|[Aa]cross|[Ii]nto)\s+"
                rf"(?:the\s+(?:{_PLACE_WORD}\s+of\s+)?)?({_PLACE_PHRASE})"),
-    re.compile(rf"\b(?i:{_PLACE_WORD})\s+of\s+({_PLACE_PHRASE})"),
+    re.compile(rf"\b(?i:{_PLACE_WORD}|(?:north|south|east|west)(?:east|west)?|outskirts|liberation|loss|fall|"
+               rf"siege|edge|cent(?:re|er)|heart|countryside)\s+of\s+(?:the\s+)?({_PLACE_PHRASE})"),
+    re.compile(rf"\b(?:[Bb]etween|[Aa]long|[Tt]hrough)\s+(?:the\s+)?({_PLACE_PHRASE})"),
 ]
+#: More places listed after one: 'in Al-Susah, Al-Shaafa and Baghuz' (a comma list must end in 'and'/'or').
+_LISTED = re.compile(rf"(\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+)?({_PLACE_PHRASE})")
 #: Verbs of control and strikes: what they take or hit is a place even when NER calls it an organisation.
 _CONTROL_CUE = re.compile(rf"\b(?:captured|retook|recaptured|seized|liberated|stormed|besieged|overran|entered|"
                           rf"struck|shelled|bombed|pounded|"
                           rf"(?:took|taken|retaken|regained|lost) control of)\s+"
                           rf"(?:the\s+(?:{_PLACE_WORD}\s+of\s+)?)?({_PLACE_PHRASE})")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-_NOT_PLACES = frozenset(_MONTHS + _WEEKDAYS + ["the", "a", "an", "this", "that", "it", "he", "she", "they", "we",
-                                                "english", "arabic", "kurdish", "russian", "turkish", "french"])
 _CLAUSE_BREAK = frozenset({".", ";", ":", "and", "but", "while", "whereas", "or", "?", "!"})
 _SOFT_BREAK = frozenset({",", "(", ")", '"', "'", "—", "–", "-"})
-_NP_STOP = frozenset({"that", "which", "who", "whom", "whose", "and", "but", "while", "when", "as", "after", "before",
-                      "because", "since", "following", "if", "where", "also", "had", "has", "have", "was", "were",
-                      "is", "are", "in", "on"})
-_PRONOUNS = frozenset({"it", "he", "she", "they", "we", "i", "you", "this", "which", "who", "that", "one", "there"})
-_VERB_SKIP = frozenset({"also", "later", "earlier", "previously", "had", "has", "have", "separately", "further",
-                        "then", "reportedly", "recently", "last", "has also", "had also"})
 _QUALIFIER = re.compile(r"\b(?:at least|more than|over|nearly|almost|about|around|some|up to|approximately|roughly|"
                         r"as many as|fewer than|less than|an estimated|at most|close to|a total of)\s+$", re.I)
 _DIGITS = re.compile(r"(?<![\w/.,])(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s+(million|billion|thousand|"
@@ -61,15 +64,6 @@ _WORD_NUMBER = sorted((w for w in NUMBER_WORDS if w not in {"dozens", "hundreds"
 _NUMBER_WORDS = re.compile(rf"(?<![\w-])(?:a\s+)?(?:{'|'.join(_WORD_NUMBER)}|million)"
                            rf"(?:(?:\s+and\s+|[\s-]+)(?:{'|'.join(_WORD_NUMBER)}|million))*(?![\w-])", re.I)
 _NOT_ONE = re.compile(r"(?:\bno|\bthe|\beach|\bevery|\bany|\bthis|\bthat|\bwhich)\s+$", re.I)
-_SPOKESMAN = re.compile(rf"(?:(?<=\s)|^)(?:[Tt]he\s+)?({_PHRASE})['’]s\s+(?:\w+\s+){{0,2}}spokes(?:man|woman|person)\b"
-                        rf"|\bspokes(?:man|woman|person)\s+for\s+(?:the\s+)?({_PHRASE})")
-_BY = re.compile(rf"\b(?:reported|quoted|cited|published|broadcast|aired|announced|claimed) by\s+"
-                 rf"((?:the\s+)?{_PHRASE})")
-
-
-def tokens_of(text: str) -> list[Tok]:
-    """A plain tokenizer for sentences spaCy does not see: words (hyphens kept), numbers, "'s", punctuation."""
-    return [(m.start(), m.end(), m[0]) for m in _TOKEN.finditer(text)]
 
 
 def number_value(words: str) -> int | None:
@@ -95,17 +89,6 @@ def number_value(words: str) -> int | None:
     return total + current if seen else None
 
 
-def _unique(items: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    seen: set[str] = set()
-    for item in items:
-        key = item.lower()
-        if item and key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
-
-
 class SentenceRules:
     """Reads one sentence with the knowledge files' cues: outcomes, events, dates, figures, places, sources."""
 
@@ -121,16 +104,14 @@ class SentenceRules:
         self.dates = DateFinder(re.compile(rf"\s+(?:{counted}\b|{outcome_words})", re.I))
         vague = "|".join(re.escape(w) for w in sorted(cues.vague_figures, key=len, reverse=True))
         self._vague = re.compile(rf"\b(?:{vague})\b", re.I) if vague else None
-        self._verbs = frozenset(cues.source_verbs)
-        phrases = "|".join(re.escape(p) for p in sorted(cues.source_phrases, key=len, reverse=True))
-        self._phrases = re.compile(rf"\b(?:{phrases})\b", re.I) if phrases else None
+        self.sources = SourceFinder(cues.source_verbs, cues.source_phrases)
         self._token_outcome: dict[str, str | None] = {}
 
     def read(self, text: str, tokens: list[Tok], ents: list[Ent], published: date | None,
              offset: int = 0) -> Frame:
         """The Frame of ``text`` (one sentence, its named entities in ``ents``); ``offset``: its start in the doc."""
         masked, actors = self.lexicon.mask_actors(text)
-        actor_spans = _blanked(text, masked)
+        actor_spans = blanked(text, masked)
         hits = self.dates.find(text, published)
         not_figures = [(h.start, h.end) for h in hits] + self.dates.times(text)
         places, names = self._places_names(text, ents, actor_spans, not_figures)
@@ -141,7 +122,7 @@ class SentenceRules:
             dates=[h.span for h in hits if h.span is not None],
             places=places, actors=sorted(actors), names=names,
             figures=self._figures(text, tokens, not_figures),
-            sources=self._sources(text, tokens, ents, actor_spans, not_figures),
+            sources=self.sources.find(text, tokens, ents, actor_spans, not_figures),
         )
 
     # --- places and names ----------------------------------------------------------------------------
@@ -150,16 +131,20 @@ class SentenceRules:
                       dates: list[tuple[int, int]]) -> tuple[list[str], list[str]]:
         """Places: NER places and capitalised phrases after 'in/near/village of'; names: other NER entities."""
         places: list[tuple[int, int, str]] = []
-        not_place = [(s, e) for s, e, label in ents if label in NOT_PLACE_LABELS]
-        not_taken = [(s, e) for s, e, label in ents if label in NOT_PLACE_LABELS and label != "ORG"]
-        for pattern, veto in [(p, not_place) for p in _PLACE_CUES] + [(_CONTROL_CUE, not_taken)]:
+        # NER often calls a town an ORG, NORP or PERSON: after a cue word only org- or people-like names are vetoed
+        veto = [(s, e) for s, e, label in ents if label in NOT_PLACE_LABELS - {"ORG", "NORP"}
+                or label == "ORG" and (_ORG_WORD.search(text, s, e) or text[s:e].isupper())
+                or label == "NORP" and _DEMONYM.search(text, s, e)]
+        for pattern in [*_PLACE_CUES, _CONTROL_CUE]:
             for m in pattern.finditer(text):
-                s, e = m.span(1)
-                name = _clean_place(m[1])
-                if name and not overlaps(s, e, actors + dates + veto):
-                    places.append((s, e, name))
+                for s, e in [m.span(1), *_listed(text, m.end(1))]:
+                    e = min([e] + [es for es, _, _ in ents if s < es < e])  # 'in Syria Obama said': Syria
+                    name = _clean_place(text[s:e].rstrip())
+                    if name and not _ORG_WORD.search(name) and not overlaps(s, e, actors + dates + veto):
+                        places.append((s, e, name))
         for s, e, label in ents:
-            if label in PLACE_LABELS and not overlaps(s, e, actors + dates):
+            compound = re.match(r"-[a-z]", text[e:e + 2])  # 'US-led', 'Turkish-backed': not a place named
+            if label in PLACE_LABELS and not compound and not overlaps(s, e, actors + dates):
                 name = _clean_place(text[s:e])
                 if name:
                     places.append((s, e, name))
@@ -169,10 +154,10 @@ class SentenceRules:
         if sum(c.isupper() for c in text) * 3 < sum(c.isalpha() for c in text):  # not an all-caps headline
             taken = actors + dates + spans + [(s, e) for s, e, _ in ents]
             names += [(m.start(), m[0]) for m in _ACRONYM.finditer(text)
-                      if not overlaps(m.start(), m.end(), taken) and m[0].lower() not in _NOT_PLACES]
+                      if not overlaps(m.start(), m.end(), taken) and m[0].lower() not in NOT_NAMES]
         place_keys = {p.lower() for _, _, p in places}
-        return (_unique(p for _, _, p in sorted(places)),
-                _unique(n for _, n in sorted(names) if n.lower() not in place_keys))
+        return (unique(p for _, _, p in sorted(places)),
+                unique(n for _, n in sorted(names) if n.lower() not in place_keys))
 
     # --- figures -------------------------------------------------------------------------------------
 
@@ -184,7 +169,7 @@ class SentenceRules:
                      "dozen": 12}.get((m[3] or "").lower(), 1)
             found.append((m.start(), m.end(), round(number * scale)))
         for m in _NUMBER_WORDS.finditer(text):
-            if m[0].lower() == "one" and _NOT_ONE.search(text, 0, m.start()):
+            if m[0].lower() == "one" and (_NOT_ONE.search(text, 0, m.start()) or text.startswith(" of ", m.end())):
                 continue
             if m[0].lower() in ("a", "million"):
                 continue
@@ -225,8 +210,9 @@ class SentenceRules:
             cost = 0
             for i in indexes:
                 word = tokens[i][2].lower()
-                if word in _CLAUSE_BREAK:
-                    break
+                if word in _CLAUSE_BREAK and not (step == 1 and word in ("and", "or") and i + 1 < len(tokens)
+                                                  and _is_number(tokens[i + 1][2])):
+                    break  # ... unless "two women and two soldiers were killed"
                 cost += 3 if word in _SOFT_BREAK else 1
                 if cost > 10:
                     break
@@ -238,115 +224,29 @@ class SentenceRules:
                     break
         return best[2] if best else None
 
-    # --- sources -------------------------------------------------------------------------------------
-
-    def _sources(self, text: str, tokens: list[Tok], ents: list[Ent], actors: list[tuple[int, int]],
-                 dates: list[tuple[int, int]]) -> list[str]:
-        """Who the sentence attributes its content to: 'according to X', 'X said', "X's spokesman", 'state media'."""
-        spans = sorted({(s, e) for s, e, label in ents if label not in ("CARDINAL", "DATE", "TIME", "ORDINAL",
-                                                                          "QUANTITY", "PERCENT", "MONEY")}
-                       | set(actors))
-        out: list[tuple[int, str]] = []
-
-        def named(s: int, e: int) -> str:
-            return text[s - 4:e] if s >= 4 and text[s - 4:s].lower() == "the " else text[s:e]
-
-        low = text.lower()
-        for m in re.finditer(r"\baccording to\s+", low):
-            at = m.end()
-            span = next(((s, e) for s, e in spans if s == at or (s == at + 4 and low[at:at + 4] == "the ")), None)
-            if span:
-                out.append((at, named(*span)))
-            else:
-                phrase = self._np(text, [t for t in tokens if t[0] >= at], True, dates)
-                if phrase:
-                    out.append((at, phrase))
-        for i, (s, _, word) in enumerate(tokens):
-            if word.lower() not in self._verbs:
-                continue
-            j = i - 1
-            while j >= 0 and tokens[j][2].lower() in _VERB_SKIP:
-                j -= 1
-            if j >= 0 and not _is_punct(tokens[j][2]):
-                stop = tokens[j][1]
-                span = next(((a, b) for a, b in spans if b == stop), None)
-                phrase = named(*span) if span else self._np(text, tokens[:j + 1], False, dates)
-            else:
-                phrase = None
-                if j > 0 and tokens[j][2] == ",":  # 'Bali, an SDF spokesman, said'
-                    phrase = self._np(text, tokens[:j], False, dates)
-                if phrase is None:  # '"...", said the SDF': the source follows the verb
-                    span = next(((a, b) for a, b in spans if a == tokens[i][1] + 1), None)
-                    phrase = named(*span) if span else self._np(text, tokens[i + 1:], True, dates)
-            if phrase:
-                out.append((s, phrase))
-        for m in _SPOKESMAN.finditer(text):
-            out.append((m.start(), m[1] or m[2]))
-        for m in _BY.finditer(text):
-            out.append((m.start(1), m[1]))
-        if self._phrases is not None:
-            out.extend((m.start(), m[0]) for m in self._phrases.finditer(text))
-        return _unique(_strip_possessive(p) for _, p in sorted(out))
-
-    @staticmethod
-    def _np(text: str, tokens: list[Tok], forward: bool, avoid: list[tuple[int, int]]) -> str | None:
-        """Up to six tokens from the verb outwards, stopping at punctuation and clause words."""
-        taken: list[Tok] = []
-        for tok in tokens if forward else reversed(tokens):
-            word = tok[2]
-            if _is_punct(word) or _plain(word) in _NP_STOP or overlaps(tok[0], tok[1], avoid):
-                break
-            if len(taken) >= 6 and not (word[:1].isupper() and taken[-1][2][:1].isupper()) or len(taken) == 10:
-                break  # six tokens, or up to ten to finish a name ('the commander of the Free Syrian Army')
-            taken.append(tok)
-        if not taken or (len(taken) == 1 and _plain(taken[0][2]) in _PRONOUNS):
-            return None
-        if not forward:
-            taken.reverse()
-        phrase = text[taken[0][0]:taken[-1][1]]
-        if not any(c.isalpha() for c in phrase) or taken[0][2].lower() in _NOT_PLACES - {"the", "a", "an"}:
-            return None
-        return phrase
+def _is_number(word: str) -> bool:
+    return word[:1].isdigit() or word.lower() in NUMBER_WORDS
 
 
-def _plain(word: str) -> str:
-    """A word lower-cased for stop lists, unless it is an acronym ('WHO' is not 'who')."""
-    return word if word.isupper() and len(word) > 1 else word.lower()
-
-
-def overlaps(s: int, e: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(s < be and bs < e for bs, be in spans)
-
-
-def _is_punct(word: str) -> bool:
-    return not any(c.isalnum() for c in word)
-
-
-def _strip_possessive(name: str) -> str:
-    return name[:-2] if name.endswith(("'s", "’s")) else name
+def _listed(text: str, at: int) -> list[tuple[int, int]]:
+    """Spans of the places listed right after one ending at ``at``; a comma list counts only if it ends in 'and'."""
+    spans: list[tuple[int, int]] = []
+    for_sure = 0
+    while (m := _LISTED.match(text, at)) is not None:
+        spans.append(m.span(2))
+        if re.search(r"\b(?:and|or)\b", m[1]):
+            for_sure = len(spans)
+        at = m.end()
+    return spans[:for_sure]
 
 
 def _clean_place(name: str) -> str | None:
-    name = _strip_possessive(name.strip())
+    name = _PLACE_TAIL.sub("", strip_possessive(name.strip()))
     if name.lower().startswith("the "):
         name = name[4:]
     words = fold(name).split()
-    if not words or words[0] in _NOT_PLACES or not name[:1].isupper():
+    if not words or words[0] in NOT_NAMES or not name[:1].isupper():
         return None
     return name
 
 
-def _blanked(text: str, masked: str) -> list[tuple[int, int]]:
-    """Spans the Lexicon blanked out of ``masked`` (actor aliases), as offsets into ``text``."""
-    spans: list[tuple[int, int]] = []
-    start = None
-    for i, (a, b) in enumerate(zip(text, masked, strict=False)):
-        differs = a != b
-        if differs and start is None:
-            start = i
-        elif not differs and start is not None and not a.isspace():
-            spans.append((start, len(text[:i].rstrip())))
-            start = None
-    if start is not None:
-        spans.append((start, len(text.rstrip())))
-    return spans

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from assistant.knowledge.cues import Ent, SentenceRules, Tok, tokens_of
+from assistant.knowledge.cues import SentenceRules
 from assistant.knowledge.lexicon import Lexicon
 from assistant.knowledge.loader import Knowledge
+from assistant.knowledge.spans import Ent, Tok, tokens_of
 from assistant.models import Frame, Passage, PassageView
 from assistant.settings import FramesSettings, Settings
 
@@ -87,7 +88,7 @@ class FrameReader:
             self.rules.read(sentence, tokens, ents, published, offset=start)
             for (sentence, start, published), (tokens, ents) in zip(flat, parsed, strict=True)
         ])
-        return [[next(frames) for _ in sentences] for _, sentences, _ in items]
+        return [_known_places([next(frames) for _ in sentences]) for _, sentences, _ in items]
 
     def read_passage(self, passage: Passage, published: date | None) -> list[Frame]:
         """Frames of a passage stored without them (its sentences are offsets into the document text)."""
@@ -108,6 +109,17 @@ class FrameReader:
             tokens = [(t.idx, t.idx + len(t.text), t.text) for t in doc]
             read[i] = (tokens, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
         return [read.get(i) or (tokens_of(s), []) for i, s in enumerate(sentences)]
+
+
+def _known_places(frames: list[Frame]) -> list[Frame]:
+    """A name that the same document calls a place elsewhere ('in Hajin') is a place here too ('south of Hajin')."""
+    known = {p.lower() for f in frames for p in f.places}
+    for frame in frames:
+        moved = [n for n in frame.names if n.lower() in known]
+        if moved:
+            frame.places += moved
+            frame.names = [n for n in frame.names if n.lower() not in known]
+    return frames
 
 
 def frames_for(item: PassageView | Passage, reader: FrameReader, published: date | None = None) -> list[Frame]:
