@@ -45,6 +45,8 @@ _PLACE_CUES = [
     re.compile(rf"\b(?i:{_PLACE_WORD}|(?:north|south|east|west)(?:east|west)?|outskirts|liberation|loss|fall|"
                rf"siege|edge|cent(?:re|er)|heart|countryside)\s+of\s+(?:the\s+)?({_PLACE_PHRASE})"),
     re.compile(rf"\b(?:[Bb]etween|[Aa]long|[Tt]hrough)\s+(?:the\s+)?({_PLACE_PHRASE})"),
+    re.compile(rf"\b(?:withdr[ae]wn?|fled|moved|retreated|advanced|returned|headed|evacuated|displaced|transferred|"
+               rf"relocated|went|arrived|marched)\s+(?:back\s+)?(?:to|from)\s+(?:the\s+)?({_PLACE_PHRASE})"),
 ]
 #: More places listed after one: 'in Al-Susah, Al-Shaafa and Baghuz' (a comma list must end in 'and'/'or').
 _LISTED = re.compile(rf"(\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+)?({_PLACE_PHRASE})")

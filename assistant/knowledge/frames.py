@@ -67,14 +67,17 @@ def load_nlp(model: str) -> Any | None:
 class FrameReader:
     """Reads sentences into Frames: NER from spaCy when installed, the knowledge files' rules always."""
 
-    def __init__(self, knowledge: Knowledge, lexicon: Lexicon, settings: Settings | FramesSettings) -> None:
+    def __init__(self, knowledge: Knowledge, lexicon: Lexicon, settings: Settings | FramesSettings,
+                 ner: bool = True) -> None:
+        """``ner=False`` never loads spaCy (rules only): for reading a few old passages at question time."""
         self.settings = settings.frames if isinstance(settings, Settings) else settings
         self.rules = SentenceRules(knowledge, lexicon)
+        self.ner = ner
 
     @property
     def nlp(self) -> Any | None:
         """The spaCy pipeline (loaded on first use), or None when reading by rules only."""
-        return load_nlp(self.settings.spacy_model)
+        return load_nlp(self.settings.spacy_model) if self.ner else None
 
     def read(self, text: str, sentences: Sequence[tuple[int, int]], published: date | None) -> list[Frame]:
         """One Frame per sentence span of ``text`` (offsets stay absolute into ``text``)."""

@@ -60,6 +60,7 @@ def test_ingest_stores_one_frame_per_sentence(tmp_path: Path, make_assistant: Ma
     assert [(f.value, f.counts) for f in first.figures] == [(5, "kill"), (12, "wound")]
     assert [(d.start, d.relative) for d in first.dates] == [(date(2019, 2, 9), True)]
     assert frames[1].actors == ["actor_isis"] and frames[1].dates[0].start == date(2019, 2, 13)
+    assert frames[1].places == ["Baghuz"] and frames[1].event_types == ["withdrawal"]
     assert frames[2].sources == ["The Observatory"] and frames[2].dates[0].end == date(2018, 3, 31)
 
 
@@ -123,3 +124,17 @@ def test_index_written_before_frames_opens(tmp_path: Path) -> None:
                                         sentences=[(0, 9)], frames=[Frame(start=0, end=9)])])
     assert store.views(["new"])["new"].passage.frames == [Frame(start=0, end=9)]
     store.close()
+
+
+@pytest.mark.model
+def test_ingest_reads_named_entities_with_spacy(tmp_path: Path, make_assistant: MakeAssistant) -> None:
+    if frames_module.load_nlp(Settings().frames.spacy_model) is None:
+        pytest.skip("the spaCy model of the [nlp] extra is not installed")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "report.txt").write_text(REPORT)
+    assistant = make_assistant(_with_frames(True))
+    assistant.ingest([tmp_path / "docs"], progress=False)
+    views = assistant.store.views(assistant.store.docs.all_passage_ids())
+    frames = [f for v in sorted(views.values(), key=lambda v: v.passage.ordinal) for f in v.passage.frames or []]
+    assert "Al-Shaafa" in frames[0].places and "SANA" in frames[0].sources
+    assert "Baghuz" in frames[1].places

@@ -154,6 +154,14 @@ def test_bad_events_file_names_file_and_field(monkeypatch: pytest.MonkeyPatch) -
         load_knowledge.cache_clear()
 
 
+def test_reader_without_ner_never_loads_spacy(monkeypatch: pytest.MonkeyPatch, knowledge: Knowledge,
+                                              lexicon: Lexicon) -> None:
+    monkeypatch.setattr(frames_module, "_NLP", {})
+    reader = FrameReader(knowledge, lexicon, FramesSettings(), ner=False)
+    assert one(reader, "Two were killed in Raqqa.").places == ["Raqqa"]
+    assert frames_module._NLP == {}
+
+
 @pytest.mark.model
 def test_spacy_ner_finds_names_and_keeps_only_ner(knowledge: Knowledge, lexicon: Lexicon) -> None:
     reader = FrameReader(knowledge, lexicon, FramesSettings())
@@ -166,3 +174,13 @@ def test_spacy_ner_finds_names_and_keeps_only_ner(knowledge: Knowledge, lexicon:
     assert "Al-Shaafa" not in frame.names
     assert any("Syrian Observatory for Human Rights" in n for n in frame.names)
     assert any("Syrian Observatory for Human Rights" in s for s in frame.sources) and "WHO" in frame.sources
+
+
+@pytest.mark.model
+def test_a_document_calls_a_name_a_place_everywhere_once_it_is_one(knowledge: Knowledge, lexicon: Lexicon) -> None:
+    reader = FrameReader(knowledge, lexicon, FramesSettings())
+    if reader.nlp is None:
+        pytest.skip("the spaCy model of the [nlp] extra is not installed")
+    text = "Fighting went on in Al-Susah. Daesh still holds Al-Susah, according to the SDF."
+    first, second = reader.read(text, [(0, 29), (30, len(text))], PUBLISHED)
+    assert first.places == ["Al-Susah"] and "Al-Susah" in second.places and "Al-Susah" not in second.names
