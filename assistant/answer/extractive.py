@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answer.check import Evidence, EvidenceCheck, Verdict
 from assistant.answer.compose import compose, refusal
 from assistant.answer.question import Analyser, Question
 from assistant.answer.weights import Weights, load_weights
 from assistant.embed import Embedder
 from assistant.knowledge import has_date
-from assistant.models import Answer, RetrievedPassage
-from assistant.settings import AnswerSettings
+from assistant.knowledge.frames import FrameReader, frames_for
+from assistant.models import Answer, Frame, RetrievedPassage
+from assistant.settings import AnswerSettings, FramesSettings
 
 IdfFn = Callable[[Iterable[str]], dict[str, float]]
+#: Frames of a retrieved passage's sentences (stored at ingest, or read when the passage predates frames).
+FrameSource = Callable[[RetrievedPassage], list[Frame]]
 
 _DAY_DATE = re.compile(
     r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
@@ -41,6 +45,8 @@ class Candidate:
     window: str = ""
     score: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
+    context: set[str] = field(default_factory=set)
+    verdict: Verdict | None = None
 
 
 def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
@@ -69,29 +75,56 @@ class ExtractiveAnswerer:
     """Quotes the sentences that best answer the question; no generation, so nothing can be invented."""
 
     def __init__(self, settings: AnswerSettings, embedder: Embedder, idf: IdfFn, analyser: Analyser,
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, frames: FrameSource | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.idf = idf
         self.analyser = analyser
         self.weights = weights or load_weights()
+        if frames is None:  # stored frames; passages from before frames are read by rules (no NER at ask time)
+            reader = FrameReader(analyser.knowledge, analyser.lexicon, FramesSettings.model_validate({}), ner=False)
+            frames = lambda item: frames_for(item.view, reader)  # noqa: E731
+        self.frames = frames
+        self.check = EvidenceCheck(analyser.lexicon)
 
     def answer(self, question: Question, retrieved: list[RetrievedPassage]) -> Answer:
         found = candidates(retrieved)
         if not found:
             return refusal(question.text, retrieved, {"reason": "no passages"})
         self.score(question, found)
-        chosen = self._select(found)
+        if self.settings.check:
+            self._check(question, found)
+        ranked = [c for c in found if c.verdict is None or c.verdict.passed]
+        chosen = self._select(ranked) if ranked else []
+        top = ranked or found
         debug = {
             "qtype": question.qtype,
-            "best": round(found[0].score, 4),
-            "answerability": round(self.answerability(found), 4),
+            "constraints": question.constraints.model_dump(mode="json"),
+            "best": round(top[0].score, 4),
+            "answerability": round(self.answerability(top), 4),
             "top": [{"doc_id": c.item.view.passage.doc_id, "score": round(c.score, 4), **c.features,
-                     "text": c.text[:160]} for c in found[:5]],
+                     "text": c.text[:160]} for c in top[:5]],
+            "checks": [{"doc_id": c.item.view.passage.doc_id, "start": c.start, "score": round(c.score, 4),
+                        **c.verdict.table(), "text": c.text[:120]} for c in found[:8] if c.verdict],
         }
+        if not ranked:
+            debug["reason"] = "no candidate passed the evidence check"
         if not chosen:
             return refusal(question.text, retrieved, debug)
         return compose(question, chosen, retrieved, debug)
+
+    def _check(self, question: Question, found: list[Candidate]) -> None:
+        """Give every candidate the evidence check's verdict (frames read once per passage)."""
+        frames: dict[str, dict[int, Frame]] = {}
+        for cand in found:
+            view = cand.item.view
+            by_start = frames.setdefault(view.passage.passage_id, {f.start: f for f in self.frames(cand.item)})
+            frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
+            earlier = [f for s, f in by_start.items() if s < cand.start]
+            evidence = Evidence(text=cand.text, frame=frame, previous=max(earlier, key=lambda f: f.start, default=None),
+                                context_tokens=cand.context, doc_source=view.source, title=view.title,
+                                published=view.published)
+            cand.verdict = self.check(question.constraints, question.tokens, evidence)
 
     def score(self, question: Question, found: list[Candidate]) -> None:
         """Score every candidate in place and sort best first."""
@@ -113,6 +146,7 @@ class ExtractiveAnswerer:
             fit = self.type_fit(question, cand.text)
             base = w.similarity * float(sim) + w.lexical * lex + w.context * ctx + fit + w.rank_bonus / cand.item.rank
             cand.score = base * (w.anchor_floor + w.anchor_weight * anchor_cov)
+            cand.context = sent_tokens | context
             cand.features = {"sim": round(float(sim), 3), "lex": round(lex, 3), "ctx": round(ctx, 3),
                              "anchors": round(anchor_cov, 3), "fit": fit}
         found.sort(key=lambda c: -c.score)

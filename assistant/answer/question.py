@@ -10,6 +10,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answer.constraints import Constraints, read_constraints
 from assistant.knowledge import Knowledge, Lexicon
 from assistant.knowledge.lexicon import MONTHS, numbers_in
 
@@ -36,12 +37,14 @@ class Question(BaseModel):
     actors: frozenset[str] = Field(description="Canonical actor tokens named under any alias.")
     outcomes: frozenset[str] = Field(description="Outcome marks ('outcome:kill', ...) the question names.")
     counts: frozenset[str] = Field(description="Quantities the question itself states.")
+    constraints: Constraints = Field(description="The slot asked and what evidence must not contradict.")
 
 
 class Analyser:
     """Reads questions and evidence sentences with the knowledge files' cues and the Lexicon."""
 
     def __init__(self, knowledge: Knowledge, lexicon: Lexicon) -> None:
+        self.knowledge = knowledge
         self.lexicon = lexicon
         cues = knowledge.question
         self._qtypes = [(t.name, re.compile("|".join(f"(?:{p})" for p in t.patterns))) for t in cues.question_types]
@@ -61,6 +64,7 @@ class Analyser:
             anchors=frozenset(self._anchors(text, qtype, masked, actors, outcomes)),
             dates=frozenset(self.date_marks(text)), actors=frozenset(actors), outcomes=frozenset(outcomes),
             counts=frozenset(self.counts(text)),
+            constraints=read_constraints(text, qtype, outcomes, self._count_outcomes, actors, self.lexicon),
         )
 
     def question_type(self, text: str) -> str:

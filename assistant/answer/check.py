@@ -1,0 +1,131 @@
+"""The evidence check: a sentence may answer only if it fills the asked slot and contradicts no constraint.
+
+Similarity finds sentences *about* the question; this decides whether one *answers* it. A sentence about
+another day, another outcome (injured, not killed), another place or actor, or reported by another source
+than the one asked about is rejected with the reason, and the answerer tries the next candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from assistant.answer.constraints import Constraints
+from assistant.knowledge import Lexicon
+from assistant.models import Frame
+
+#: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
+_RIVALS = {"kill": {"wound"}, "wound": {"kill"}}
+
+
+@dataclass
+class Evidence:
+    """A candidate sentence with what surrounds it, as the check sees it."""
+
+    text: str
+    frame: Frame
+    previous: Frame | None
+    context_tokens: set[str] = field(default_factory=set)  # sentence + passage + title + source
+    doc_source: str | None = None
+    title: str = ""
+    published: date | None = None
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    fills_slot: bool
+    reasons: list[str]
+
+    def table(self) -> dict[str, object]:
+        return {"passed": self.passed, "fills_slot": self.fills_slot, "reasons": self.reasons}
+
+
+class EvidenceCheck:
+    """Compares a question's Constraints with one sentence's Frame and context."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def __call__(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> Verdict:
+        reasons: list[str] = []
+        if not question_tokens & ev.context_tokens:
+            reasons.append("shares no word with the question")
+        reasons += self._names(want, ev) + self._outcome(want, ev) + self._dates(want, ev) + self._source(want, ev)
+        fills = self._fills(want, ev)
+        if not fills:
+            reasons.append(f"does not state the {want.slot} asked for")
+        return Verdict(passed=not reasons, fills_slot=fills, reasons=reasons)
+
+    # --- constraints -----------------------------------------------------------------------------------
+
+    def _names(self, want: Constraints, ev: Evidence) -> list[str]:
+        out = []
+        prefixes = {t[:5] for t in ev.context_tokens if len(t) >= 5}
+        for name in want.names:
+            toks = set(self.lexicon.tokens(name, with_actors=False))
+            toks = {t for t in toks if len(t) >= 4} or toks
+            # 'Russian' is met by 'Russia', 'Syrian' by 'Syria': a shared 5-letter stem counts
+            found = {t for t in toks if t in ev.context_tokens or (len(t) >= 5 and t[:5] in prefixes)}
+            if toks and len(found) * 2 < len(toks):
+                out.append(f"does not mention {name}")
+        missing = [a for a in want.actors if a not in ev.context_tokens]
+        out += [f"does not mention {a.removeprefix('actor_')}" for a in missing]
+        return out
+
+    def _outcome(self, want: Constraints, ev: Evidence) -> list[str]:
+        if want.outcome not in _RIVALS:
+            return []
+        stated = set(ev.frame.outcomes) | {f.counts for f in ev.frame.figures if f.counts}
+        if want.slot == "count":
+            counted = {f.counts for f in ev.frame.figures if f.counts}
+            if counted and want.outcome not in counted:
+                return [f"counts {'/'.join(sorted(counted))}, not {want.outcome}"]
+        if want.outcome not in stated and stated & _RIVALS[want.outcome]:
+            return [f"is about {'/'.join(sorted(stated & _RIVALS[want.outcome]))}, not {want.outcome}"]
+        return []
+
+    def _dates(self, want: Constraints, ev: Evidence) -> list[str]:
+        if not want.dates:
+            return []
+        spans = ev.frame.dates or (ev.previous.dates if ev.previous else [])
+        if spans:
+            for wanted in want.dates:
+                if not any(wanted.meets(s.start, s.end) for s in spans):
+                    named = ", ".join(s.text for s in spans)
+                    return [f"is dated {named}, not {wanted.text}"]
+            return []
+        if ev.published:
+            for wanted in want.dates:
+                bounds = wanted.bounds()
+                if bounds and ev.published < bounds[0]:
+                    return [f"was published {ev.published.isoformat()}, before {wanted.text}"]
+        return []
+
+    def _source(self, want: Constraints, ev: Evidence) -> list[str]:
+        if not want.source:
+            return []
+        said_by = ev.frame.sources or [s for s in (ev.doc_source, ev.title) if s]
+        if any(self._same_source(want.source, s) for s in said_by):
+            return []
+        return [f"is reported by {', '.join(said_by) or 'an unnamed source'}, not {want.source}"]
+
+    def _same_source(self, wanted: str, said: str) -> bool:
+        a, b = set(self.lexicon.tokens(wanted)), set(self.lexicon.tokens(said))
+        if {t for t in a if t.startswith("actor_")} & b:
+            return True
+        plain = {t for t in a if not t.startswith("actor_")}
+        acronym = "".join(w[0] for w in wanted.split() if w[:1].isupper()).lower()
+        return bool(plain) and len(plain & b) * 2 >= len(plain) or (len(acronym) > 1 and acronym in b)
+
+    # --- slot ------------------------------------------------------------------------------------------
+
+    def _fills(self, want: Constraints, ev: Evidence) -> bool:
+        frame = ev.frame
+        if want.slot == "count":
+            return bool(frame.figures)
+        if want.slot == "date":
+            return bool(frame.dates or (ev.previous and ev.previous.dates))
+        if want.slot == "source":
+            return bool(frame.sources or ev.doc_source)
+        return True

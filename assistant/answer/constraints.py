@@ -1,0 +1,165 @@
+"""What a question constrains: the slot it asks to fill and the facts any evidence must not contradict.
+
+Read once per question (part of ``Question``): the asked slot (a count of killed / injured / displaced, a
+date, a place, an actor, a source), and the constraints: dates, named places and things, actors, outcome and
+the reporting source ("according to X", "did X say").
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.knowledge import Lexicon
+from assistant.knowledge.lexicon import MONTHS
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_M3 = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_MONTH_NUM = {**MONTHS, **{m[:3]: n for m, n in MONTHS.items()}, "sept": 9}
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:[-–]|and|to)\s*)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS}|(?:{_M3})\.?)(?:,?\s+(\d{{4}}))?\b"
+    rf"|\b({_MONTHS}|(?:{_M3})\.?)\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(\d{{4}}))?"
+    rf"|\b(\d{{4}})-(\d{{2}})-(\d{{2}})\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(?:of\s+)?(\d{{4}})\b", re.I)
+_YEAR = re.compile(r"\b(?:in|during|of|since|by)\s+((?:19|20)\d\d)\b", re.I)
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_CAPITAL = re.compile(r"\b([A-Z][\w'’\-]*(?:\s+(?:of|for|and|al|el|ez|the)?\s*[A-Z][\w'’\-]*)*)")
+_WHO = r"(?P<who>[A-Z][\w'’.\-]*(?:\s+(?!say|said|report|claim)[\w'’.\-]+){0,4}?)"
+_SAY = (r"(?:say|said|report|claim|announce|state|put|give|record|count|estimate|describe|tell|confirm|allege|"
+        r"accuse|think|believe)")
+_SOURCE_PATTERNS = [
+    re.compile(r"\b[Aa]ccording to (?:the\s+)?(?P<who>[A-Z][\w'’.\-]*(?:\s+(?:of|for|the|and|[A-Z][\w'’.\-]*))*)"),
+    re.compile(rf"\b(?:did|does|do|has|have|had|would)\s+(?:the\s+)?{_WHO}\s+{_SAY}\b"),
+    re.compile(r"\b(?:was|were|is)\s+(?:\w+\s+){0,3}?(?:reported|claimed|announced|recorded|confirmed)\s+by\s+"
+               r"(?:the\s+)?(?P<who>[A-Z][\w'’.\-]*(?:\s+(?:of|for|and|[A-Z][\w'’.\-]*))*)"),
+]
+_QUESTION_WORDS = {"how", "what", "which", "who", "whom", "whose", "when", "where", "why", "did", "does", "do",
+                   "is", "was", "were", "are", "in", "on", "at", "according", "and", "the", "i"}
+
+
+class DateWant(BaseModel):
+    """A date the question names; None parts are unconstrained (``3 March`` leaves the year open)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: str
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    first_day: int | None = Field(default=None, description="Start of a day range ('21–22 January').")
+
+    def bounds(self) -> tuple[date, date] | None:
+        """The day range this wants, when the year is known."""
+        if self.year is None:
+            return None
+        if self.month is None:
+            return date(self.year, 1, 1), date(self.year, 12, 31)
+        if self.day is None:
+            return date(self.year, self.month, 1), date(self.year, self.month,
+                                                        calendar.monthrange(self.year, self.month)[1])
+        return date(self.year, self.month, self.first_day or self.day), date(self.year, self.month, self.day)
+
+    def meets(self, start: date, end: date) -> bool:
+        """Whether any day of [start, end] is a day this date can mean."""
+        bounds = self.bounds()
+        if bounds is not None:
+            return start <= bounds[1] and bounds[0] <= end
+        if (end - start).days > 366:
+            return True
+        day = start
+        while day <= end:
+            first = self.first_day or self.day
+            if day.month == self.month and (self.day is None or first <= day.day <= self.day):  # type: ignore[operator]
+                return True
+            day = date.fromordinal(day.toordinal() + 1)
+        return False
+
+
+class Constraints(BaseModel):
+    """The slot a question asks to fill and what its evidence must agree with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    slot: str = Field(description="count | date | place | actor | source | other")
+    outcome: str | None = Field(default=None, description="Outcome asked about: kill, wound, displace, ...")
+    dates: list[DateWant] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=list, description="Named places/things the evidence must mention.")
+    actors: list[str] = Field(default_factory=list, description="Canonical actor tokens named.")
+    source: str | None = Field(default=None, description="Reporting source asked about ('according to X').")
+
+
+def question_dates(text: str) -> list[DateWant]:
+    """Explicit dates of a question: day (with or without year), month and year, or a year alone."""
+    wants: list[DateWant] = []
+    covered: list[tuple[int, int]] = []
+    for m in _DAY_MONTH_YEAR.finditer(text):
+        first = None
+        if m[8]:
+            want = DateWant(text=m[0], year=int(m[8]), month=int(m[9]), day=int(m[10]))
+        elif m[2]:
+            want = DateWant(text=m[0], day=int(m[2]), month=_MONTH_NUM[m[3].lower().rstrip(".")],
+                            year=int(m[4]) if m[4] else None)
+            first = int(m[1]) if m[1] else None
+        else:
+            want = DateWant(text=m[0], day=int(m[6]), month=_MONTH_NUM[m[5].lower().rstrip(".")],
+                            year=int(m[7]) if m[7] else None)
+        if want.day is not None and 1 <= want.day <= 31 and want.month and 1 <= want.month <= 12:
+            if first is not None and 1 <= first < want.day:
+                want = want.model_copy(update={"first_day": first})
+            wants.append(want)
+            covered.append(m.span())
+    for m in _MONTH_YEAR.finditer(text):
+        if not any(s <= m.start() < e for s, e in covered):
+            wants.append(DateWant(text=m[0], year=int(m[2]), month=MONTHS[m[1].lower()]))
+            covered.append(m.span())
+    for m in _YEAR.finditer(text):
+        if not any(s <= m.start(1) < e for s, e in covered):
+            wants.append(DateWant(text=m[1], year=int(m[1])))
+    return wants
+
+
+def question_source(text: str) -> str | None:
+    for pattern in _SOURCE_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            return m["who"].strip(" .")
+    return None
+
+
+def question_names(text: str, lexicon: Lexicon, source: str | None) -> list[str]:
+    """Capitalised phrases that are not actors, dates, question words or the asked source."""
+    masked, _ = lexicon.mask_actors(text)
+    masked = _DAY_MONTH_YEAR.sub(" ", _MONTH_YEAR.sub(" ", masked))
+    if source:
+        masked = masked.replace(source, " ")
+    masked = re.sub(r"^\W*\w+", "", masked)  # the first word is capitalised anyway
+    names = []
+    for phrase in _CAPITAL.findall(masked):
+        words = [w for w in phrase.split() if w.lower() not in _QUESTION_WORDS | set(MONTHS) | _WEEKDAYS]
+        name = " ".join(words).strip()
+        if name and lexicon.tokens(name, with_actors=False):
+            names.append(name)
+    return names
+
+
+def slot_of(qtype: str, text: str, source: str | None) -> str:
+    lowered = text.lower()
+    if qtype == "count":
+        return "count"
+    if qtype == "when":
+        return "date"
+    if re.search(r"\b(?:who|which \w+) (?:reported|said|claimed|announced|stated|recorded)\b", lowered):
+        return "source"
+    return {"who": "actor", "where": "place"}.get(qtype, "other")
+
+
+def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: set[str],
+                     actors: set[str], lexicon: Lexicon) -> Constraints:
+    source = question_source(text)
+    named = sorted(o.split(":", 1)[1] for o in outcomes & count_outcomes)
+    return Constraints(
+        slot=slot_of(qtype, text, source), outcome=named[0] if len(named) == 1 else None,
+        dates=question_dates(text), names=question_names(text, lexicon, source), actors=sorted(actors),
+        source=source,
+    )
