@@ -75,6 +75,7 @@ class Assistant:
         """
         if folder is not None:
             real = Path(folder).resolve()
+            real = real.parent if real.is_file() else real  # a corpus given as one file: its folder
             roots = {name: Path(path) for name, path in self.store.roots().items()}
             holding = sorted((len(p.parts), name) for name, p in roots.items() if real.is_relative_to(p))
             if not holding:

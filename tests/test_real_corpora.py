@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 import time
 from collections.abc import Callable
@@ -12,17 +10,17 @@ from pathlib import Path
 import pytest
 
 from assistant.core import Assistant
-from assistant.settings import Settings
 from eval.run import format_table, run_eval
 
 sys.path.insert(0, str(Path(__file__).parent / "eval"))
-from test_gate import WIKI_FLOOR, assert_floor  # noqa: E402
+from test_gate import FAKES_FLOOR, WIKI_FLOOR, assert_floor  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 CORPORA = SHARED / "corpora"
 WIKI_SYRIA = CORPORA / "wiki-conflicts" / "website" / "syria"
 FAKES = CORPORA / "fakes-syria" / "fakes_annotated.csv"
-FAKES_ROWS = 150
+FAKES_ROWS = 804
+FAKES_GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold_fakes.jsonl"
 WIKI_GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold_wiki.jsonl"
 
 pytestmark = [
@@ -76,37 +74,22 @@ def test_wiki_conflicts_syria(make_real_assistant: Callable[..., Assistant]) -> 
 
 
 @pytest.mark.skipif(not FAKES.is_file(), reason="fakes-syria/fakes_annotated.csv is not present")
-def test_fakes_csv_subset(tmp_path: Path, make_real_assistant: Callable[..., Assistant]) -> None:
-    # the first rows, copied into tmp_path (never into the repo), keeping the original cp1252 bytes
-    data = FAKES.read_bytes()
-    text = data.decode("cp1252", errors="surrogateescape")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    header, body = rows[0], rows[1 : FAKES_ROWS + 1]
-    assert "article_content" in header
-    out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\r\n").writerows([header, *body])
-    subset = tmp_path / "fakes" / "fakes_subset.csv"
-    subset.parent.mkdir()
-    subset.write_bytes(out.getvalue().encode("cp1252", errors="surrogateescape"))
-
-    base = Settings()
-    columns = [*base.ingest.csv_text_columns, "article_content"]
-    settings = base.model_copy(
-        update={"ingest": base.ingest.model_copy(update={"csv_text_columns": columns})}
-    )
-    assistant = make_real_assistant(settings)
+def test_fakes_articles_and_gold(tmp_path: Path, make_real_assistant: Callable[..., Assistant]) -> None:
+    """All 804 FA-KES articles (cp1252 CSV, text in article_content, 9 repeated ids) and the FA-KES gold set."""
+    assistant = make_real_assistant()
     started = time.perf_counter()
-    report = assistant.ingest([subset.parent], progress=False)
+    report = assistant.ingest([FAKES], progress=False)
     seconds = time.perf_counter() - started
-    _rate(f"FA-KES first {len(body)} rows", report, seconds)
-    # rows without article text may be skipped, but only with a reason naming the file and row
-    for s in report.skipped:
-        assert s.path.startswith("fakes/fakes_subset.csv row ") and s.reason, s
-    assert report.ingested + len(report.skipped) == len(body)
-    assert report.ingested >= 0.9 * len(body)
+    _rate("FA-KES fakes_annotated.csv", report, seconds)
+    for s in report.skipped:  # rows without article text may be skipped, but only with a reason naming the row
+        assert s.path.startswith("fakes_annotated.csv row ") and s.reason, s
+    assert report.ingested + len(report.skipped) == FAKES_ROWS
+    assert report.ingested >= 0.95 * FAKES_ROWS
     _check(assistant, report)
     ids = {d["doc_id"] for d in assistant.store.documents()}
-    assert all(i.startswith("fakes/fakes_subset.csv#") for i in ids)
-    first = assistant.document(f"fakes/fakes_subset.csv#{body[0][header.index('unit_id')]}")
-    assert first is not None and first.source and first.title
-    assert "\x00" not in first.text
+    assert all(i.startswith("fakes-syria/fakes_annotated.csv#") for i in ids)
+    assert any(i.endswith("-2") for i in ids)  # a repeated unit_id is kept under its own id
+    result = run_eval(corpus=None, gold=FAKES_GOLD, index=assistant.settings.index.dir, k=8)
+    print("\nFA-KES gold set:\n" + format_table(result))
+    assert not result.unresolved
+    assert_floor(result.overall, FAKES_FLOOR)

@@ -7,15 +7,27 @@ than the one asked about is rejected with the reason, and the answerer tries the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.answer.constraints import Constraints
 from assistant.knowledge import Lexicon
-from assistant.models import Frame
+from assistant.models import DateSpan, Frame
 
 #: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
 _RIVALS = {"kill": {"wound"}, "wound": {"kill"}}
+#: Words that count the same kind of people, so 'how many fighters' is met by '36 militants'.
+_KINDS = [
+    {"fighter", "militant", "member", "mercenary", "mercenarie", "jihadist", "terrorist", "attacker", "insurgent",
+     "gunman", "gunmen", "rebel"},
+    {"civilian", "people", "resident", "person", "persons", "villager", "inhabitant", "family", "familie"},
+    {"soldier", "troop", "servicemen", "serviceman", "personnel", "recruit"},
+    {"child", "children", "minor", "kid", "boy", "girl"},
+    {"money", "dollar", "usd", "us$", "euro", "fund", "funding"},
+]
+_SAYING = re.compile(r"\b(?:said|says|say|told|reported|reports|claimed|claims|announced|stated|recorded|"
+                     r"documented|counted|estimated|confirmed|according)\b", re.I)
 
 
 @dataclass
@@ -25,6 +37,7 @@ class Evidence:
     text: str
     frame: Frame
     previous: Frame | None
+    passage_dates: list[DateSpan] = field(default_factory=list)  # dates of the passage's other sentences
     context_tokens: set[str] = field(default_factory=set)  # sentence + passage + title + source
     doc_source: str | None = None
     title: str = ""
@@ -88,7 +101,7 @@ class EvidenceCheck:
     def _dates(self, want: Constraints, ev: Evidence) -> list[str]:
         if not want.dates:
             return []
-        spans = ev.frame.dates or (ev.previous.dates if ev.previous else [])
+        spans = ev.frame.dates or (ev.previous.dates if ev.previous else []) or ev.passage_dates
         if spans:
             for wanted in want.dates:
                 if not any(wanted.meets(s.start, s.end) for s in spans):
@@ -105,27 +118,47 @@ class EvidenceCheck:
     def _source(self, want: Constraints, ev: Evidence) -> list[str]:
         if not want.source:
             return []
-        said_by = ev.frame.sources or [s for s in (ev.doc_source, ev.title) if s]
+        saying = _SAYING.search(ev.text)
+        lead = ev.text[:saying.start()] if saying else ""  # 'SDF spokesman Mustafa Bali had said ...'
+        said_by = [*ev.frame.sources, *([ev.doc_source] if ev.doc_source else []), *([lead] if lead else [])]
         if any(self._same_source(want.source, s) for s in said_by):
             return []
-        return [f"is reported by {', '.join(said_by) or 'an unnamed source'}, not {want.source}"]
+        shown = ", ".join(ev.frame.sources or [ev.doc_source or "an unnamed source"])
+        return [f"is reported by {shown}, not {want.source}"]
 
     def _same_source(self, wanted: str, said: str) -> bool:
         a, b = set(self.lexicon.tokens(wanted)), set(self.lexicon.tokens(said))
         if {t for t in a if t.startswith("actor_")} & b:
             return True
-        plain = {t for t in a if not t.startswith("actor_")}
-        acronym = "".join(w[0] for w in wanted.split() if w[:1].isupper()).lower()
-        return bool(plain) and len(plain & b) * 2 >= len(plain) or (len(acronym) > 1 and acronym in b)
+        a_plain, b_plain = {t for t in a if not t.startswith("actor_")}, {t for t in b if not t.startswith("actor_")}
+        if a_plain and b_plain and len(a_plain & b_plain) * 2 >= min(len(a_plain), len(b_plain)):
+            return True
+        return _acronym(wanted) in b or _acronym(said) in a
 
     # --- slot ------------------------------------------------------------------------------------------
 
     def _fills(self, want: Constraints, ev: Evidence) -> bool:
         frame = ev.frame
         if want.slot == "count":
-            return bool(frame.figures)
+            if not frame.figures:
+                return False
+            if want.outcome and want.outcome not in set(frame.outcomes) | {f.counts for f in frame.figures}:
+                return False  # 'how many were killed' needs a sentence that says who was killed
+            if want.counted:
+                words = set(self.lexicon.tokens(ev.text, with_actors=False))
+                return bool(_kind(want.counted) & words)
+            return True
         if want.slot == "date":
             return bool(frame.dates or (ev.previous and ev.previous.dates))
         if want.slot == "source":
             return bool(frame.sources or ev.doc_source)
         return True
+
+def _acronym(name: str) -> str:
+    """'Euphrates Monitoring Network' -> 'emn' (only for names of 2+ capitalised words)."""
+    letters = "".join(w[0] for w in name.split() if w[:1].isupper())
+    return letters.lower() if len(letters) > 1 else "\x00"
+
+
+def _kind(word: str) -> set[str]:
+    return next((group for group in _KINDS if word in group), {word})

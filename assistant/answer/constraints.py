@@ -28,7 +28,7 @@ _YEAR = re.compile(r"\b(?:in|during|of|since|by)\s+((?:19|20)\d\d)\b", re.I)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _CAPITAL = re.compile(r"\b([A-Z][\w'’\-]*(?:\s+(?:of|for|and|al|el|ez|the)?\s*[A-Z][\w'’\-]*)*)")
 _WHO = r"(?P<who>[A-Z][\w'’.\-]*(?:\s+(?!say|said|report|claim)[\w'’.\-]+){0,4}?)"
-_SAY = (r"(?:say|said|report|claim|announce|state|put|give|record|count|estimate|describe|tell|confirm|allege|"
+_SAY = (r"(?:say|said|report|claim|announce|put|give|record|count|estimate|describe|tell|confirm|allege|"
         r"accuse|think|believe)")
 _SOURCE_PATTERNS = [
     re.compile(r"\b[Aa]ccording to (?:the\s+)?(?P<who>[A-Z][\w'’.\-]*(?:\s+(?:of|for|the|and|[A-Z][\w'’.\-]*))*)"),
@@ -87,6 +87,7 @@ class Constraints(BaseModel):
     names: list[str] = Field(default_factory=list, description="Named places/things the evidence must mention.")
     actors: list[str] = Field(default_factory=list, description="Canonical actor tokens named.")
     source: str | None = Field(default=None, description="Reporting source asked about ('according to X').")
+    counted: str | None = Field(default=None, description="What a count question counts ('soldiers').")
 
 
 def question_dates(text: str) -> list[DateWant]:
@@ -143,6 +144,27 @@ def question_names(text: str, lexicon: Lexicon, source: str | None) -> list[str]
     return names
 
 
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w'’\-]+\s+){0,4}?[\w'’\-]+)\s+(?:did|do|does|were|was|are|"
+                      r"is|had|have|has|would|will|could|can|remained|remain|died|fled|left|surrendered|"
+                      r"according|in|at|on|from|of|during|were)\b", re.I)
+
+
+def counted_noun(text: str, lexicon: Lexicon) -> str | None:
+    """The head noun a count question counts: 'How many Syrian soldiers were ...' -> 'soldier'."""
+    m = _COUNTED.search(text)
+    if not m:
+        return None
+    masked, _ = lexicon.mask_actors(m[1])
+    words = lexicon.tokens(masked, with_actors=False)
+    return words[-1] if words else None
+
+
+def asked_actors(text: str, lexicon: Lexicon) -> set[str]:
+    """Actors that describe what a which/what question asks for ('Which Syrian army commander'): not constraints."""
+    m = re.match(r"\W*(?:which|what)\s+((?:\S+\s+){0,4})", text, re.I)
+    return lexicon.actors_in(m[1]) if m else set()
+
+
 def slot_of(qtype: str, text: str, source: str | None) -> str:
     lowered = text.lower()
     if qtype == "count":
@@ -160,6 +182,7 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
     named = sorted(o.split(":", 1)[1] for o in outcomes & count_outcomes)
     return Constraints(
         slot=slot_of(qtype, text, source), outcome=named[0] if len(named) == 1 else None,
-        dates=question_dates(text), names=question_names(text, lexicon, source), actors=sorted(actors),
-        source=source,
+        dates=question_dates(text), names=question_names(text, lexicon, source),
+        actors=sorted(actors - asked_actors(text, lexicon)), source=source,
+        counted=counted_noun(text, lexicon) if qtype == "count" else None,
     )

@@ -121,9 +121,10 @@ class ExtractiveAnswerer:
             by_start = frames.setdefault(view.passage.passage_id, {f.start: f for f in self.frames(cand.item)})
             frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
             earlier = [f for s, f in by_start.items() if s < cand.start]
+            others = [d for s, f in by_start.items() if s != cand.start for d in f.dates]
             evidence = Evidence(text=cand.text, frame=frame, previous=max(earlier, key=lambda f: f.start, default=None),
-                                context_tokens=cand.context, doc_source=view.source, title=view.title,
-                                published=view.published)
+                                passage_dates=others, context_tokens=cand.context, doc_source=view.source,
+                                title=view.title, published=view.published)
             cand.verdict = self.check(question.constraints, question.tokens, evidence)
 
     def score(self, question: Question, found: list[Candidate]) -> None:

@@ -38,6 +38,22 @@ WIKI_FLOOR = {
 }
 
 
+#: Same, for the FA-KES gold set over the real news articles (run in tests/test_real_corpora.py).
+FAKES_FLOOR = {
+    "answer_accuracy": 0.30,
+    "citation_recall": 0.30,
+    "supported_statements": 0.97,
+    "retrieval_recall": 0.60,
+}
+FAKES = REPO / ".." / "shared" / "corpora" / "fakes-syria" / "fakes_annotated.csv"
+FAKES_GOLD = REPO / "eval" / "gold_fakes.jsonl"
+
+
+@pytest.mark.skipif(not FAKES.is_file(), reason="../shared/corpora is absent")
+def test_fakes_gold_resolves_against_fakes_articles() -> None:
+    assert check(FAKES_GOLD, FAKES) == []
+
+
 def test_demo_gold_resolves_against_demo_corpus() -> None:
     assert check(DEMO_GOLD, DEMO_CORPUS) == []
 
