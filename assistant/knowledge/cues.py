@@ -153,9 +153,10 @@ class SentenceRules:
         spans = [(s, e) for s, e, _ in places]
         names = [(s, text[s:e]) for s, e, label in ents
                  if label in NAME_LABELS and not overlaps(s, e, actors + dates + spans)]
-        if sum(c.isupper() for c in text) * 3 < sum(c.isalpha() for c in text):  # not an all-caps headline
+        acronyms = list(_ACRONYM.finditer(text))
+        if acronyms and sum(map(str.isupper, text)) * 3 < sum(map(str.isalpha, text)):  # not an all-caps headline
             taken = actors + dates + spans + [(s, e) for s, e, _ in ents]
-            names += [(m.start(), m[0]) for m in _ACRONYM.finditer(text)
+            names += [(m.start(), m[0]) for m in acronyms
                       if not overlaps(m.start(), m.end(), taken) and m[0].lower() not in NOT_NAMES]
         place_keys = {p.lower() for _, _, p in places}
         return (unique(p for _, _, p in sorted(places)),
