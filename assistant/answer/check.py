@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from assistant.answer.constraints import Constraints
+from assistant.answer.constraints import Constraints, DateWant
 from assistant.knowledge import Lexicon
 from assistant.models import DateSpan, Frame
 
@@ -22,7 +22,7 @@ _KINDS = [
     {"fighter", "militant", "member", "mercenary", "mercenarie", "jihadist", "terrorist", "attacker", "insurgent",
      "gunman", "gunmen", "rebel"},
     {"civilian", "people", "resident", "person", "persons", "villager", "inhabitant", "family", "familie"},
-    {"soldier", "troop", "servicemen", "serviceman", "personnel", "recruit"},
+    {"soldier", "troop", "servicemen", "serviceman", "personnel", "recruit", "reinforcement", "marine"},
     {"child", "children", "minor", "kid", "boy", "girl"},
     {"money", "dollar", "usd", "us$", "euro", "fund", "funding"},
 ]
@@ -92,7 +92,7 @@ class EvidenceCheck:
         stated = set(ev.frame.outcomes) | {f.counts for f in ev.frame.figures if f.counts}
         if want.slot == "count":
             counted = {f.counts for f in ev.frame.figures if f.counts}
-            if counted and want.outcome not in counted:
+            if counted & _RIVALS[want.outcome] and want.outcome not in counted:
                 return [f"counts {'/'.join(sorted(counted))}, not {want.outcome}"]
         if want.outcome not in stated and stated & _RIVALS[want.outcome]:
             return [f"is about {'/'.join(sorted(stated & _RIVALS[want.outcome]))}, not {want.outcome}"]
@@ -104,7 +104,7 @@ class EvidenceCheck:
         spans = ev.frame.dates or (ev.previous.dates if ev.previous else []) or ev.passage_dates
         if spans:
             for wanted in want.dates:
-                if not any(wanted.meets(s.start, s.end) for s in spans):
+                if not any(_meets(wanted, s) for s in spans):
                     named = ", ".join(s.text for s in spans)
                     return [f"is dated {named}, not {wanted.text}"]
             return []
@@ -144,10 +144,7 @@ class EvidenceCheck:
                 return False
             if want.outcome and want.outcome not in set(frame.outcomes) | {f.counts for f in frame.figures}:
                 return False  # 'how many were killed' needs a sentence that says who was killed
-            if want.counted:
-                words = set(self.lexicon.tokens(ev.text, with_actors=False))
-                return bool(_kind(want.counted) & words)
-            return True
+            return not want.counted or _same_kind(want.counted, set(self.lexicon.tokens(ev.text, with_actors=False)))
         if want.slot == "date":
             return bool(frame.dates or (ev.previous and ev.previous.dates))
         if want.slot == "source":
@@ -160,5 +157,16 @@ def _acronym(name: str) -> str:
     return letters.lower() if len(letters) > 1 else "\x00"
 
 
-def _kind(word: str) -> set[str]:
-    return next((group for group in _KINDS if word in group), {word})
+def _same_kind(counted: str, words: set[str]) -> bool:
+    """A sentence counts what was asked unless it names only another kind ('how many civilians' vs '9 fighters')."""
+    group = next((g for g in _KINDS if counted in g), None)
+    if group is None or group & words:
+        return True
+    return not any(g & words for g in _KINDS if g is not group)
+
+
+def _meets(wanted: DateWant, span: DateSpan) -> bool:
+    """A year read from the publication date (or from nothing) is a guess: then only month and day must agree."""
+    if span.relative and wanted.year is not None:
+        wanted = wanted.model_copy(update={"year": None})
+    return wanted.meets(span.start, span.end)

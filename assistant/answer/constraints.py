@@ -145,7 +145,7 @@ def question_names(text: str, lexicon: Lexicon, source: str | None) -> list[str]
 
 
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w'’\-]+\s+){0,4}?[\w'’\-]+)\s+(?:did|do|does|were|was|are|"
-                      r"is|had|have|has|would|will|could|can|remained|remain|died|fled|left|surrendered|"
+                      r"is|had|have|has|would|will|could|can|remained|remain|died|fled|left|surrendered|took|"
                       r"according|in|at|on|from|of|during|were)\b", re.I)
 
 
