@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.knowledge import Lexicon
+from assistant.knowledge.loader import CheckCues
 from assistant.knowledge.lexicon import MONTHS
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -24,7 +26,8 @@ _DAY_MONTH_YEAR = re.compile(
     rf"|\b({_MONTHS}|(?:{_M3})\.?)\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(\d{{4}}))?"
     rf"|\b(\d{{4}})-(\d{{2}})-(\d{{2}})\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(?:of\s+)?(\d{{4}})\b", re.I)
-_YEAR = re.compile(r"\b(?:in|during|of|since|by)\s+((?:19|20)\d\d)\b", re.I)
+# a year alone: 'in 2019', 'the 2020 IS assault' (not a count: '2000 people' is followed by what it counts)
+_YEAR = re.compile(r"\b(?:in|during|of|since|by|the|a|an)\s+((?:19|20)\d\d)\b(?![,.]?\d)", re.I)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _CAPITAL = re.compile(r"\b([A-Z][\w'’\-]*(?:\s+(?:of|for|and|al|el|ez|the)?\s*[A-Z][\w'’\-]*)*)")
 _WHO = r"(?P<who>[A-Z][\w'’.\-]*(?:\s+(?!say|said|report|claim)[\w'’.\-]+){0,4}?)"
@@ -36,6 +39,7 @@ _SOURCE_PATTERNS = [
     re.compile(r"\b(?:was|were|is)\s+(?:\w+\s+){0,3}?(?:reported|claimed|announced|recorded|confirmed)\s+by\s+"
                r"(?:the\s+)?(?P<who>[A-Z][\w'’.\-]*(?:\s+(?:of|for|and|[A-Z][\w'’.\-]*))*)"),
 ]
+_OUTCOME_WORDS = {"killed", "wounded", "injured", "dead", "displaced", "died", "executed"}
 _QUESTION_WORDS = {"how", "what", "which", "who", "whom", "whose", "when", "where", "why", "did", "does", "do",
                    "is", "was", "were", "are", "in", "on", "at", "according", "and", "the", "i"}
 
@@ -88,6 +92,10 @@ class Constraints(BaseModel):
     actors: list[str] = Field(default_factory=list, description="Canonical actor tokens named.")
     source: str | None = Field(default=None, description="Reporting source asked about ('according to X').")
     counted: str | None = Field(default=None, description="What a count question counts ('soldiers').")
+    counted_by: list[str] = Field(default_factory=list,
+                                  description="Whose the counted are ('Russian servicemen'): lexicon tokens.")
+    events: list[str] = Field(default_factory=list, description="Specific event kinds named ('capture').")
+    attributes: list[str] = Field(default_factory=list, description="Attributes asked for ('population').")
 
 
 def question_dates(text: str) -> list[DateWant]:
@@ -120,11 +128,16 @@ def question_dates(text: str) -> list[DateWant]:
     return wants
 
 
-def question_source(text: str) -> str | None:
+def question_source(text: str, roles: Sequence[str] = ()) -> str | None:
+    """The reporting source asked about, with a role word that belongs to it ('the Homs governor')."""
     for pattern in _SOURCE_PATTERNS:
         m = pattern.search(text)
         if m:
-            return m["who"].strip(" .")
+            who = m["who"].strip(" .")
+            after = re.match(r"\s+([a-z]+)", text[m.end("who"):])
+            if after and after[1] in roles:
+                who = f"{who} {after[1]}"
+            return who
     return None
 
 
@@ -149,14 +162,28 @@ _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w'’\-]+\s+){0,4}?[\w'’\-
                       r"according|in|at|on|from|of|during|were)\b", re.I)
 
 
-def counted_noun(text: str, lexicon: Lexicon) -> str | None:
-    """The head noun a count question counts: 'How many Syrian soldiers were ...' -> 'soldier'."""
+_COUNTED_OF = re.compile(r"\bhow many of (?:the|those|these|them)\b.*\b(?:were|was|are|is)\s+([a-z][\w\-]+)\s*\?\s*$",
+                         re.I)
+
+
+def counted_noun(text: str, lexicon: Lexicon) -> tuple[str | None, list[str]]:
+    """What a count question counts, and whose: 'How many Russian servicemen were ...' -> ('servicemen',
+    ['russian']); 'How many of the soldiers killed were officers?' -> ('officer', [])."""
+    m = _COUNTED_OF.search(text)
+    if m:
+        words = lexicon.tokens(m[1], with_actors=False)
+        return (words[-1] if words else None), []
     m = _COUNTED.search(text)
     if not m:
-        return None
-    masked, _ = lexicon.mask_actors(m[1])
-    words = lexicon.tokens(masked, with_actors=False)
-    return words[-1] if words else None
+        return None, []
+    words = lexicon.tokens(m[1], with_actors=False)
+    if not words:
+        return None, []
+    head = m[1].split()[-1]
+    qualifier = m[1][:len(m[1]) - len(head)]
+    by = sorted(lexicon.actors_in(qualifier)) or [t for w in _CAPITAL.findall(qualifier)
+                                                   for t in lexicon.tokens(w, with_actors=False)]
+    return words[-1], by
 
 
 def asked_actors(text: str, lexicon: Lexicon) -> set[str]:
@@ -165,8 +192,10 @@ def asked_actors(text: str, lexicon: Lexicon) -> set[str]:
     return lexicon.actors_in(m[1]) if m else set()
 
 
-def slot_of(qtype: str, text: str, source: str | None) -> str:
+def slot_of(qtype: str, text: str, source: str | None, claim: re.Pattern[str] | None = None) -> str:
     lowered = text.lower()
+    if claim is not None and claim.search(lowered):
+        return "claim"  # 'Which group claimed responsibility for ...' asks for a claim, not a reporter
     if qtype == "count":
         return "count"
     if qtype == "when":
@@ -176,13 +205,31 @@ def slot_of(qtype: str, text: str, source: str | None) -> str:
     return {"who": "actor", "where": "place"}.get(qtype, "other")
 
 
+def asked_attributes(text: str, nouns: Sequence[str]) -> list[str]:
+    """Attributes a question asks for by name ('What was Hajin's population')."""
+    words = {w[:5] for w in re.findall(r"[a-z]+", text.lower())}
+    return [n for n in nouns if n[:5] in words]
+
+
+def specific_events(events: Sequence[str], families: Sequence[Sequence[str]]) -> list[str]:
+    """The question's event kinds that evidence is required to share (by family)."""
+    listed = {e for family in families for e in family}
+    return [e for e in events if e in listed]
+
+
 def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: set[str],
-                     actors: set[str], lexicon: Lexicon) -> Constraints:
-    source = question_source(text)
+                     actors: set[str], lexicon: Lexicon, *, events: Sequence[str] = (),
+                     checks: CheckCues | None = None, first_outcome: str | None = None) -> Constraints:
+    source = question_source(text, checks.source_roles if checks else ())
     named = sorted(o.split(":", 1)[1] for o in outcomes & count_outcomes)
+    outcome = named[0] if len(named) == 1 else (first_outcome if first_outcome in named else None)
+    counted, counted_by = counted_noun(text, lexicon) if qtype == "count" else (None, [])
+    claim = re.compile(checks.claim_question, re.I) if checks else None
+    slot = slot_of(qtype, text, source, claim)
     return Constraints(
-        slot=slot_of(qtype, text, source), outcome=named[0] if len(named) == 1 else None,
-        dates=question_dates(text), names=question_names(text, lexicon, source),
+        slot=slot, outcome=outcome, dates=question_dates(text), names=question_names(text, lexicon, source),
         actors=sorted(actors - asked_actors(text, lexicon)), source=source,
-        counted=counted_noun(text, lexicon) if qtype == "count" else None,
+        counted=counted if counted not in _OUTCOME_WORDS else None, counted_by=counted_by,
+        events=specific_events(events, checks.event_families) if checks else [],
+        attributes=asked_attributes(text, checks.attribute_nouns) if checks and slot in {"actor", "other"} else [],
     )

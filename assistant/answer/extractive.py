@@ -85,7 +85,7 @@ class ExtractiveAnswerer:
             reader = FrameReader(analyser.knowledge, analyser.lexicon, FramesSettings.model_validate({}), ner=False)
             frames = lambda item: frames_for(item.view, reader)  # noqa: E731
         self.frames = frames
-        self.check = EvidenceCheck(analyser.lexicon)
+        self.check = EvidenceCheck(analyser.lexicon, analyser.knowledge.checks)
 
     def answer(self, question: Question, retrieved: list[RetrievedPassage]) -> Answer:
         found = candidates(retrieved)
@@ -122,9 +122,12 @@ class ExtractiveAnswerer:
             frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
             earlier = [f for s, f in by_start.items() if s < cand.start]
             others = [d for s, f in by_start.items() if s != cand.start for d in f.dates]
-            evidence = Evidence(text=cand.text, frame=frame, previous=max(earlier, key=lambda f: f.start, default=None),
+            previous = max(earlier, key=lambda f: f.start, default=None)
+            window = view.passage.text[previous.start - view.passage.start:previous.end - view.passage.start] \
+                if previous else ""
+            evidence = Evidence(text=cand.text, frame=frame, window=window, previous=previous,
                                 passage_dates=others, context_tokens=cand.context, doc_source=view.source,
-                                title=view.title, published=view.published)
+                                published=view.published)
             cand.verdict = self.check(question.constraints, question.tokens, evidence)
 
     def score(self, question: Question, found: list[Candidate]) -> None:

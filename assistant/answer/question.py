@@ -50,6 +50,7 @@ class Analyser:
         self._qtypes = [(t.name, re.compile("|".join(f"(?:{p})" for p in t.patterns))) for t in cues.question_types]
         self._outcomes = {name: re.compile(rf"\b(?:{rx})", re.I) for name, rx in cues.outcomes.items()}
         self._count_outcomes = {f"outcome:{name}" for name in cues.count_outcomes}
+        self._events = {n: re.compile(rf"\b(?:{rx})", re.I) for n, rx in knowledge.events.event_types.items()}
         vague = "|".join(re.escape(w) for w in cues.vague_quantities)
         self._vague = re.compile(rf"\b({vague})\b|%", re.I)
 
@@ -64,8 +65,22 @@ class Analyser:
             anchors=frozenset(self._anchors(text, qtype, masked, actors, outcomes)),
             dates=frozenset(self.date_marks(text)), actors=frozenset(actors), outcomes=frozenset(outcomes),
             counts=frozenset(self.counts(text)),
-            constraints=read_constraints(text, qtype, outcomes, self._count_outcomes, actors, self.lexicon),
+            constraints=read_constraints(text, qtype, outcomes, self._count_outcomes, actors, self.lexicon,
+                                         events=self.event_types(text), checks=self.knowledge.checks,
+                                         first_outcome=self._asked_outcome(text)),
         )
+
+    def event_types(self, text: str) -> list[str]:
+        return [name for name, rx in self._events.items() if rx.search(text)]
+
+    def _asked_outcome(self, text: str) -> str | None:
+        """The outcome a count asks about when the question names two ('How many were wounded in the blast that
+        killed ...'): the first one after 'how many'."""
+        m = re.search(r"\bhow (?:many|much)\b|\bnumber of\b|\btoll\b", text, re.I)
+        rest = text[m.end():] if m else text
+        hits = [(h.start(), name) for name, rx in self._outcomes.items()
+                if f"outcome:{name}" in self._count_outcomes and (h := rx.search(rest))]
+        return min(hits)[1] if hits else None
 
     def question_type(self, text: str) -> str:
         lowered = text.lower()

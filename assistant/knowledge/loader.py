@@ -101,6 +101,29 @@ class EventCues(_Model):
         return words
 
 
+class CheckCues(_Model):
+    """What the evidence check requires beyond the slot (assistant/answer/check.py)."""
+
+    version: int
+    claim_question: str = Field(description="Regex: the question asks who claimed an attack.")
+    claim_evidence: str = Field(description="Regex: the sentence states a claim of responsibility.")
+    attribute_nouns: list[str] = Field(default_factory=list, description="Attributes evidence must name.")
+    source_roles: list[str] = Field(default_factory=list, description="Role words that belong to a source name.")
+    event_families: list[list[str]] = Field(default_factory=list, description="Specific event kinds, by family.")
+    counted_kinds: list[list[str]] = Field(default_factory=list, description="Words counting the same kind.")
+
+    @field_validator("claim_question", "claim_evidence")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        QuestionType._compiles([pattern])
+        return pattern
+
+    @field_validator("attribute_nouns", "source_roles")
+    @classmethod
+    def _lower_words(cls, words: list[str]) -> list[str]:
+        return EventCues._lower_words(words)
+
+
 class RecordKeys(_Model):
     version: int
     id_keys: list[str]
@@ -119,6 +142,7 @@ class Knowledge(_Model):
     question: QuestionCues
     records: RecordKeys
     events: EventCues
+    checks: CheckCues
 
     def fingerprint(self) -> str:
         """Changes whenever anything that shapes index tokens changes (the BM25 index records it)."""
@@ -175,7 +199,8 @@ def _merge(base: list[ActorEntry], extra: list[ActorEntry]) -> list[ActorEntry]:
 @lru_cache(maxsize=8)
 def load_knowledge(actors_file: Path | None = None) -> Knowledge:
     """The packaged knowledge, plus the user's actors file when given (cached per file)."""
-    files = {name: _packaged(name) for name in ("actors.yaml", "question.yaml", "records.yaml", "events.yaml")}
+    files = {name: _packaged(name) for name in ("actors.yaml", "question.yaml", "records.yaml", "events.yaml",
+                                                  "checks.yaml")}
     parsed = {name: _read_yaml(text, where) for name, (text, where) in files.items()}
     actors = list(_validate(_ActorsFile, parsed["actors.yaml"], files["actors.yaml"][1]).actors)
     if actors_file is not None:
@@ -185,6 +210,7 @@ def load_knowledge(actors_file: Path | None = None) -> Knowledge:
         question=_validate(QuestionCues, parsed["question.yaml"], files["question.yaml"][1]),
         records=_validate(RecordKeys, parsed["records.yaml"], files["records.yaml"][1]),
         events=_validate(EventCues, parsed["events.yaml"], files["events.yaml"][1]),
+        checks=_validate(CheckCues, parsed["checks.yaml"], files["checks.yaml"][1]),
     )
 
 

@@ -85,3 +85,63 @@ def test_question_dates() -> None:
     assert question_dates("in November 2018")[0].bounds() == (date(2018, 11, 1), date(2018, 11, 30))
     assert DateWant(text="3 March", month=3, day=3).meets(date(2019, 3, 1), date(2019, 3, 5))
     assert not DateWant(text="3 March", month=3, day=3).meets(date(2019, 3, 4), date(2019, 3, 5))
+
+
+# --- the near misses of claims, events, whose, attributes and source roles (demo material, own words) -------
+
+BLAST = ("Valley Courier", date(2016, 7, 6),
+         "A motorcycle bomb exploded outside a bakery in Qamishli on 5 July 2016, killing six people. "
+         "Islamic State claimed responsibility for the bombing in a statement.")
+BLAST_NO_CLAIM = ("Valley Courier", date(2016, 7, 6),
+                  "A motorcycle bomb exploded outside a bakery in Qamishli on 5 July 2016, killing six people. "
+                  "Local sources said the blast also damaged two shops.")
+CAPTURE = ("Desert Dispatch", date(2019, 3, 2),
+           "Coalition airstrikes on the village of Marat killed 12 people on 1 March 2019.")
+MAYOR = ("Desert Dispatch", date(2019, 3, 2),
+         "The town of Marat had been under siege since January, and its market was closed on 1 March 2019.")
+HOMS = ("Plain Gazette", date(2017, 4, 8),
+        "The strike on the airbase killed four children, a source in Homs told the agency on 7 April 2017.")
+
+
+def test_who_claimed_an_attack_needs_a_claim(answerer: ExtractiveAnswerer) -> None:
+    question = "Which group claimed responsibility for the bakery bombing in Qamishli on 5 July 2016?"
+    answered = _ask(answerer, question, BLAST)
+    assert not answered.abstained and "claimed responsibility" in answered.text
+    refused = _ask(answerer, question, BLAST_NO_CLAIM)
+    assert refused.abstained, refused.text
+    assert answerer.analyser.question(question).constraints.slot == "claim"
+
+
+@pytest.mark.parametrize(("question", "doc", "why"), [
+    # another event at the right place and day: an airstrike is not a capture
+    ("How many people were killed when IS captured Marat on 1 March 2019?", CAPTURE, "reports no capture"),
+    # the count is of someone else's people
+    ("How many Russian soldiers were killed in the airstrikes on Marat on 1 March 2019?", CAPTURE, "russian"),
+    # the sentence is about the town, not about the attribute asked for
+    ("What was the population of Marat on 1 March 2019?", MAYOR, "population"),
+    # a source in Homs is not the Homs governor
+    ("According to the Homs governor, how many children were killed by the strike on the airbase?", HOMS,
+     "not Homs governor"),
+    # a kind of thing the sentence never counts
+    ("How much compensation was paid for the airstrikes on Marat on 1 March 2019?", CAPTURE, "count asked"),
+])
+def test_more_near_misses_are_refused(answerer: ExtractiveAnswerer, question: str, doc: tuple[str, date, str],
+                                      why: str) -> None:
+    answer = _ask(answerer, question, doc)
+    assert answer.abstained, answer.text
+    reasons = [r for c in answer.debug["checks"] for r in c["reasons"]]
+    assert any(why in r for r in reasons), reasons
+
+
+def test_the_count_asked_is_the_one_after_how_many(answerer: ExtractiveAnswerer) -> None:
+    q = answerer.analyser.question("How many people were wounded in the blast that killed six people in Qamishli?")
+    assert q.constraints.outcome == "wound"
+    answer = _ask(answerer, q.text, BLAST)
+    assert answer.abstained, answer.text
+
+
+def test_a_source_with_its_role_still_matches(answerer: ExtractiveAnswerer) -> None:
+    doc = ("Plain Gazette", date(2017, 4, 8),
+           "The strike on the airbase killed four children, the Homs governor told the agency on 7 April 2017.")
+    answer = _ask(answerer, "According to the Homs governor, how many children were killed by the strike?", doc)
+    assert not answer.abstained and "four children" in answer.text
