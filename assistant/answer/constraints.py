@@ -15,8 +15,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.knowledge import Lexicon
-from assistant.knowledge.loader import CheckCues
 from assistant.knowledge.lexicon import MONTHS
+from assistant.knowledge.loader import CheckCues
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _M3 = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
