@@ -119,34 +119,41 @@ class EvidenceCheck:
 
     def _attributes(self, want: Constraints, ev: Evidence) -> list[str]:
         """'What was Hajin's population': the sentence (or the one before) must name the population."""
-        near = {t[:5] for t in self._near_tokens(ev)}
-        return [f"does not name the {a}" for a in want.attributes if a[:5] not in near]
+        near = self._near_tokens(ev)
+        return [f"does not name the {a}" for a in want.attributes if not any(t.startswith(a[:-1]) for t in near)]
 
     def _near_tokens(self, ev: Evidence) -> set[str]:
         return set(self.lexicon.tokens(f"{ev.window} {ev.text}"))
 
     def _dates(self, want: Constraints, ev: Evidence) -> list[str]:
-        """Dated evidence must meet one of the question's dates (a question often names a context date too);
-        a report cannot tell of days after it was published."""
+        """Dated evidence must meet one of the question's dates (a question often names a context date too).
+        A date whose year was inferred from the publication date ('on July 19') meets only when the report is
+        not from an earlier year; undated evidence must not be published before the date asked."""
         if not want.dates:
             return []
-        early = self._published_before(want, ev)
-        if early:
-            return early
         spans = ev.frame.dates or (ev.previous.dates if ev.previous else []) or ev.passage_dates
         # 'on Sunday', 'yesterday' rest on the publication date, which record files often get wrong
         spans = [s for s in spans if not s.relative or any(c.isdigit() for c in s.text)]
-        if spans:
-            if any(_meets(wanted, s) for wanted in want.dates for s in spans):
-                return []
-            return [f"is dated {', '.join(s.text for s in spans)}, not {', '.join(w.text for w in want.dates)}"]
-        return []
+        if not spans:
+            return self._published_before(want, ev)
+        if not ev.frame.dates and all(w.month is None for w in want.dates):
+            return []  # dates borrowed from other sentences are too loose to contradict a year
+        for wanted in want.dates:
+            for span in spans:
+                if _meets(wanted, span) and not (span.relative and self._earlier_year(wanted, ev)):
+                    return []
+        return [f"is dated {', '.join(s.text for s in spans)}, not {', '.join(w.text for w in want.dates)}"]
+
+    @staticmethod
+    def _earlier_year(wanted: DateWant, ev: Evidence) -> bool:
+        return bool(ev.published and wanted.year and ev.published.year < wanted.year)
 
     @staticmethod
     def _published_before(want: Constraints, ev: Evidence) -> list[str]:
-        starts = [b[0] for w in want.dates if (b := w.bounds())]
-        if ev.published and starts and len(starts) == len(want.dates) and ev.published < min(starts):
-            return [f"was published {ev.published.isoformat()}, before {want.dates[0].text}"]
+        for wanted in want.dates:
+            bounds = wanted.bounds()
+            if ev.published and bounds and ev.published < bounds[0]:
+                return [f"was published {ev.published.isoformat()}, before {wanted.text}"]
         return []
 
     def _source(self, want: Constraints, ev: Evidence) -> list[str]:
@@ -181,7 +188,7 @@ class EvidenceCheck:
                 return False
             if want.outcome and want.outcome not in set(frame.outcomes) | {f.counts for f in frame.figures}:
                 return False  # 'how many were killed' needs a sentence that says who was killed
-            return not want.counted or self._same_kind(want.counted, ev.text)
+            return not want.counted or self._same_kind(want.counted, ev)
         if want.slot == "claim":
             return bool(self._claim.search(ev.text) or self._claim.search(ev.window))
         if want.slot == "date":
@@ -190,16 +197,29 @@ class EvidenceCheck:
             return bool(frame.sources or ev.doc_source)
         return True
 
-    def _same_kind(self, counted: str, text: str) -> bool:
-        """A sentence counts what was asked unless it names only another kind ('how many civilians' vs '9
-        fighters'); a kind the knowledge file does not list must be named ('how much compensation')."""
-        words = set(self.lexicon.tokens(text, with_actors=False))
+    def _same_kind(self, counted: str, ev: Evidence) -> bool:
+        """A sentence counts what was asked: not only another kind ('how many civilians' vs '9 fighters'), a kind
+        other than people by its name ('five were killed' is not five children), and a kind the knowledge file
+        does not list by its name after a number ('how much compensation', 'how many barrel bombs')."""
+        words = set(self.lexicon.tokens(ev.text, with_actors=False))
         group = next((g for g in self._kinds if counted in g), None)
         if group is None:
-            return counted[:5] in {w[:5] for w in words}
+            return _number_before(counted, ev.text)
         if group & words:
             return True
-        return not any(g & words for g in self._kinds if g is not group)
+        if any(g & words for g in self._kinds if g is not group):
+            return False
+        return self.cues.generic_kind in group or bool(group & set(self.lexicon.tokens(ev.window, with_actors=False)))
+
+
+_NUMBER = re.compile(r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                     r"fifty|hundred|hundreds|thousand|thousands|dozen|dozens|several|scores)\b", re.I)
+
+
+def _number_before(counted: str, text: str) -> bool:
+    """'40 tons', 'three barrel bombs': the counted word within three words after a number."""
+    stem = re.escape(counted[:max(3, len(counted) - 1)])
+    return bool(re.search(rf"\b{_NUMBER.pattern}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I))
 
 
 def _acronym(name: str) -> str:

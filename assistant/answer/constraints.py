@@ -207,8 +207,8 @@ def slot_of(qtype: str, text: str, source: str | None, claim: re.Pattern[str] | 
 
 def asked_attributes(text: str, nouns: Sequence[str]) -> list[str]:
     """Attributes a question asks for by name ('What was Hajin's population')."""
-    words = {w[:5] for w in re.findall(r"[a-z]+", text.lower())}
-    return [n for n in nouns if n[:5] in words]
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return [n for n in nouns if n in words or f"{n}s" in words]
 
 
 def specific_events(events: Sequence[str], families: Sequence[Sequence[str]]) -> list[str]:

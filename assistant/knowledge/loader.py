@@ -111,6 +111,7 @@ class CheckCues(_Model):
     source_roles: list[str] = Field(default_factory=list, description="Role words that belong to a source name.")
     event_families: list[list[str]] = Field(default_factory=list, description="Specific event kinds, by family.")
     counted_kinds: list[list[str]] = Field(default_factory=list, description="Words counting the same kind.")
+    generic_kind: str = Field(default="people", description="A word of the kind a count need not name.")
 
     @field_validator("claim_question", "claim_evidence")
     @classmethod
