@@ -24,8 +24,11 @@ Turn = Mapping[str, Any] | Sequence[Any] | str
 
 _LEAD = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.I)
 _ABOUT = re.compile(r"^\s*(?:what|how)\s+about\s+", re.I)
-_ANAPHOR = re.compile(r"\b(?:that|this|it|they|them|there|those|these|he|she|his|her|their|then|same)\b", re.I)
-_TRAILING_PRONOUN = re.compile(r"\s+(?:that|this|it)\s*[?.!]*\s*$", re.I)
+_ANAPHOR = re.compile(r"\b(?:that|this|it|they|them|there|those|these|he|she|his|her|their|then|same)\b"
+                      r"|\bso\s*[?.!]*\s*$", re.I)
+_TRAILING_PRONOUN = re.compile(r"\s+(?:that|this|it|so)\s*[?.!]*\s*$", re.I)
+_REPORTING = re.compile(r"\b(?:report|said|say|claim|confirm|announc|stat|den(?:y|ied)|publish|wr[oi]te|tweet|"
+                        r"document|record|verif|accus|blame)\w*\s+(?:that|this|it|so)\s*[?.!]*\s*$", re.I)
 _WH_LEAD = re.compile(r"^\s*(?:how\s+many|how\s+much|what\s+number\s+of)\s+", re.I)
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
           r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
@@ -61,12 +64,17 @@ def looks_like_follow_up(question: str, analyser: Analyser) -> bool:
     return not own and (bool(_ANAPHOR.search(q)) or len(q.split()) <= 3)
 
 
-def context_of(question: str, analyser: Analyser) -> list[str]:
-    """The actors, places and dates a question names, as written."""
-    names = [n for n in analyser.capitalised(question.strip()[1:]) if not _DATE.fullmatch(n)]
-    dates = [m[0] for m in _DATE.finditer(question)]
+def names_of(question: str, analyser: Analyser) -> list[str]:
+    """The actors and places a question names, as written (months and the first word left out)."""
+    return [n for n in analyser.capitalised(question.strip()[1:]) if not _DATE.fullmatch(n)
+            and not re.fullmatch(_MONTH, n, re.I)]
+
+
+def context_of(question: str, analyser: Analyser, dates: bool = True) -> list[str]:
+    """The actors, places and (optionally) dates a question names, as written."""
+    found = [*names_of(question, analyser), *([m[0] for m in _DATE.finditer(question)] if dates else [])]
     out: list[str] = []
-    for item in [*names, *dates]:
+    for item in found:
         if item and not any(item.lower() in o.lower() for o in out):
             out.append(item)
     return out
@@ -81,16 +89,36 @@ def rewrite_by_rules(question: str, previous: str, analyser: Analyser) -> str:
     body = body[0].upper() + body[1:]
     prev = previous.strip().rstrip("?.! ")
     if _TRAILING_PRONOUN.search(body):  # "who reported that?" -> "who reported that <previous clause>?"
-        clause = _WH_LEAD.sub("", prev)
-        clause = clause[0].lower() + clause[1:] if clause[:1].isupper() and not clause.split()[0].isupper() else clause
+        stripped = _WH_LEAD.sub("", prev)
+        clause = stripped
+        if clause != prev and clause[:1].isupper() and not clause.split()[0].isupper():
+            clause = clause[0].lower() + clause[1:]
         head = _TRAILING_PRONOUN.sub("", body).rstrip()
-        return f"{head} that {clause}?" if clause != prev else f"{head}: {clause}?"
-    if _ABOUT.match(q):  # "what about Raqqa?" -> the previous question with its names swapped is too risky: append
-        return f"{prev}? ({body.rstrip('?.! ')})"
-    carried = [c for c in context_of(previous, analyser) if c.lower() not in q.lower()]
+        if _REPORTING.search(body) and stripped != prev:
+            return f"{head} that {clause}?"
+        return f"{body.rstrip('?.! ')}: {clause}?"
+    fragment = body.rstrip("?.! ")
+    own_names, own_dates = names_of(q, analyser), [m[0] for m in _DATE.finditer(q)]
+    if _ABOUT.match(q) or _LEAD.match(q) and not _is_question(fragment):  # "and in January 2019?", "what about X?"
+        new = prev
+        old_dates = [m[0] for m in _DATE.finditer(prev)]
+        if own_dates and old_dates:
+            new = new.replace(old_dates[-1], own_dates[-1])
+        old_names = names_of(prev, analyser)
+        if own_names and old_names:
+            new = new.replace(old_names[-1], own_names[-1])
+        if new != prev:
+            return f"{new}?"
+        return f"{prev} ({fragment})?"
+    carried = [c for c in context_of(previous, analyser, dates=not own_dates) if c.lower() not in q.lower()]
     if not carried:
         return q
-    return f"{body.rstrip('?.! ')} ({', '.join(carried)})?"
+    return f"{fragment} ({', '.join(carried)})?"
+
+
+def _is_question(text: str) -> bool:
+    return bool(re.match(r"^\s*(?:who|whom|whose|what|when|where|which|why|how|is|are|was|were|did|does|do|has|have|"
+                         r"had|can|could|will|would)\b", text, re.I))
 
 
 class Condenser:
