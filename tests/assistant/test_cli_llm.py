@@ -96,3 +96,11 @@ def test_slow_server_times_out(env: Path) -> None:
 def test_unknown_backend_is_one_error_line(env: Path) -> None:
     result = CliRunner().invoke(app, ["ask", SEED, "--backend", "nope", "--index", str(env)])
     assert result.exit_code == 1 and result.output.startswith("error: unknown answer backend 'nope'")
+
+
+def test_ask_after_an_earlier_question(env: Path) -> None:
+    result = CliRunner().invoke(app, ["ask", "And who reported that?", "--after", SEED, "--json", "--index", str(env)])
+    assert result.exit_code == 0, result.output
+    answer = Answer.model_validate_json(result.stdout)
+    assert answer.question == "Who reported that soldiers were injured in the strike on the artillery position?"
+    assert not answer.abstained and answer.citations and answer.text.startswith("According to ")
