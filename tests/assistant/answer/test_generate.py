@@ -246,3 +246,16 @@ def test_api_key_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert "sk-very-secret" not in settings.model_dump_json() and "sk-very-secret" not in repr(settings)
     assert settings.llm.api_key is not None and settings.llm.api_key.get_secret_value() == "sk-very-secret"
+
+
+@pytest.mark.parametrize(("backend", "package"), [("openai", "langchain_openai"), ("ollama", "langchain_ollama")])
+def test_missing_extra_names_itself(monkeypatch: pytest.MonkeyPatch, backend: str, package: str) -> None:
+    import sys
+
+    from assistant.answer.llm import make_chat_model
+    from assistant.errors import MissingDependency
+    from assistant.settings import LLMSettings
+
+    monkeypatch.setitem(sys.modules, package, None)  # import fails as if not installed
+    with pytest.raises(MissingDependency, match=r"pip install 'sitrep\[llm\]'"):
+        make_chat_model(backend, LLMSettings(model="m"))
