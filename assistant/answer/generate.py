@@ -145,8 +145,8 @@ class LLMAnswerer:
             if not found:
                 others = [r for r in retrieved if r not in cited]
                 found = [s for s in self.verifier.supports(sentence, others) if s.supported][:1]
-                action = "recited" if found else self.settings.verify.unverified.replace("mark", "unverified")
-                action = action.replace("drop", "dropped")
+                keep_marked = self.settings.verify.unverified == "mark"
+                action = "recited" if found else ("unverified" if keep_marked else "dropped")
             checks.append({"text": sentence, "cited": markers, "action": action,
                            "support": [_support_record(s, retrieved) for s in found]})
             if found:
