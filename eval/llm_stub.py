@@ -1,5 +1,6 @@
-"""A local server speaking the OpenAI chat-completions protocol (streaming and not), for tests and the
-adversarial eval: the real ``openai`` backend runs end to end against it on 127.0.0.1, no network, no model.
+"""A local server speaking the OpenAI chat-completions protocol (streaming and not) and Ollama's /api/chat, for
+tests and the adversarial eval: the real ``openai`` and ``ollama`` backends run end to end against it on
+127.0.0.1, no network, no model.
 
 ``OpenAIStub(reply)`` calls ``reply(messages)`` (the request's messages as dicts) for every request and answers
 with the text it returns; ``passages_in(prompt)`` reads the numbered passages back out of Sitrep's prompt, so a
@@ -49,6 +50,10 @@ class OpenAIStub:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 stub.requests.append(body)
+                if self.path.rstrip("/") == "/api/chat":  # Ollama's protocol (newline-delimited JSON)
+                    self._ollama(stub.reply(body.get("messages", [])), body.get("model", "stub"),
+                                 body.get("stream", True))
+                    return
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self.send_error(404)
                     return
@@ -90,6 +95,26 @@ class OpenAIStub:
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 
+            def _ollama(self, text: str, model: str, stream: bool) -> None:
+                if stub.delay_s:
+                    time.sleep(stub.delay_s)
+                done = {"model": model, "created_at": "2026-01-01T00:00:00Z", "done": True, "done_reason": "stop",
+                        "total_duration": 1, "load_duration": 1, "prompt_eval_count": 1, "prompt_eval_duration": 1,
+                        "eval_count": 1, "eval_duration": 1}
+                pieces = re.findall(r"\S+\s*|\s+", text) if stream else [text]
+                lines = [{"model": model, "created_at": "2026-01-01T00:00:00Z", "done": False,
+                          "message": {"role": "assistant", "content": piece}} for piece in pieces]
+                if stream:
+                    lines.append({**done, "message": {"role": "assistant", "content": ""}})
+                else:
+                    lines = [{**done, "message": {"role": "assistant", "content": text}}]
+                data = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def _event(self, payload: dict[str, Any]) -> None:
                 self.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
                 self.wfile.flush()
@@ -104,7 +129,13 @@ class OpenAIStub:
 
     @property
     def base_url(self) -> str:
+        """The OpenAI-compatible endpoint."""
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def ollama_url(self) -> str:
+        """The same server speaking Ollama's /api/chat."""
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> OpenAIStub:
         self.thread.start()

@@ -104,3 +104,14 @@ def test_ask_after_an_earlier_question(env: Path) -> None:
     answer = Answer.model_validate_json(result.stdout)
     assert answer.question == "Who reported that soldiers were injured in the strike on the artillery position?"
     assert not answer.abstained and answer.citations and answer.text.startswith("According to ")
+
+
+def test_ollama_backend_through_the_stub(env: Path) -> None:
+    with OpenAIStub(reply) as stub:
+        result = CliRunner().invoke(app, ["ask", SEED, "--backend", "ollama", "--json", "--index", str(env)],
+                                    env={"SITREP_LLM__BASE_URL": stub.ollama_url, "SITREP_LLM__MODEL": "llama3.2"})
+        assert stub.requests and stub.requests[0]["model"] == "llama3.2"
+    assert result.exit_code == 0, result.output
+    answer = Answer.model_validate_json(result.stdout)
+    assert not answer.notes, answer.notes
+    assert [(s.text, s.verified) for s in answer.statements] == [(CORRECT, True)]
