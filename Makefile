@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch pinned in the same install: an unpinned one pulls a multi-GB CUDA build
-	$(PY) -m pip install --quiet -e '.[test,nlp]' 'torch==2.13.0'
+	$(PY) -m pip install --quiet -e '.[test,nlp,llm]' 'torch==2.13.0'
 	touch $@
 
 install: $(VENV)/.installed

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers about armed conflicts.")
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: ~/.sitrep/index).")]
+BackendOpt = Annotated[str | None, typer.Option(
+    "--backend", help="Answer backend: extractive, openai or ollama (default: SITREP_ANSWER__BACKEND).")]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -38,14 +40,14 @@ def _friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _settings(index: Path | None) -> Settings:
-    return load_settings().with_index(index)
+def _settings(index: Path | None, backend: str | None = None) -> Settings:
+    return load_settings().with_index(index).with_backend(backend)
 
 
-def _assistant(index: Path | None) -> Assistant:
+def _assistant(index: Path | None, backend: str | None = None) -> Assistant:
     from assistant.core import Assistant
 
-    return Assistant(_settings(index))
+    return Assistant(_settings(index, backend))
 
 
 @app.command()
@@ -81,13 +83,30 @@ def ask(
     until: Annotated[str | None, typer.Option(help="Only reports published on/before YYYY-MM-DD.")] = None,
     source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable).")] = None,
     doc: Annotated[list[str] | None, typer.Option(help="Only this doc_id (repeatable).")] = None,
+    backend: BackendOpt = None,
+    after: Annotated[list[str] | None, typer.Option(
+        "--after", help="An earlier question of the conversation (repeatable): this one may follow up on it.")] = None,
 ) -> None:
-    """Answer a question with cited passages (or say the corpus cannot answer it)."""
+    """Answer a question with cited passages (or say the corpus cannot answer it).
+
+    With an LLM backend the draft is printed (to stderr) as it is generated, then the verified answer.
+    """
     from assistant.answer import render_plain
+    from assistant.models import Answer
 
     filters = Filters(date_from=_date(since, "--since"), date_to=_date(until, "--until"),
                       sources=source or [], doc_ids=doc or [])
-    answer = _assistant(index).ask(question, filters=filters, k=k)
+    answer: Answer | None = None
+    streamed = False
+    for event in _assistant(index, backend).ask_stream(question, filters=filters, k=k, history=after or None):
+        if isinstance(event, Answer):
+            answer = event
+        elif not as_json:
+            typer.secho(event, nl=False, err=True, dim=True)
+            streamed = True
+    assert answer is not None
+    if streamed:
+        typer.echo("\n--- verified ---", err=True)
     typer.echo(answer.model_dump_json(indent=2) if as_json else render_plain(answer))
 
 
@@ -109,13 +128,15 @@ def eval_cmd(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics and per-question records.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write a Markdown report, worst questions first.")] = None,
     k: Annotated[int, typer.Option(help="Passages retrieved per question (recall@k).")] = 8,
+    backend: BackendOpt = None,
 ) -> None:
     """Run the gold questions through ask() and print citation/answer/retrieval metrics per category."""
     from eval.run import demo_corpus, demo_gold, format_table, run_eval, write_json, write_report
 
     if corpus is None and index is None:
         corpus = demo_corpus()
-    result = run_eval(corpus=corpus, gold=gold or demo_gold(), index=index, k=k, settings=load_settings())
+    result = run_eval(corpus=corpus, gold=gold or demo_gold(), index=index, k=k,
+                      settings=load_settings().with_backend(backend))
     typer.echo(format_table(result))
     if json_out:
         write_json(result, json_out)
@@ -129,11 +150,12 @@ def chat(
     index: IndexOpt = None,
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    backend: BackendOpt = None,
 ) -> None:
     """Open the Gradio chat."""
     from assistant.app import launch
 
-    settings = _settings(index)
+    settings = _settings(index, backend)
     launch(settings, host=host or settings.ui.host, port=port or settings.ui.port)
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Analyser, Answerer, Question, make_answerer, verify
+from assistant.answer import Analyser, Answerer, Question, verify
+from assistant.answer.followup import Condenser, Turn
+from assistant.answer.generate import StreamEvent, build_answerer
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import IndexEmptyError, QuestionError
 from assistant.index import Store, hybrid_search
@@ -35,7 +37,10 @@ class Assistant:
         self.analyser = Analyser(self.knowledge, self.lexicon)
         self.embedder = embedder or make_embedder(self.settings.embedding)
         self.store = store or Store(self.settings, self.lexicon)
-        self.answerer = answerer or make_answerer(self.settings.answer, self.embedder, self.store.idf, self.analyser)
+        self.answerer = answerer or build_answerer(self.settings, self.embedder, self.store.idf, self.analyser,
+                                                   self.prompts)
+        chat = getattr(self.answerer, "model", None) if self.settings.llm.condense else None
+        self.condenser = Condenser(self.analyser, chat, self.prompts["condense_question"])
         self._lock = threading.Lock()
 
     def ingest(self, paths: Sequence[Path | str], prune: bool | None = None,
@@ -100,20 +105,52 @@ class Assistant:
         vector = self.embedder.embed([q.text])[0]
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k)
 
-    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+    def ask(self, question: str, filters: Filters | None = None, k: int | None = None,
+            history: Sequence[Turn] | None = None) -> Answer:
         """Answer with citations, or abstain with the refusal.
 
+        ``history``: the conversation so far (``{"role", "content"}`` messages, (user, assistant) pairs or earlier
+        questions); a follow-up is rewritten into a standalone question, which is ``Answer.question``.
         Raises QuestionError for an empty question, an inverted date range or k < 1, and IndexEmptyError
         when nothing is ingested: those are mistakes to fix, not questions the corpus cannot answer.
         """
+        final: Answer | None = None
+        for event in self.ask_stream(question, filters, k, history):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None,
+                   history: Sequence[Turn] | None = None) -> Iterator[StreamEvent]:
+        """Yield the draft's text deltas (str) as an LLM writes them, then the final verified Answer (last).
+
+        The extractive backend yields only the Answer. The final Answer replaces the streamed draft.
+        """
         started = time.perf_counter()
-        q = self.question(question)
+        self.question(question)  # an empty question is refused before any rewriting
+        q = self.question(self.condenser.standalone(question, history) if history else question)
         retrieved = self.retrieve(q, filters, k)
         retrieved_at = time.perf_counter()
-        answer = verify(self.answerer.answer(q, retrieved), self._doc_text)
+        stream = getattr(self.answerer, "stream", None)
+        answer: Answer | None = None
+        if stream is None:
+            answer = self.answerer.answer(q, retrieved)
+        else:
+            for event in stream(q, retrieved):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    yield event
+        assert answer is not None
+        answer = verify(answer, self._doc_text)
         done = time.perf_counter()
-        timings = {"retrieve": retrieved_at - started, "answer": done - retrieved_at, "total": done - started}
-        return answer.model_copy(update={"timings": timings})
+        timings = {**answer.timings, "retrieve": retrieved_at - started, "answer": done - retrieved_at,
+                   "total": done - started}
+        update: dict[str, Any] = {"timings": timings}
+        if q.text != question.strip():
+            update["debug"] = {**answer.debug, "asked": question}
+        yield answer.model_copy(update=update)
 
     def document(self, doc_id: str) -> Document | None:
         return self.store.document(doc_id)
@@ -147,10 +184,10 @@ _DEFAULT: dict[str, Assistant] = {}
 
 
 def ask(question: str, *, index: str | Path | None = None, filters: Filters | None = None,
-        k: int | None = None, settings: Settings | None = None) -> Answer:
+        k: int | None = None, settings: Settings | None = None, history: Sequence[Turn] | None = None) -> Answer:
     """Answer a question over the default (or given) index; the Assistant is built once per index."""
     settings = (settings or load_settings()).with_index(index)
     key = settings.model_dump_json()
     if key not in _DEFAULT:
         _DEFAULT[key] = Assistant(settings)
-    return _DEFAULT[key].ask(question, filters=filters, k=k)
+    return _DEFAULT[key].ask(question, filters=filters, k=k, history=history)

@@ -144,6 +144,9 @@ class Answer(_Model):
     abstained: bool = False
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
     debug: dict[str, Any] = Field(default_factory=dict, description="Scores behind the choice, for reports.")
+    notes: list[str] = Field(
+        default_factory=list, description="One-line notes shown above the answer ('LLM unavailable: ...')."
+    )
 
 
 class SkippedFile(_Model):

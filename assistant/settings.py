@@ -10,8 +10,9 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
@@ -115,6 +116,37 @@ class AnswerSettings(_Section):
     )
 
 
+class LLMSettings(_Section):
+    """The chat model behind SITREP_ANSWER__BACKEND=openai|ollama (extra [llm])."""
+
+    model: str = Field("", description="Model name; empty: the server's default (openai) - required for ollama.")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint (http://127.0.0.1:8080/v1 for llama-server) or Ollama URL."
+    )
+    api_key: SecretStr | None = Field(None, description="API key, read from the environment and never logged.")
+    temperature: float = Field(0.0, ge=0, description="Sampling temperature (0: as deterministic as the server is).")
+    timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned for the extractive one.")
+    max_retries: int = Field(0, ge=0, description="Retries of a failed LLM call before falling back.")
+    max_tokens: int | None = Field(None, ge=1, description="Most tokens the model may generate (None: server default).")
+    condense: bool = Field(
+        True, description="Rewrite follow-up questions with the LLM (prompts/condense_question.txt); else by rules."
+    )
+
+
+class VerifySettings(_Section):
+    """Per-statement verification of generated answers against the retrieved passages."""
+
+    unverified: Literal["drop", "mark"] = Field(
+        "drop", description="A statement no retrieved sentence supports: drop it, or keep it marked unverified."
+    )
+    support_threshold: float = Field(
+        0.8, ge=0, le=1, description="Share of a statement's content words its supporting span must contain."
+    )
+    min_similarity: float = Field(
+        0.3, ge=-1, le=1, description="Least embedding cosine between a statement and its supporting span."
+    )
+
+
 class UISettings(_Section):
     host: str = Field("127.0.0.1", description="Address the Gradio app binds to.")
     port: int = Field(7860, description="Port of the Gradio app.")
@@ -136,6 +168,9 @@ class Settings(BaseSettings):
                                          description="Domain knowledge files.")
     frames: FramesSettings = Field(default_factory=FramesSettings,  # type: ignore[arg-type]
                                    description="Evidence frames read at ingest.")
+    llm: LLMSettings = Field(default_factory=LLMSettings, description="LLM answer backend.")  # type: ignore[arg-type]
+    verify: VerifySettings = Field(default_factory=VerifySettings,  # type: ignore[arg-type]
+                                   description="Verification of LLM answers.")
 
     def with_index(self, index_dir: str | Path | None) -> Settings:
         """A copy pointing at another index folder (CLI ``--index``)."""
@@ -143,6 +178,12 @@ class Settings(BaseSettings):
             return self
         index = self.index.model_copy(update={"dir": Path(index_dir)})
         return self.model_copy(update={"index": index})
+
+    def with_backend(self, backend: str | None) -> Settings:
+        """A copy with another answer backend (CLI ``--backend``)."""
+        if backend is None:
+            return self
+        return self.model_copy(update={"answer": self.answer.model_copy(update={"backend": backend})})
 
     def collection_name(self) -> str:
         """Chroma collection named after everything that shapes the vectors, so changes never mix them."""

@@ -7,13 +7,11 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer import render_markdown, split_statements, strip_markers
+from assistant.answer import render_markdown, split_statements
+from assistant.answer.support import SUPPORT_THRESHOLD, content_words, support
 from assistant.models import Answer, Citation, RetrievedPassage
 from eval.gold import CATEGORIES, GoldItem
-from eval.matching import answer_matches, normalize
-
-#: Share of a statement's content words that must occur in its cited text to count as supported.
-SUPPORT_THRESHOLD = 0.8
+from eval.matching import answer_matches
 
 DEFINITIONS: dict[str, str] = {
     "answer_accuracy": "Answerable questions whose answer text contains an acceptable gold answer as whole "
@@ -44,14 +42,6 @@ NOTE_EMPTY = (
     "(null in JSON), except the two abstention rates, which default to 1.0 as stated."
 )
 
-_STOPWORD_TEXT = """
-    a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has have
-    having he her here hers him his how i if in into is it its itself just me more most my no nor not of off
-    on once only or other our ours out over own s same she should so some such than that the their theirs
-    them then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your according reported reportedly said says"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 class _Model(BaseModel):
@@ -136,16 +126,6 @@ class Metrics(_Model):
     latency_p95: float | None
 
 
-def _stem(token: str) -> str:
-    """Crude plural stripping so "strikes" supports "strike"."""
-    return token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
-
-
-def content_words(text: str) -> list[str]:
-    """Normalised, stemmed tokens without stopwords or citation markers."""
-    return [_stem(t) for t in normalize(strip_markers(text)) if t not in _STOPWORDS]
-
-
 def _date_text(day: date | None) -> str:
     return f"{day.isoformat()} {day.day} {day:%B} {day.year}" if day else ""
 
@@ -164,15 +144,13 @@ def _cited_text(markers: list[int], answer: Answer) -> str:
 
 def score_statement(statement: str, markers: list[int], answer: Answer) -> StatementRecord:
     """Lexical entailment proxy: share of the statement's content words present in its cited text."""
-    words = content_words(statement)
     evidence = set(content_words(_cited_text(markers, answer)))
-    has_source = bool(evidence)
-    support = sum(w in evidence for w in words) / len(words) if words else float(has_source)
+    share = support(statement, evidence)
     return StatementRecord(
         text=statement,
         markers=markers,
-        support=round(support, 4),
-        supported=has_source and support >= SUPPORT_THRESHOLD,
+        support=round(share, 4),
+        supported=bool(evidence) and share >= SUPPORT_THRESHOLD,
     )
 
 

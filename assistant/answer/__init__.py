@@ -30,7 +30,7 @@ def make_answerer(settings: AnswerSettings, embedder: Embedder, idf: IdfFn, anal
     factory = ANSWERERS.get(settings.backend)
     if factory is None:
         raise ConfigError(f"unknown answer backend {settings.backend!r} (SITREP_ANSWER__BACKEND); "
-                          f"choose one of: {', '.join(ANSWERERS)}")
+                          f"choose one of: {', '.join([*ANSWERERS, 'openai', 'ollama'])}")
     return factory(settings, embedder, idf, analyser)
 
 

@@ -24,15 +24,21 @@ def citation_markdown(c: Citation) -> str:
             f"   > {html.escape(c.quote)}  \n   `{c.doc_id}` chars {c.start}–{c.end}")
 
 
+def _noted(answer: Answer, text: str, fmt: str = "{}") -> str:
+    return "\n".join([*(fmt.format(n) for n in answer.notes), text]) if answer.notes else text
+
+
 def render_plain(answer: Answer) -> str:
-    """Answer text, a blank line, then one reference line per citation."""
+    """Notes, answer text, a blank line, then one reference line per citation."""
     if not answer.citations:
-        return answer.text
-    return "\n".join([answer.text, "", *(citation_plain(c) for c in answer.citations)])
+        return _noted(answer, answer.text)
+    return _noted(answer, "\n".join([answer.text, "", *(citation_plain(c) for c in answer.citations)]))
 
 
 def render_markdown(answer: Answer) -> str:
     """Answer text plus a **Sources** list with title, source, date and quoted sentence of each citation."""
+    fmt = "_{}_  "
     if not answer.citations:
-        return answer.text
-    return "\n".join([answer.text, "", "**Sources**", *(citation_markdown(c) for c in answer.citations)])
+        return _noted(answer, answer.text, fmt)
+    sources = [citation_markdown(c) for c in answer.citations]
+    return _noted(answer, "\n".join([answer.text, "", "**Sources**", *sources]), fmt)
