@@ -161,13 +161,16 @@ def _stage_zip(src: Path, folder: Path, limits: UploadLimits, out: StagedUpload)
 def _copy_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, cap: int) -> int:
     """Copy one entry, stopping (and deleting the partial file) once it passes ``cap`` bytes."""
     written = 0
-    with zf.open(info) as src, dest.open("wb") as fh:
-        while chunk := src.read(_CHUNK):
-            written += len(chunk)
-            if written > cap:
-                break
-            fh.write(chunk)
-    if written > cap:
+    try:
+        with zf.open(info) as src, dest.open("wb") as fh:
+            while chunk := src.read(_CHUNK):
+                written += len(chunk)
+                if written > cap:
+                    raise _Refused("unpacks to more than the limit (zip bomb?)")
+                fh.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, _Refused) as exc:
         dest.unlink(missing_ok=True)
-        raise _Refused("unpacks to more than its header says or than the limit (zip bomb?)")
+        if isinstance(exc, _Refused):
+            raise
+        raise _Refused(f"damaged entry ({exc})") from None
     return written
