@@ -9,6 +9,7 @@ from typing import Any
 
 from assistant.core import Assistant
 from assistant.errors import SitrepError
+from assistant.ui.evidence import esc
 from assistant.ui.uploads import SUPPORTED, UploadLimits, stage
 
 COLUMNS = ["title", "source", "date", "passages", "root", "doc_id"]
@@ -32,14 +33,14 @@ def ingest_uploads(assistant: Assistant, files: list[str] | None) -> str:
     batch = time.strftime("upload-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:4]
     staged = stage([Path(f) for f in files], assistant.settings.ui.upload_dir, batch, limits(assistant))
     lines = [f"**{len(staged.saved)} file(s) accepted**"]
-    lines += [f"- refused `{name}`: {reason}" for name, reason in staged.refused]
+    lines += [f"- refused <code>{esc(name)}</code>: {esc(reason)}" for name, reason in staged.refused]
     if staged.saved:
         try:
             report = assistant.ingest([staged.folder], prune=False, progress=True)
         except SitrepError as exc:
-            return "\n".join([*lines, f"⚠️ ingest failed: {exc}"])
-        lines.append(f"Ingested into root `{batch}`: {report.summary()}")
-        lines += [f"- skipped `{Path(s.path).name}`: {s.reason}" for s in report.skipped]
+            return "\n".join([*lines, f"⚠️ ingest failed: {esc(str(exc))}"])
+        lines.append(f"Ingested into root <code>{esc(batch)}</code>: {esc(report.summary())}")
+        lines += [f"- skipped <code>{esc(Path(s.path).name)}</code>: {esc(s.reason)}" for s in report.skipped]
     return "\n".join(lines)
 
 
@@ -51,13 +52,13 @@ def remove_document(assistant: Assistant, doc_id: str | None) -> str:
     try:
         report = assistant.remove(doc_id)
     except SitrepError as exc:
-        return f"⚠️ {exc}"
+        return f"⚠️ {esc(str(exc))}"
     if doc is not None and doc.path:
         path = Path(doc.path)
         upload_dir = assistant.settings.ui.upload_dir.resolve()
         if path.is_file() and path.resolve().is_relative_to(upload_dir) and "#" not in doc_id:
             path.unlink()
-    return report.summary()
+    return esc(report.summary())
 
 
 def refresh(assistant: Assistant) -> tuple[Any, ...]:
