@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from assistant.ui.evidence import esc
+
 METRICS = ["answer_accuracy", "citation_recall", "evidence_recall", "citation_precision", "supported_statements",
            "abstention_precision", "abstention_recall", "retrieval_recall", "mrr", "latency_p50", "latency_p95"]
 CATEGORY_COLUMNS = ["category", "n", *METRICS]
@@ -29,8 +31,8 @@ def load_result(path: str | Path) -> tuple[list[list[Any]], list[list[Any]], str
             for name, m in [*sorted(categories.items()), ("overall", overall)]]
     failing = [[q.get("id"), q.get("category"), q.get("question"), ", ".join(q.get("gold_answers") or []) or "—",
                 q.get("answer"), ", ".join(q.get("failed") or [])] for q in questions if q.get("failed")]
-    summary = (f"{len(questions)} questions from `{data.get('gold', '?')}` (k = {data.get('k', '?')}): "
-               f"{len(failing)} failing.")
+    summary = (f"{len(questions)} questions from <code>{esc(str(data.get('gold', '?')))}</code> "
+               f"(k = {esc(str(data.get('k', '?')))}): {len(failing)} failing.")
     return rows, failing, summary
 
 

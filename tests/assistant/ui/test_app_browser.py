@@ -7,6 +7,7 @@ or Chromium is missing locally; CI (``.ci/run``) installs both.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -44,6 +45,15 @@ Date: 2019-04-02
 
 Engineers of the Qaltor brigade reopened the Varnis bridge on 2 April 2019 after six weeks of repairs.
 """
+_METRICS = {"n": 2, "n_answerable": 1, "n_unanswerable": 1, "answer_accuracy": 0.5, "citation_recall": 0.5,
+            "evidence_recall": 0.5, "citation_precision": 1.0, "supported_statements": 1.0,
+            "abstention_precision": 1.0, "abstention_recall": 1.0, "retrieval_recall": 1.0, "mrr": 1.0,
+            "latency_p50": 0.2, "latency_p95": 0.3}
+EVAL_RESULT = {"gold": "gold.jsonl", "k": 8, "overall": _METRICS, "categories": {"incident": _METRICS},
+               "questions": [{"id": "q1", "category": "incident", "question": "How many <b>guards</b>?",
+                              "gold_answers": ["3"], "answer": "<img src=x onerror=alert(1)>", "failed": ["answer"]},
+                             {"id": "q2", "category": "incident", "question": "Who?", "gold_answers": [],
+                              "answer": "x", "failed": []}]}
 CORRIDOR_Q = "How many civilians came out of Hajin on the first day the humanitarian corridor was open?"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
@@ -216,4 +226,15 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     with page.expect_download() as download:
         page.locator("#sitrep-export").click()
     assert "What is the capital of France?" in Path(download.value.path()).read_text(encoding="utf-8")
+
+    # the Eval tab shows a `sitrep eval --json` result: per-category table and failing questions
+    result = ARTIFACTS.parent / f"eval-{viewport}.json"
+    result.write_text(json.dumps(EVAL_RESULT), encoding="utf-8")
+    ui.tab("Eval")
+    page.locator("#sitrep-eval-file input[type=file]").set_input_files(str(result))
+    expect(page.locator("#sitrep-eval-summary")).to_contain_text("1 failing", timeout=30_000)
+    expect(page.locator("#sitrep-eval-categories")).to_contain_text("incident")
+    expect(page.locator("#sitrep-eval-failing")).to_contain_text("How many <b>guards</b>?")
+    ui.shot("11-eval-tab")
+    assert ui.dialogs == []
     ui.page.close()
