@@ -38,10 +38,10 @@ def ingest_uploads(assistant: Assistant, files: list[str] | None) -> str:
         try:
             report = assistant.ingest([staged.folder], prune=False, progress=True)
         except SitrepError as exc:
-            return "\n".join([*lines, f"⚠️ ingest failed: {esc(str(exc))}"])
+            return "\n\n".join([*lines, f"⚠️ ingest failed: {esc(str(exc))}"])
         lines.append(f"Ingested into root <code>{esc(batch)}</code>: {esc(report.summary())}")
         lines += [f"- skipped <code>{esc(Path(s.path).name)}</code>: {esc(s.reason)}" for s in report.skipped]
-    return "\n".join(lines)
+    return "\n\n".join(lines)
 
 
 def remove_document(assistant: Assistant, doc_id: str | None) -> str:
@@ -66,7 +66,8 @@ def refresh(assistant: Assistant) -> tuple[Any, ...]:
     import gradio as gr
 
     rows = table(assistant)
-    return gr.Dataframe(value=rows), gr.Dropdown(choices=[r[-1] for r in rows], value=None)
+    return (gr.Dataframe(value={"headers": COLUMNS, "data": rows}),
+            gr.Dropdown(choices=[r[-1] for r in rows], value=None))
 
 
 def build_tab(assistant: Assistant) -> tuple[list[Any], list[Any]]:
@@ -85,6 +86,7 @@ def build_tab(assistant: Assistant) -> tuple[list[Any], list[Any]]:
             remove_out = gr.Markdown(elem_id="sitrep-remove-summary")
         with gr.Column(scale=3, min_width=320):
             docs = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, max_height=600,
+                                column_widths=["32%", "20%", "12%", "9%", "10%", "17%"],
                                 label="Documents in the index", elem_id="sitrep-docs", show_search="filter")
 
     def do_ingest(files: list[str] | None, progress: Any = gr.Progress(track_tqdm=True)) -> str:  # noqa: B008

@@ -191,16 +191,19 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     upload.write_text(UPLOAD_REPORT, encoding="utf-8")
     ui.tab("Corpus")
     page.locator("#sitrep-upload input[type=file]").set_input_files(str(upload))
-    page.wait_for_timeout(1500)
+    expect(page.locator("#sitrep-upload")).to_contain_text(upload.name, timeout=30_000)
     page.locator("#sitrep-ingest").click()
     expect(page.locator("#sitrep-ingest-summary")).to_contain_text("ingested 1", timeout=60_000)
+    expect(page.locator("#sitrep-docs")).to_contain_text("passages")
+    expect(page.locator("#sitrep-docs").get_by_text("Hajin", exact=False).first).to_be_visible(timeout=30_000)
+    ui.shot("07-corpus-table")
     page.locator("#sitrep-docs input[placeholder^='Filter']").fill("Varnis")
     expect(page.locator("#sitrep-docs")).to_contain_text("Varnis bridge reopened", timeout=30_000)
-    ui.shot("07-uploaded")
+    ui.shot("08-uploaded")
     ui.tab("Chat")
     answer = ui.ask("Who reopened the Varnis bridge?")
     assert "Qaltor" in answer
-    ui.shot("08-asked-upload")
+    ui.shot("09-asked-upload")
 
     # the XSS report: its markup is shown as text, nothing executes, nothing is fetched
     xss = ui.ask("How many guards were killed at the Zalqa checkpoint?")
@@ -208,7 +211,7 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     page.locator("#sitrep-evidence details.sitrep-doc > summary").first.click()
     expect(page.locator("#sitrep-evidence")).to_contain_text("onerror=")
     page.wait_for_timeout(1500)
-    ui.shot("09-xss-inert")
+    ui.shot("10-xss-inert")
     assert ui.dialogs == []
     assert not [u for u in ui.requests if XSS_HOST in u]
     assert page.evaluate("window.__sitrep_xss") is None
@@ -220,7 +223,7 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     searched = page.locator("#sitrep-evidence details.sitrep-searched[open] .sitrep-passage")
     expect(searched.first).to_be_visible()
     assert searched.count() >= 1
-    ui.shot("10-refusal-searched")
+    ui.shot("11-refusal-searched")
 
     # the last answer can be downloaded as Markdown with its references
     with page.expect_download() as download:
@@ -235,6 +238,6 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     expect(page.locator("#sitrep-eval-summary")).to_contain_text("1 failing", timeout=30_000)
     expect(page.locator("#sitrep-eval-categories")).to_contain_text("incident")
     expect(page.locator("#sitrep-eval-failing")).to_contain_text("How many <b>guards</b>?")
-    ui.shot("11-eval-tab")
+    ui.shot("12-eval-tab")
     assert ui.dialogs == []
     ui.page.close()
