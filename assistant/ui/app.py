@@ -116,6 +116,11 @@ def build(assistant: Assistant) -> Any:
 
         message.submit(ask, inputs, outputs, api_name="chat")
         send.click(ask, inputs, outputs, api_visibility="private")
+
+        def clear() -> tuple[Any, ...]:  # the chat's bin: a fresh session (no follow-up history), empty panel
+            return new_session(), evidence_html(None, 0, assistant.document), "", gr.DownloadButton(visible=False)
+
+        chat.clear(clear, None, [session, evidence, status, export], api_visibility="private")
         changed, corpus_parts = corpus.build_tab(assistant)
         evaltab.build_tab()
 
