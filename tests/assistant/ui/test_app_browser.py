@@ -230,6 +230,11 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
         page.locator("#sitrep-export").click()
     assert "What is the capital of France?" in Path(download.value.path()).read_text(encoding="utf-8")
 
+    # the chat's bin: an empty chat, an empty panel, a fresh session
+    page.locator("#sitrep-chat button[aria-label='Clear']").click()
+    expect(ui.bot_messages()).to_have_count(0)
+    expect(page.locator("#sitrep-evidence")).to_contain_text("Ask a question")
+
     # the Eval tab shows a `sitrep eval --json` result: per-category table and failing questions
     result = ARTIFACTS.parent / f"eval-{viewport}.json"
     result.write_text(json.dumps(EVAL_RESULT), encoding="utf-8")
