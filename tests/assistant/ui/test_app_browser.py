@@ -246,3 +246,32 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     ui.shot("12-eval-tab")
     assert ui.dialogs == []
     ui.page.close()
+
+
+def test_two_users_at_once_keep_their_own_chat_and_filters(browser: Any, app_url: str) -> None:
+    contexts = [browser.new_context(viewport=VIEWPORTS["desktop"]) for _ in range(2)]
+    pages = []
+    for ctx in contexts:
+        page = ctx.new_page()
+        page.goto(app_url, wait_until="load")
+        page.locator("#sitrep-question textarea").wait_for(timeout=60_000)
+        pages.append(page)
+    alice, bob = pages
+    alice.locator("#sitrep-filters").get_by_text("Filters").first.click()
+    alice.locator("#sitrep-since input, #sitrep-since textarea").first.fill("2019-01-01")
+    for page in pages:  # both sent before either is answered
+        page.locator("#sitrep-question textarea").fill(CORRIDOR_Q)
+    for page in pages:
+        page.locator("#sitrep-question textarea").press("Enter")
+    for page in pages:
+        sync_api.expect(page.locator("#sitrep-chat [data-testid='bot'] .sitrep-answer")).to_have_count(1,
+                                                                                                      timeout=60_000)
+    bob_answer = bob.locator("#sitrep-chat [data-testid='bot']").inner_text()
+    alice_answer = alice.locator("#sitrep-chat [data-testid='bot']").inner_text()
+    assert "1,200" in bob_answer and "1,200" not in alice_answer  # alice's filter is hers alone
+    sync_api.expect(alice.locator("#sitrep-status")).to_contain_text("filtered")
+    sync_api.expect(bob.locator("#sitrep-status")).not_to_contain_text("filtered")
+    alice.screenshot(path=str(ARTIFACTS / "two-users-alice.png"))
+    bob.screenshot(path=str(ARTIFACTS / "two-users-bob.png"))
+    for ctx in contexts:
+        ctx.close()
