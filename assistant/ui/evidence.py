@@ -104,14 +104,15 @@ def document_html(doc: Document, start: int, end: int, mark_id: str) -> str:
     return cut + f'<div class="sitrep-doc-text">{highlight(text, start - offset, end - offset, mark_id)}</div>'
 
 
-def _verified(answer: Answer, marker: int) -> bool:
-    backing = [s for s in answer.statements if marker in s.markers]
-    return all(s.verified for s in backing)
+def _verified(answer: Answer, c: Citation, doc: Document | None) -> bool:
+    """The statements citing it are verified and the stored text still holds the quote at its span."""
+    backing = [s for s in answer.statements if c.marker in s.markers]
+    return all(s.verified for s in backing) and doc is not None and doc.text[c.start:c.end] == c.quote
 
 
 def _citation_card(c: Citation, answer: Answer, turn: int, passages: dict[str, RetrievedPassage],
                    doc: Document | None) -> str:
-    ok = _verified(answer, c.marker)
+    ok = _verified(answer, c, doc)
     badge = ('<span class="sitrep-ok">verified</span>' if ok
              else '<span class="sitrep-warn">unverified</span>')
     meta = (f'<div class="sitrep-meta">{esc(c.source or "unknown source")} · {_when(c.published)} · {badge} · '

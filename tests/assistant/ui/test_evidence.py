@@ -84,8 +84,11 @@ def test_panel_highlights_the_quote_in_its_passage_and_document() -> None:
 
 
 def test_unverified_and_grouped_by_source() -> None:
-    panel = evidence_html(_answer(verified=False, second_source=True), 1, lambda _: None)
+    doc = _doc()
+    panel = evidence_html(_answer(verified=False, second_source=True), 1, {doc.doc_id: doc}.get)
     assert "unverified" in panel
+    gone = evidence_html(_answer(), 1, lambda _: None)  # the document was removed since
+    assert "unverified" in gone and "open document" not in gone
     assert "Reported by Levant &#60;b&#62;Wire&#60;/b&#62;" in panel and "Reported by Other Monitor" in panel
 
 
