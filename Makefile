@@ -26,7 +26,7 @@ test: install lint
 	$(PY) -m pytest -q -s -p no:cacheprovider
 
 test-fast: install
-	$(PY) -m pytest -q -p no:cacheprovider -m "not model and not slow"
+	$(PY) -m pytest -q -p no:cacheprovider -m "not model and not slow and not browser"
 
 lint: install
 	$(VENV)/bin/ruff check assistant ingest eval tests

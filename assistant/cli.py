@@ -148,15 +148,16 @@ def eval_cmd(
 @_friendly
 def chat(
     index: IndexOpt = None,
-    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1: this machine only).")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
     backend: BackendOpt = None,
+    share: Annotated[bool, typer.Option("--share", help="Also publish a public gradio.live link.")] = False,
 ) -> None:
-    """Open the Gradio chat."""
+    """Open the analyst's workbench: chat with the evidence panel, filters, corpus upload, eval results."""
     from assistant.app import launch
 
     settings = _settings(index, backend)
-    launch(settings, host=host or settings.ui.host, port=port or settings.ui.port)
+    launch(settings, host=host or settings.ui.host, port=port or settings.ui.port, share=share)
 
 
 @app.command()

@@ -155,6 +155,16 @@ class Assistant:
     def document(self, doc_id: str) -> Document | None:
         return self.store.document(doc_id)
 
+    def documents(self) -> list[dict[str, Any]]:
+        """Every stored document: doc_id, title, source, published (ISO), passages, root."""
+        if not self.store.exists():
+            return []
+        return [{**d, "root": d["doc_id"].split("/", 1)[0]} for d in self.store.documents()]
+
+    def sources(self) -> list[str]:
+        """The distinct sources of the stored documents, sorted."""
+        return self.store.sources() if self.store.exists() else []
+
     def stats(self) -> dict[str, Any]:
         docs, passages = self.store.count()
         return {"index": str(self.store.dir), "collection": self.store.collection_name, "documents": docs,

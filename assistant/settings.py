@@ -150,6 +150,16 @@ class VerifySettings(_Section):
 class UISettings(_Section):
     host: str = Field("127.0.0.1", description="Address the Gradio app binds to.")
     port: int = Field(7860, description="Port of the Gradio app.")
+    max_question_chars: int = Field(2000, ge=1, description="Longest question the chat accepts, in characters.")
+    concurrency: int = Field(4, ge=1, description="Chat requests the Gradio queue serves at once.")
+    upload_dir: Path = Field(
+        default_factory=lambda: _default_home() / "uploads",
+        description="Folder uploaded reports are saved in (one sub-folder per upload) before they are ingested.",
+    )
+    upload_max_mb: float = Field(25.0, gt=0, description="Largest uploaded file (or zip entry), in MB.")
+    upload_max_total_mb: float = Field(
+        200.0, gt=0, description="Most data one uploaded zip may unpack to, in MB (zip bombs are refused)."
+    )
 
 
 class Settings(BaseSettings):

@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import urlsplit
 
 from assistant.models import Answer, Citation
+
+#: Reserved top-level domains (RFC 2606/6761): a URL there is a placeholder, never a page to open.
+_PLACEHOLDER_TLDS = frozenset({"invalid", "test", "example", "localhost", "local"})
+
+
+def real_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) URL of a real host; None for placeholders (``demo.invalid``) and schemes
+    such as ``javascript:``."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme not in ("http", "https") or "." not in host or host.rsplit(".", 1)[-1] in _PLACEHOLDER_TLDS:
+        return None
+    return url.strip()
 
 
 def _when(c: Citation, fmt: str) -> str:
@@ -19,7 +38,8 @@ def citation_plain(c: Citation) -> str:
 
 def citation_markdown(c: Citation) -> str:
     """Numbered entry: linked title when the document has a URL, source, date, the quote and its span."""
-    title = f"[{html.escape(c.title)}]({c.url})" if c.url else html.escape(c.title)
+    url = real_url(c.url)
+    title = f"[{html.escape(c.title)}]({url})" if url else html.escape(c.title)
     return (f"{c.marker}. {title} — {html.escape(c.source or 'unknown source')}, {_when(c, '%d %b %Y')}  \n"
             f"   > {html.escape(c.quote)}  \n   `{c.doc_id}` chars {c.start}–{c.end}")
 
