@@ -39,6 +39,7 @@ _SOURCE_PATTERNS = [
     re.compile(r"\b(?:was|were|is)\s+(?:\w+\s+){0,3}?(?:reported|claimed|announced|recorded|confirmed)\s+by\s+"
                r"(?:the\s+)?(?P<who>[A-Z][\w'’.\-]*(?:\s+(?:of|for|and|[A-Z][\w'’.\-]*))*)"),
 ]
+_VERBS = {"came", "went", "left", "fled", "got", "made", "took", "remain", "die", "flee", "come", "go"}
 _OUTCOME_WORDS = {"killed", "wounded", "injured", "dead", "displaced", "died", "executed"}
 _QUESTION_WORDS = {"how", "what", "which", "who", "whom", "whose", "when", "where", "why", "did", "does", "do",
                    "is", "was", "were", "are", "in", "on", "at", "according", "and", "the", "i"}
@@ -166,7 +167,7 @@ _COUNTED_OF = re.compile(r"\bhow many of (?:the|those|these|them)\b.*\b(?:were|w
                          re.I)
 
 
-def counted_noun(text: str, lexicon: Lexicon) -> tuple[str | None, list[str]]:
+def counted_noun(text: str, lexicon: Lexicon, kinds: frozenset[str] = frozenset()) -> tuple[str | None, list[str]]:
     """What a count question counts, and whose: 'How many Russian servicemen were ...' -> ('servicemen',
     ['russian']); 'How many of the soldiers killed were officers?' -> ('officer', [])."""
     m = _COUNTED_OF.search(text)
@@ -176,14 +177,15 @@ def counted_noun(text: str, lexicon: Lexicon) -> tuple[str | None, list[str]]:
     m = _COUNTED.search(text)
     if not m:
         return None, []
-    words = lexicon.tokens(m[1], with_actors=False)
+    words = [w for w in lexicon.tokens(m[1], with_actors=False) if w not in _VERBS and not w.endswith(("ed", "ing"))]
     if not words:
         return None, []
+    listed = [w for w in words if w in kinds]
     head = m[1].split()[-1]
-    qualifier = m[1][:len(m[1]) - len(head)]
+    qualifier = m[1][:m[1].lower().find(listed[-1][:4])] if listed else m[1][:len(m[1]) - len(head)]
     by = sorted(lexicon.actors_in(qualifier)) or [t for w in _CAPITAL.findall(qualifier)
                                                    for t in lexicon.tokens(w, with_actors=False)]
-    return words[-1], by
+    return (listed or words)[-1], by
 
 
 def asked_actors(text: str, lexicon: Lexicon) -> set[str]:
@@ -223,7 +225,8 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
     source = question_source(text, checks.source_roles if checks else ())
     named = sorted(o.split(":", 1)[1] for o in outcomes & count_outcomes)
     outcome = named[0] if len(named) == 1 else (first_outcome if first_outcome in named else None)
-    counted, counted_by = counted_noun(text, lexicon) if qtype == "count" else (None, [])
+    kinds = frozenset(w for kind in checks.counted_kinds for w in kind) if checks else frozenset()
+    counted, counted_by = counted_noun(text, lexicon, kinds) if qtype == "count" else (None, [])
     claim = re.compile(checks.claim_question, re.I) if checks else None
     slot = slot_of(qtype, text, source, claim)
     return Constraints(
