@@ -39,7 +39,8 @@ _SOURCE_PATTERNS = [
     re.compile(r"\b(?:was|were|is)\s+(?:\w+\s+){0,3}?(?:reported|claimed|announced|recorded|confirmed)\s+by\s+"
                r"(?:the\s+)?(?P<who>[A-Z][\w'’.\-]*(?:\s+(?:of|for|and|[A-Z][\w'’.\-]*))*)"),
 ]
-_VERBS = {"came", "went", "left", "fled", "got", "made", "took", "remain", "die", "flee", "come", "go"}
+_VERBS = {"came", "went", "left", "fled", "got", "made", "took", "remain", "die", "flee", "come", "go", "gave", "give",
+          "themselve", "themselves", "himself", "itself", "up", "out"}
 _OUTCOME_WORDS = {"killed", "wounded", "injured", "dead", "displaced", "died", "executed"}
 _QUESTION_WORDS = {"how", "what", "which", "who", "whom", "whose", "when", "where", "why", "did", "does", "do",
                    "is", "was", "were", "are", "in", "on", "at", "according", "and", "the", "i"}
@@ -183,8 +184,9 @@ def counted_noun(text: str, lexicon: Lexicon, kinds: frozenset[str] = frozenset(
     listed = [w for w in words if w in kinds]
     head = m[1].split()[-1]
     qualifier = m[1][:m[1].lower().find(listed[-1][:4])] if listed else m[1][:len(m[1]) - len(head)]
-    by = sorted(lexicon.actors_in(qualifier)) or [t for w in _CAPITAL.findall(qualifier)
-                                                   for t in lexicon.tokens(w, with_actors=False)]
+    # 'Syrian soldiers' names an actor only with its noun; 'ISIS fighters' names one in the qualifier alone
+    by = sorted(lexicon.actors_in(m[1]) | lexicon.actors_in(qualifier)) or [
+        t for w in _CAPITAL.findall(qualifier) for t in lexicon.tokens(w, with_actors=False)]
     return (listed or words)[-1], by
 
 

@@ -71,7 +71,9 @@ class Analyser:
         )
 
     def event_types(self, text: str) -> list[str]:
-        return [name for name, rx in self._events.items() if rx.search(text)]
+        """Events a question names by a verb or an event noun, not by a word for people ('detainees')."""
+        return [name for name, rx in self._events.items()
+                if any(not re.match(r"[\w-]*ees?\b", text[m.start():]) for m in rx.finditer(text))]
 
     def _asked_outcome(self, text: str) -> str | None:
         """The outcome a count asks about when the question names two ('How many were wounded in the blast that
