@@ -12,6 +12,7 @@ import pytest
 from assistant.core import Assistant
 from assistant.errors import QuestionError
 from assistant.models import Answer, Filters
+from assistant.settings import Settings
 from assistant.ui.app import chat_turn, new_session
 from assistant.ui.chat import Turn, answer_stream, check_message, make_filters, scope_choices
 
@@ -50,19 +51,35 @@ class _Streaming:
 
     def __init__(self) -> None:
         self.seen: dict[str, Any] = {}
+        self.settings = Settings()
+
+    def document(self, doc_id: str) -> None:
+        return None
 
     def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None,
-                   history: list[tuple[str, str]] | None = None) -> Iterator[Answer]:
+                   history: list[tuple[str, str]] | None = None) -> Iterator[str | Answer]:
         self.seen = {"filters": filters, "k": k, "history": history}
-        yield Answer(question=question, text="Part")
+        yield "Part"
+        yield " and <b>whole"
         yield Answer(question=question, text="Part and whole")
 
 
 def test_answer_stream_uses_streaming_and_history_when_present() -> None:
     fake = _Streaming()
     out = list(answer_stream(fake, "q", [Turn("q0", "a0")], Filters(), 3))  # type: ignore[arg-type]
-    assert [a.text for a in out] == ["Part", "Part and whole"]
+    assert out[:2] == ["Part", " and <b>whole"] and isinstance(out[-1], Answer)
     assert fake.seen == {"filters": Filters(), "k": 3, "history": [("q0", "a0")]}
+
+
+def test_chat_turn_shows_the_draft_as_text_then_the_verified_answer() -> None:
+    drafts, steps = [], []
+    for step in chat_turn(_Streaming(), "q", [], new_session(), "", "", [], [], 3):  # type: ignore[arg-type]
+        steps.append(step)
+        if step[4].startswith("drafting"):  # the chat list is updated in place: read it as it is shown
+            drafts.append(step[1][-1]["content"])
+    assert drafts == ["Part …", "Part and &lt;b&gt;whole …"]  # escaped: the draft is unverified model text
+    final = steps[-1]
+    assert final[2]["answer"].text == "Part and whole"
 
 
 def test_chat_turn_sessions_are_separate(make_assistant: Callable[..., Assistant], tmp_path: Path) -> None:
