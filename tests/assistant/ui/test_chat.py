@@ -77,7 +77,7 @@ def test_chat_turn_shows_the_draft_as_text_then_the_verified_answer() -> None:
         steps.append(step)
         if step[4].startswith("drafting"):  # the chat list is updated in place: read it as it is shown
             drafts.append(step[1][-1]["content"])
-    assert drafts == ["Part …", "Part and &lt;b&gt;whole …"]  # escaped: the draft is unverified model text
+    assert drafts == ["Part …", "Part and &#60;b&#62;whole …"]  # escaped: the draft is unverified model text
     final = steps[-1]
     assert final[2]["answer"].text == "Part and whole"
 
