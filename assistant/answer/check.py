@@ -120,7 +120,7 @@ class EvidenceCheck:
     def _attributes(self, want: Constraints, ev: Evidence) -> list[str]:
         """'What was Hajin's population': the sentence (or the one before) must name the population."""
         near = self._near_tokens(ev)
-        return [f"does not name the {a}" for a in want.attributes if not any(t.startswith(a[:-1]) for t in near)]
+        return [f"does not name the {a}" for a in want.attributes if not any(_same_word(a, t) for t in near)]
 
     def _near_tokens(self, ev: Evidence) -> set[str]:
         return set(self.lexicon.tokens(f"{ev.window} {ev.text}"))
@@ -184,7 +184,9 @@ class EvidenceCheck:
     def _fills(self, want: Constraints, ev: Evidence) -> bool:
         frame = ev.frame
         if want.slot == "count":
-            if not frame.figures:
+            # a day of a date ('on 15 October') is not a count
+            figures = [f for f in frame.figures if f.counts or not any(f.text in d.text for d in frame.dates)]
+            if not figures:
                 return False
             if want.outcome and want.outcome not in set(frame.outcomes) | {f.counts for f in frame.figures}:
                 return False  # 'how many were killed' needs a sentence that says who was killed
@@ -220,6 +222,11 @@ def _number_before(counted: str, text: str) -> bool:
     """'40 tons', 'three barrel bombs': the counted word within three words after a number."""
     stem = re.escape(counted[:max(3, len(counted) - 1)])
     return bool(re.search(rf"\b{_NUMBER.pattern}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I))
+
+
+def _same_word(word: str, token: str) -> bool:
+    """'governor' is 'governor(s)', not 'governorate'; 'commander' is also 'commanders', 'commanded'."""
+    return token.startswith(word[:-1]) and len(token) <= len(word) + 2
 
 
 def _acronym(name: str) -> str:
