@@ -36,6 +36,9 @@ class Assistant:
         self.embedder = embedder or make_embedder(self.settings.embedding)
         self.store = store or Store(self.settings, self.lexicon)
         self.answerer = answerer or make_answerer(self.settings.answer, self.embedder, self.store.idf, self.analyser)
+        self.sentence_vectors = self.store.sentence_vectors(self.embedder)  # stored at ingest (index.sentences)
+        if answerer is None and hasattr(self.answerer, "vectors"):
+            self.answerer.vectors = self.sentence_vectors
         self._lock = threading.Lock()
 
     def ingest(self, paths: Sequence[Path | str], prune: bool | None = None,
@@ -97,7 +100,7 @@ class Assistant:
         q = question if isinstance(question, Question) else self.question(question)
         _check_options(filters, k)
         self._require_documents()
-        vector = self.embedder.embed([q.text])[0]
+        vector = self.sentence_vectors.question(q.text)
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k)
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:

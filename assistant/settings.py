@@ -92,6 +92,10 @@ class IndexSettings(_Section):
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; embedded PersistentClient when unset."
     )
+    sentence_vectors: bool = Field(
+        True, description="Embed every sentence (alone and with its predecessor) at ingest, so a question embeds "
+        "only itself; off: embedded when a question first retrieves them, then stored.",
+    )
 
 
 class RetrievalSettings(_Section):

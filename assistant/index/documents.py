@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roots (name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    passage_id TEXT NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE, start INTEGER NOT NULL,
+    sentence BLOB NOT NULL, win BLOB NOT NULL, PRIMARY KEY (passage_id, start)) WITHOUT ROWID;
 """
 
 #: Version of the doc-id layout; 2 = ids start with their root's name.
@@ -107,6 +110,34 @@ class DocumentStore:
                 self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc_id,))
                 self._bump()
             return ids
+
+    def put_sentence_vectors(self, rows: Sequence[tuple[str, int, bytes, bytes]]) -> None:
+        """Store (passage id, sentence start, sentence vector, window vector) rows (float16 bytes); rows of a
+        passage that is no longer stored are dropped. Does not bump the generation (no derived index reads them)."""
+        if not rows:
+            return
+        with self._lock, self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO sentence_vectors SELECT ?1, ?2, ?3, ?4 "
+                "WHERE EXISTS (SELECT 1 FROM passages WHERE passage_id = ?1)", rows)
+
+    def sentence_vectors(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[Any, Any]]:
+        """(passage id, start) -> (sentence vector, window vector) as float32 arrays, for the stored keys."""
+        import numpy as np
+
+        wanted = set(keys)
+        pids = sorted({pid for pid, _ in wanted})
+        if not pids:
+            return {}
+        marks = ",".join("?" * len(pids))
+        rows = self.db.execute(f"SELECT passage_id, start, sentence, win FROM sentence_vectors "
+                               f"WHERE passage_id IN ({marks})", pids).fetchall()
+        return {(pid, start): (np.frombuffer(sv, dtype=np.float16).astype(np.float32),
+                               np.frombuffer(wv, dtype=np.float16).astype(np.float32))
+                for pid, start, sv, wv in rows if (pid, start) in wanted}
+
+    def sentence_vector_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0])
 
     def add_root(self, name: str, path: str) -> None:
         with self._lock, self.db:

@@ -18,10 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from assistant.embed import Embedder
 from assistant.errors import ConfigError, NotInIndexError
 from assistant.index.documents import DocumentStore
 from assistant.index.lexical import Bm25State, LexicalIndex
 from assistant.index.lock import write_lock
+from assistant.index.sentences import SentenceVectors, sentence_rows
 from assistant.index.vectors import VectorIndex, make_vector_index
 from assistant.knowledge import Lexicon, load_knowledge
 from assistant.models import Document, Passage, PassageView, RemoveReport, RootInfo
@@ -114,6 +116,15 @@ class Store:
             old_ids = self.docs.passage_ids(doc.doc_id)
             self.docs.put(doc, passages)
             self.vectors.delete([pid for pid in old_ids if pid not in new_ids])
+
+    def put_sentence_vectors(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        """Store the answerer's sentence and window vectors of committed passages (assistant.index.sentences):
+        ``vectors`` holds the rows of ``sentence_texts(passages)``."""
+        self.docs.put_sentence_vectors(sentence_rows(passages, vectors))
+
+    def sentence_vectors(self, embedder: Embedder) -> SentenceVectors:
+        """What the extractive answerer reads sentence vectors from (stored rows, else embedded and stored)."""
+        return SentenceVectors(self.docs, embedder)
 
     @staticmethod
     def _vector_meta(doc: Document) -> dict[str, Any]:
