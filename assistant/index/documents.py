@@ -56,6 +56,11 @@ class DocumentStore:
         self._db: sqlite3.Connection | None = None
         self._lock = threading.RLock()
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by every write (the lexical index writes through the same connection)."""
+        return self._lock
+
     def exists(self) -> bool:
         return self.path.exists()
 
@@ -84,8 +89,9 @@ class DocumentStore:
     def passage_ids(self, doc_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,))]
 
-    def put(self, doc: Document, passages: list[Passage]) -> None:
-        """Replace a document and its passages in one transaction."""
+    def put(self, doc: Document, passages: list[Passage], lexical: list[str] | None = None) -> None:
+        """Replace a document and its passages in one transaction (with their FTS5 rows when ``lexical``
+        gives them, see assistant.index.lexical)."""
         with self._lock, self.db:
             self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc.doc_id,))
             self.db.execute(
@@ -100,6 +106,10 @@ class DocumentStore:
                 [(p.passage_id, p.doc_id, p.ordinal, p.start, p.end, p.text, json.dumps(p.sentences),
                   json.dumps(p.metadata), _frames_json(p)) for p in passages],
             )
+            if lexical is not None:
+                self.db.executemany(
+                    "INSERT INTO passages_fts (rowid, tokens) SELECT rowid, ? FROM passages WHERE passage_id = ?",
+                    [(tokens, p.passage_id) for p, tokens in zip(passages, lexical, strict=True)])
             self._bump()
 
     def remove(self, doc_id: str) -> list[str]:

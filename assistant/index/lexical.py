@@ -1,107 +1,115 @@
-"""The lexical side of hybrid search: a bm25s index over the Lexicon's tokens, persisted beside SQLite.
+"""The lexical side of hybrid search: SQLite FTS5 over the Lexicon's tokens, in the documents database.
 
-The saved state records the SQLite generation and the Lexicon version it was built from; when either differs
-(documents changed, or the alias list / tokenizer changed) it is rebuilt, so a stale index is never used.
+Each passage's tokens (stemmed content words, numbers, canonical actor tokens: aliases already expanded by the
+Lexicon) are written to the ``passages_fts`` table in the same transaction as the passage, and a trigger
+deletes them with it, so adding or replacing one document costs time proportional to that document (the old
+bm25s index was rebuilt for the whole corpus on every change). Ranking is FTS5's ``bm25()``; the answerer's
+idf weights come from the ``fts5vocab`` document frequencies. When the Lexicon version (aliases, tokenizer)
+differs from the one the table was filled with, it is refilled once from the stored passages.
 """
 
 from __future__ import annotations
 
-import json
+import re
+import sqlite3
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 
+from assistant.index.documents import DocumentStore
 from assistant.knowledge import Lexicon
 
+_PLAIN = re.compile(r"[a-z0-9]+")
 
-@dataclass(frozen=True)
-class Bm25State:
-    """One built BM25 index and the statistics the answerer's idf weights come from."""
+_SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts_vocab USING fts5vocab(passages_fts, 'row');
+CREATE TRIGGER IF NOT EXISTS passages_fts_delete AFTER DELETE ON passages BEGIN
+    DELETE FROM passages_fts WHERE rowid = old.rowid;
+END;
+"""
 
-    generation: int
-    version: str
-    model: Any | None
-    ids: list[str] = field(default_factory=list)
-    df: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def n(self) -> int:
-        return len(self.ids)
+def term(token: str) -> str:
+    """A Lexicon token as one FTS5 term: plain ``[a-z0-9]+`` tokens as they are, others (``actor_isis``,
+    accented words) hex-encoded so the FTS tokenizer never splits or folds them."""
+    return token if _PLAIN.fullmatch(token) else "zz" + token.encode().hex()
 
 
 class LexicalIndex:
-    """Loads, builds and searches the BM25 state in ``folder``."""
+    """FTS5 table of one document store: written with each passage, searched with BM25."""
 
-    def __init__(self, folder: Path, lexicon: Lexicon) -> None:
-        self.folder = folder
+    def __init__(self, docs: DocumentStore, lexicon: Lexicon) -> None:
+        self.docs = docs
         self.lexicon = lexicon
-        self._state: Bm25State | None = None
+        self._ready = False
         self._lock = threading.RLock()
 
-    def state(self, generation: int, rows: Callable[[], list[tuple[str, str]]]) -> Bm25State:
-        """The index for this generation: cached, else loaded from disk, else built from ``rows()``."""
+    def encode(self, text: str) -> str:
+        """The FTS5 row of a passage text."""
+        return " ".join(term(t) for t in self.lexicon.tokens(text))
+
+    def ensure(self) -> int:
+        """Create the table, or refill it when the Lexicon changed; returns the passages (re)indexed."""
         with self._lock:
-            if self._state is None or self._state.generation != generation:
-                self._state = self._load(generation) or self._build(generation, rows())
-            return self._state
+            if self._ready:
+                return 0
+            db = self.docs.db
+            with self.docs.lock:
+                db.executescript(_SCHEMA)
+            with self.docs.lock, db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'lexical_version'").fetchone()
+                filled = db.execute("SELECT COUNT(*) FROM passages_fts").fetchone()[0]
+                passages = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+                refill = (row[0] if row else None) != self.lexicon.version or filled != passages
+                count = 0
+                if refill:
+                    db.execute("DELETE FROM passages_fts")
+                    rows = db.execute("SELECT rowid, text FROM passages").fetchall()
+                    db.executemany("INSERT INTO passages_fts (rowid, tokens) VALUES (?, ?)",
+                                   ((rowid, self.encode(text)) for rowid, text in rows))
+                    db.execute("INSERT INTO meta VALUES ('lexical_version', ?) "
+                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self.lexicon.version,))
+                    count = len(rows)
+            self._ready = True
+            return count
 
     def reset(self) -> None:
-        self._state = None
+        self._ready = False
 
-    def search(self, state: Bm25State, query_tokens: Iterable[str], n: int,
-               allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        if state.model is None:
+    def search(self, query_tokens: Iterable[str], n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """(passage id, BM25 score) best first; only ids in ``allowed`` when given."""
+        self.ensure()
+        terms = sorted({term(t) for t in query_tokens})
+        if not terms:
             return []
-        known = [t for t in query_tokens if t in state.model.vocab_dict]
-        if not known:
-            return []
-        scores = state.model.get_scores(known)
-        if allowed is not None:
-            scores = np.where(np.fromiter((i in allowed for i in state.ids), bool, state.n), scores, 0.0)
-        top = np.argsort(-scores)[:n]
-        return [(state.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        match = " OR ".join(f'"{t}"' for t in terms)
+        sql = ("SELECT p.passage_id, -bm25(passages_fts) FROM passages_fts JOIN passages p "
+               "ON p.rowid = passages_fts.rowid WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts)")
+        if allowed is None:
+            return [(pid, float(s)) for pid, s in self.docs.db.execute(sql + " LIMIT ?", (match, n))]
+        out: list[tuple[str, float]] = []
+        for pid, score in self.docs.db.execute(sql, (match,)):
+            if pid in allowed:
+                out.append((pid, float(score)))
+                if len(out) >= n:
+                    break
+        return out
 
-    @staticmethod
-    def idf(state: Bm25State, terms: Iterable[str]) -> dict[str, float]:
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
         """Inverse passage frequency of tokens (smoothed), for weighting lexical overlap in answers."""
-        df, n = state.df, state.n
-        return {t: float(np.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5))) for t in terms}
-
-    def _load(self, generation: int) -> Bm25State | None:
+        self.ensure()
+        wanted = list(terms)
+        if not wanted:
+            return {}
+        coded = {t: term(t) for t in wanted}
+        marks = ",".join("?" * len(coded))
         try:
-            saved = json.loads((self.folder / "state.json").read_text())
-        except (OSError, ValueError):
-            return None
-        if saved.get("generation") != generation or saved.get("version") != self.lexicon.version:
-            return None
-        if not saved["ids"]:
-            return Bm25State(generation, self.lexicon.version, None)
-        import bm25s
-
-        model = bm25s.BM25.load(str(self.folder), load_corpus=False, show_progress=False)
-        return Bm25State(generation, self.lexicon.version, model, saved["ids"], saved["df"])
-
-    def _build(self, generation: int, rows: list[tuple[str, str]]) -> Bm25State:
-        import bm25s
-
-        ids = [r[0] for r in rows]
-        corpus = [self.lexicon.tokens(r[1]) or ["_empty_"] for r in rows]
-        df: Counter[str] = Counter()
-        for toks in corpus:
-            df.update(set(toks))
-        model = None
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if ids:
-            model = bm25s.BM25()
-            model.index(corpus, show_progress=False)
-            model.save(str(self.folder), show_progress=False)
-        tmp = self.folder / "state.json.tmp"
-        tmp.write_text(json.dumps({"generation": generation, "version": self.lexicon.version, "ids": ids,
-                                   "df": df}))
-        tmp.replace(self.folder / "state.json")
-        return Bm25State(generation, self.lexicon.version, model, ids, dict(df))
+            rows = self.docs.db.execute(f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({marks})",
+                                        list(set(coded.values()))).fetchall()
+        except sqlite3.OperationalError:
+            rows = []
+        df = dict(rows)
+        n = self.docs.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        return {t: float(np.log(1 + (n - df.get(c, 0) + 0.5) / (df.get(c, 0) + 0.5))) for t, c in coded.items()}

@@ -3,7 +3,8 @@
 Per document, vectors are written first and the SQLite transaction commits last, so SQLite never names a
 passage without a vector; vectors without a committed passage (a crash in between, or before old vectors were
 deleted) are ignored at query time and deleted by ``reconcile()`` at the start of the next ingest.
-The BM25 index is rebuilt whenever the SQLite generation or the Lexicon version differs from the saved one.
+The lexical index (SQLite FTS5, assistant.index.lexical) lives in the same database and is written in the
+same transaction as the passages; only a Lexicon change refills it.
 Writers hold ``write_lock()`` (one inter-process lock per index folder); readers never take it.
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 from assistant.embed import Embedder
 from assistant.errors import ConfigError, NotInIndexError
 from assistant.index.documents import DocumentStore
-from assistant.index.lexical import Bm25State, LexicalIndex
+from assistant.index.lexical import LexicalIndex
 from assistant.index.lock import write_lock
 from assistant.index.sentences import SentenceVectors, sentence_rows
 from assistant.index.vectors import VectorIndex, make_vector_index
@@ -50,7 +51,7 @@ class Store:
         self.lexicon = lexicon or Lexicon(load_knowledge(settings.knowledge.actors_file).actors)
         self.docs = DocumentStore(self.dir / "sitrep.sqlite")
         self.vectors = vectors or make_vector_index(settings)
-        self.lexical = LexicalIndex(self.dir / "bm25", self.lexicon)
+        self.lexical = LexicalIndex(self.docs, self.lexicon)
         self._lock = threading.RLock()
 
     def exists(self) -> bool:
@@ -114,7 +115,8 @@ class Store:
                 self.vectors.upsert([p.passage_id for p in passages], vectors, [meta] * len(passages))
             new_ids = {p.passage_id for p in passages}
             old_ids = self.docs.passage_ids(doc.doc_id)
-            self.docs.put(doc, passages)
+            self.lexical.ensure()
+            self.docs.put(doc, passages, [self.lexical.encode(p.text) for p in passages])
             self.vectors.delete([pid for pid in old_ids if pid not in new_ids])
 
     def put_sentence_vectors(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
@@ -163,8 +165,8 @@ class Store:
             return RemoveReport(target=target, documents=doc_ids)
 
     def finish(self) -> None:
-        """After a run: bring the lexical index up to date."""
-        self.bm25()
+        """After a run: nothing to rebuild (the lexical index is written with each passage)."""
+        self.lexical.ensure()
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -198,8 +200,5 @@ class Store:
     def generation(self) -> int:
         return self.docs.generation()
 
-    def bm25(self) -> Bm25State:
-        return self.lexical.state(self.docs.generation(), self.docs.passage_texts)
-
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
-        return self.lexical.idf(self.bm25(), terms)
+        return self.lexical.idf(terms) if self.exists() else {t: 0.0 for t in terms}

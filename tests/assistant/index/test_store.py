@@ -131,16 +131,12 @@ def test_bm25_search_and_filters(store: Store) -> None:
     assert {store.views([p])[p].passage.doc_id for p, _ in filtered} == {"a.txt"}
 
 
-def test_bm25_follows_generation_and_persists(store: Store, tmp_path: Path, fake_embedder: Embedder) -> None:
+def test_bm25_sees_writes_at_once_from_every_store(store: Store, fake_embedder: Embedder) -> None:
     generation = store.generation()
-    state = store.dir / "bm25" / "state.json"
-    assert state.is_file()
-    # a fresh Store loads the saved index instead of rebuilding it
     again = Store(store.settings)
-    mtime = state.stat().st_mtime_ns
     assert _bm25(again, "Baghuz", 5)
-    assert state.stat().st_mtime_ns == mtime
-    # a write bumps the generation and the next search sees the new passage
+    assert again.lexical.ensure() == 0  # already filled: a second store does not rebuild anything
+    # a write bumps the generation and the next search (of any store on the folder) sees the new passage
     doc = _doc("d.txt", "Wire", None, "A xylophone factory was shelled.")
     passages = chunk_document(doc, store.settings.chunking)
     store.put_document(doc, passages, fake_embedder.embed([p.text for p in passages]))
@@ -188,11 +184,10 @@ def test_bm25_is_rebuilt_when_the_alias_list_changes(store: Store) -> None:
     actors = [*load_knowledge().actors, ActorEntry(id="wolves", name="Wolves", aliases=["wolverines", "baghuz"])]
     again = Store(store.settings, lexicon=Lexicon(actors))
     assert again.lexicon.version != store.lexicon.version
-    state = store.dir / "bm25" / "state.json"
-    mtime = state.stat().st_mtime_ns
     hits = _bm25(again, "Wolverines", 5)  # found through the shared actor token of 'baghuz'
     assert [again.views([p])[p].passage.doc_id for p, _ in hits] == ["c.txt"]
-    assert state.stat().st_mtime_ns != mtime
+    saved = again.docs.db.execute("SELECT value FROM meta WHERE key = 'lexical_version'").fetchone()[0]
+    assert saved == again.lexicon.version
     again.close()
 
 
