@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
@@ -92,6 +92,13 @@ class IndexSettings(_Section):
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; embedded PersistentClient when unset."
     )
+    hnsw_search_ef: int = Field(
+        100, ge=1, description="HNSW candidate list at query time (Chroma ef_search): higher is closer to exact "
+        "search and slower; set on the collection when it is opened.",
+    )
+    hnsw_construction_ef: int = Field(
+        100, ge=1, description="HNSW candidate list while inserting (Chroma ef_construction); fixed at creation.",
+    )
     sentence_vectors: bool = Field(
         True, description="Embed every sentence (alone and with its predecessor) at ingest, so a question embeds "
         "only itself; off: embedded when a question first retrieves them, then stored.",
@@ -140,6 +147,14 @@ class Settings(BaseSettings):
                                          description="Domain knowledge files.")
     frames: FramesSettings = Field(default_factory=FramesSettings,  # type: ignore[arg-type]
                                    description="Evidence frames read at ingest.")
+
+    @model_validator(mode="after")
+    def _short_chroma_url(self) -> Settings:
+        """``SITREP_CHROMA_URL`` is accepted for ``SITREP_INDEX__CHROMA_URL`` (the one setting a team sets)."""
+        short = os.environ.get("SITREP_CHROMA_URL")
+        if short and not self.index.chroma_url:
+            self.index = self.index.model_copy(update={"chroma_url": short})
+        return self
 
     def with_index(self, index_dir: str | Path | None) -> Settings:
         """A copy pointing at another index folder (CLI ``--index``)."""
