@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 from assistant.embed import Embedder
 from assistant.index import FilterPlan, Store
 from assistant.index.search import lexical_search, vector_search
+from assistant.index.vectors import VectorIndex
 from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
 from assistant.models import Document, Filters
 from assistant.settings import Settings
@@ -48,8 +49,10 @@ def _doc(doc_id: str, source: str | None, published: date | None, text: str) -> 
 
 
 @pytest.fixture
-def store(tmp_path: Path, fake_embedder: Embedder) -> Iterator[Store]:
-    store = Store(Settings().with_index(tmp_path / "index"))
+def store(tmp_path: Path, fake_embedder: Embedder, vector_backend: Callable[[Settings], VectorIndex | None]
+          ) -> Iterator[Store]:
+    settings = Settings().with_index(tmp_path / "index")
+    store = Store(settings, vectors=vector_backend(settings))
     for doc_id, (source, published, text) in TEXTS.items():
         doc = _doc(doc_id, source, published, text)
         passages = chunk_document(doc, store.settings.chunking)
@@ -69,7 +72,9 @@ def test_missing_index_counts_zero_without_creating_it(tmp_path: Path) -> None:
 def test_store_lives_in_a_collection_folder(store: Store, tmp_path: Path) -> None:
     assert store.dir == tmp_path / "index" / store.settings.collection_name()
     assert (store.dir / "sitrep.sqlite").is_file()
-    assert (tmp_path / "index" / "chroma").is_dir()
+    # the embedded store keeps its vectors beside SQLite; a server keeps them on the server
+    on_server = getattr(store.vectors, "name", "").startswith("test-")  # conftest's server collections
+    assert (tmp_path / "index" / "chroma").is_dir() != on_server
 
 
 def test_round_trip(store: Store) -> None:
