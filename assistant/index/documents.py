@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -177,6 +178,18 @@ class DocumentStore:
             "INSERT INTO meta VALUES ('generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+
+    def index_id(self) -> str:
+        """A random id of this index folder, made once: its vectors on a shared Chroma server carry it, so
+        reconciling one folder never deletes another folder's vectors."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
+            if row:
+                return str(row[0])
+            value = uuid.uuid4().hex
+            with self.db:
+                self.db.execute("INSERT INTO meta VALUES ('index_id', ?)", (value,))
+            return value
 
     def generation(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()

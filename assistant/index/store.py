@@ -73,7 +73,10 @@ class Store:
         """Delete vectors that have no committed passage (left by a crash); returns how many. Hold the lock."""
         with self._lock:
             committed = self.docs.all_passage_ids()
-            orphans = [pid for pid in self.vectors.ids() if pid not in committed]
+            # On a shared server only this folder's vectors are candidates: another folder's are not orphans.
+            shared = getattr(self.vectors, "shared", False)
+            stored = self.vectors.ids({"index": self.docs.index_id()}) if shared else self.vectors.ids()
+            orphans = [pid for pid in stored if pid not in committed]
             self.vectors.delete(orphans)
             return len(orphans)
 
@@ -111,7 +114,7 @@ class Store:
         """Replace a document and its passages: vectors first, SQLite commit last (see module docstring)."""
         with self._lock:
             if passages:
-                meta = self._vector_meta(doc)
+                meta = {**self._vector_meta(doc), "index": self.docs.index_id()}
                 self.vectors.upsert([p.passage_id for p in passages], vectors, [meta] * len(passages))
             new_ids = {p.passage_id for p in passages}
             old_ids = self.docs.passage_ids(doc.doc_id)

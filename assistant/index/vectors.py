@@ -29,8 +29,8 @@ class VectorIndex(Protocol):
 
     def count(self) -> int: ...
 
-    def ids(self) -> list[str]:
-        """Every stored id (to reconcile with the document store)."""
+    def ids(self, where: dict[str, Any] | None = None) -> list[str]:
+        """Every stored id (to reconcile with the document store), or those whose metadata match ``where``."""
         ...
 
 
@@ -44,6 +44,7 @@ class ChromaIndex:
         self._model = model
         self.search_ef = search_ef
         self.construction_ef = construction_ef
+        self.shared = False  # a server other index folders may write to (see Store.reconcile)
         self._collection: Any = None
 
     @property
@@ -80,8 +81,8 @@ class ChromaIndex:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def ids(self) -> list[str]:
-        return list(self.collection.get(include=[])["ids"])
+    def ids(self, where: dict[str, Any] | None = None) -> list[str]:
+        return list(self.collection.get(where=where, include=[])["ids"])
 
 
 def _chroma_settings() -> Any:
@@ -118,7 +119,9 @@ def http_index(settings: Settings) -> ChromaIndex:
         return chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
                                    ssl=parsed.scheme == "https", settings=_chroma_settings())
 
-    return _chroma_index(client, settings)
+    index = _chroma_index(client, settings)
+    index.shared = True
+    return index
 
 
 def make_vector_index(settings: Settings) -> VectorIndex:

@@ -36,3 +36,31 @@ def test_ingest_ask_reingest_remove(tmp_path: Path, fake_embedder: Embedder,
     assert not gone & set(store.vectors.ids())
     assert store.vectors.count() == store.count()[1]
     assistant.close()
+
+
+def test_two_folders_on_one_collection_never_reconcile_each_other_away(
+    tmp_path: Path, fake_embedder: Embedder, vector_backend: Callable[[Settings], VectorIndex | None]
+) -> None:
+    """Two index folders with the same settings share one server collection; a crash leftover of one folder
+    is deleted by its next ingest, the other folder's vectors are not."""
+    first = fake_settings(Settings().with_index(tmp_path / "a"))
+    second = first.with_index(tmp_path / "b")
+    vectors_a = vector_backend(first)
+    if vectors_a is None:  # embedded: each folder has its own Chroma anyway
+        return
+    vectors_b = vector_backend(second)
+    assert vectors_b is not None
+    vectors_b.name = vectors_a.name  # type: ignore[attr-defined]
+    vectors_b.shared = vectors_a.shared = True  # type: ignore[attr-defined]
+    a = Assistant(first, embedder=fake_embedder, store=Store(first, vectors=vectors_a))
+    b = Assistant(second, embedder=fake_embedder, store=Store(second, vectors=vectors_b))
+    a.ingest([DEMO_CORPUS / "wire"], progress=False)
+    theirs = set(vectors_a.ids())
+    assert theirs
+    leftover = fake_embedder.embed(["a crash left this"])
+    vectors_b.upsert(["b-orphan"], leftover, [{"doc_id": "x", "index": b.store.docs.index_id()}])
+    report = b.ingest([DEMO_CORPUS / "wire"], progress=False)
+    assert report.orphans_removed == 1
+    assert theirs <= set(vectors_a.ids())  # a's vectors survive b's reconcile
+    a.close()
+    b.close()
