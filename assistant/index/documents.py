@@ -90,9 +90,9 @@ class DocumentStore:
     def passage_ids(self, doc_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,))]
 
-    def put(self, doc: Document, passages: list[Passage], lexical: list[str] | None = None) -> None:
-        """Replace a document and its passages in one transaction (with their FTS5 rows when ``lexical``
-        gives them, see assistant.index.lexical)."""
+    def put(self, doc: Document, passages: list[Passage], lexical: list[list[str]] | None = None) -> None:
+        """Replace a document and its passages in one transaction (with their BM25 postings when ``lexical``
+        gives each passage's tokens, see assistant.index.lexical)."""
         with self._lock, self.db:
             self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc.doc_id,))
             self.db.execute(
@@ -108,10 +108,20 @@ class DocumentStore:
                   json.dumps(p.metadata), _frames_json(p)) for p in passages],
             )
             if lexical is not None:
-                self.db.executemany(
-                    "INSERT INTO passages_fts (rowid, tokens) SELECT rowid, ? FROM passages WHERE passage_id = ?",
-                    [(tokens, p.passage_id) for p, tokens in zip(passages, lexical, strict=True)])
+                for p, tokens in zip(passages, lexical, strict=True):
+                    rowid = self.db.execute("SELECT rowid FROM passages WHERE passage_id = ?",
+                                            (p.passage_id,)).fetchone()[0]
+                    self.write_postings(rowid, tokens)
             self._bump()
+
+    def write_postings(self, rowid: int, tokens: list[str]) -> None:
+        """The BM25 postings and length of one passage (inside the caller's transaction)."""
+        counts: dict[str, int] = {}
+        for t in tokens:
+            counts[t] = counts.get(t, 0) + 1
+        self.db.executemany("INSERT INTO lexical_postings VALUES (?, ?, ?)",
+                            [(t, rowid, n) for t, n in counts.items()])
+        self.db.execute("INSERT INTO lexical_lengths VALUES (?, ?)", (rowid, len(tokens)))
 
     def remove(self, doc_id: str) -> list[str]:
         """Delete a document (its passages cascade); returns the passage ids it had."""

@@ -1,4 +1,5 @@
-"""The FTS5 lexical index: written with each passage, aliases expanded, refilled only when the Lexicon changes."""
+"""The lexical index (BM25 postings in SQLite): written with each passage, aliases expanded, refilled on a
+Lexicon change."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 
 from assistant.embed import Embedder
 from assistant.index import FilterPlan, Store
-from assistant.index.lexical import term
 from assistant.index.search import lexical_search
 from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
 from assistant.models import Document, Passage
@@ -49,10 +49,23 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store.close()
 
 
-def test_terms_are_single_fts_tokens() -> None:
-    assert term("baghuz") == "baghuz" and term("1200") == "1200"
-    assert term("actor_isis") != term("actor") and term("actor_isis").isalnum()
-    assert term("café").isalnum()
+def test_scores_are_lucene_bm25(store: Store, fake_embedder: Embedder) -> None:
+    """The same ranking bm25s gave: k1 1.5, b 0.75, idf log(1 + (N - df + 0.5) / (df + 0.5)), summed per query
+    token (a repeated token counts twice)."""
+    import math
+
+    short = _put(store, fake_embedder, "r/a.txt", "Hajin shelled.")
+    _put(store, fake_embedder, "r/b.txt", "Farmers harvested wheat near the river this season, far from Raqqa.")
+    tokens = store.lexicon.tokens("Hajin shelled")
+    hits = lexical_search(store, tokens, 5, FilterPlan())
+    n, df, avgdl = 2, 1, (2 + len(store.lexicon.tokens(
+        "Farmers harvested wheat near the river this season, far from Raqqa."))) / 2
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    expected = 2 * idf * 1 / (1 + 1.5 * (0.25 + 0.75 * 2 / avgdl))
+    assert [pid for pid, _ in hits] == short and abs(hits[0][1] - expected) < 1e-9
+    twice = lexical_search(store, ["hajin", "hajin"], 5, FilterPlan())
+    once = lexical_search(store, ["hajin"], 5, FilterPlan())
+    assert abs(twice[0][1] - 2 * once[0][1]) < 1e-9
 
 
 def test_aliases_match_each_other(store: Store, fake_embedder: Embedder) -> None:
@@ -69,7 +82,8 @@ def test_replace_and_remove_update_the_index(store: Store, fake_embedder: Embedd
     assert _search(store, "xylophone") == [] and _search(store, "marimba") == new
     store.remove_documents(["r/a.txt"])
     assert _search(store, "marimba") == [] and _search(store, "shelled") == []
-    assert store.docs.db.execute("SELECT COUNT(*) FROM passages_fts").fetchone()[0] == 0
+    assert store.docs.db.execute("SELECT COUNT(*) FROM lexical_postings").fetchone()[0] == 0
+    assert store.docs.db.execute("SELECT COUNT(*) FROM lexical_lengths").fetchone()[0] == 0
 
 
 def test_a_lexicon_change_refills_once(store: Store, fake_embedder: Embedder, tmp_path: Path) -> None:
