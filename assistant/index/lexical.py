@@ -106,13 +106,16 @@ class LexicalIndex:
         total, avgdl = self._corpus()
         weights = [(t, self._idf(total, df[t]) * counts[t]) for t in df]
         values = ",".join("(?, ?)" for _ in weights)
-        sql = (f"WITH q(term, w) AS (VALUES {values}) "
-               f"SELECT ps.passage_id, SUM(q.w * p.tf / (p.tf + ? * (? + ? * l.len / ?))) AS s "
-               f"FROM q JOIN lexical_postings p ON p.term = q.term JOIN lexical_lengths l ON l.pid = p.pid "
-               f"JOIN passages ps ON ps.rowid = p.pid GROUP BY p.pid ORDER BY s DESC")
+        scores = ("SELECT p.pid, SUM(q.w * p.tf / (p.tf + ? * (? + ? * l.len / ?))) AS s FROM q "
+                  "JOIN lexical_postings p ON p.term = q.term JOIN lexical_lengths l ON l.pid = p.pid "
+                  "GROUP BY p.pid ORDER BY s DESC")
         args = (*(x for pair in weights for x in pair), K1, 1 - B, B, avgdl)
-        if allowed is None:
-            return [(pid, float(s)) for pid, s in self.docs.db.execute(sql + " LIMIT ?", (*args, n)) if s > 0]
+        if allowed is None:  # ids looked up for the top n only
+            top = (f"WITH q(term, w) AS (VALUES {values}), top AS ({scores} LIMIT ?) SELECT ps.passage_id, top.s "
+                   f"FROM top JOIN passages ps ON ps.rowid = top.pid ORDER BY top.s DESC")
+            return [(pid, float(s)) for pid, s in self.docs.db.execute(top, (*args, n)) if s > 0]
+        sql = (f"WITH q(term, w) AS (VALUES {values}), scored AS ({scores}) SELECT ps.passage_id, scored.s "
+               f"FROM scored JOIN passages ps ON ps.rowid = scored.pid ORDER BY scored.s DESC")
         out: list[tuple[str, float]] = []
         for pid, score in self.docs.db.execute(sql, args):
             if pid in allowed and score > 0:
