@@ -93,7 +93,7 @@ class IndexSettings(_Section):
         None, description="http://host:port of a Chroma server; embedded PersistentClient when unset."
     )
     hnsw_search_ef: int = Field(
-        100, ge=1, description="HNSW candidate list at query time (Chroma ef_search): higher is closer to exact "
+        200, ge=1, description="HNSW candidate list at query time (Chroma ef_search): higher is closer to exact "
         "search and slower; set on the collection when it is opened.",
     )
     hnsw_construction_ef: int = Field(

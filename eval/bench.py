@@ -216,12 +216,16 @@ def add_one(index: Path, repeats: int = 3) -> dict[str, float]:
             "add_one_passages": float(len(passages))}
 
 
-def recall(index: Path, queries: np.ndarray, k: int = 10) -> dict[str, float]:
+def recall(index: Path, queries: np.ndarray, k: int = 10, search_ef: int | None = None) -> dict[str, float]:
     """Dense top-k recall of the HNSW index against exact search over the same stored vectors."""
     from assistant import Settings
     from assistant.index import Store
 
-    store = Store(Settings().with_index(index))
+    settings = Settings().with_index(index)
+    if search_ef:
+        index_settings = settings.index.model_copy(update={"hnsw_search_ef": search_ef})
+        settings = settings.model_copy(update={"index": index_settings})
+    store = Store(settings)
     vectors = _all_vectors(store)
     ids = list(vectors)
     matrix = np.stack([vectors[i] for i in ids])
