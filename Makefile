@@ -36,7 +36,8 @@ eval: install
 	$(SITREP) eval --report eval/out/report.md --json eval/out/eval.json
 
 bench: install
-	$(PY) -m eval.bench
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m eval.bench --shared
 
 fit: install
 	$(PY) -m eval.fit

@@ -41,6 +41,11 @@ class Assistant:
                                                    self.prompts)
         chat = getattr(self.answerer, "model", None) if self.settings.llm.condense else None
         self.condenser = Condenser(self.analyser, chat, self.prompts["condense_question"])
+        self.sentence_vectors = self.store.sentence_vectors(self.embedder)  # stored at ingest (index.sentences)
+        if answerer is None:  # the extractive answerer, or the LLM answerer's extractive fallback
+            for target in (self.answerer, getattr(self.answerer, "fallback", None)):
+                if hasattr(target, "vectors"):
+                    target.vectors = self.sentence_vectors  # type: ignore[union-attr]
         self._lock = threading.Lock()
 
     def ingest(self, paths: Sequence[Path | str], prune: bool | None = None,
@@ -102,7 +107,7 @@ class Assistant:
         q = question if isinstance(question, Question) else self.question(question)
         _check_options(filters, k)
         self._require_documents()
-        vector = self.embedder.embed([q.text])[0]
+        vector = self.sentence_vectors.question(q.text)
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k)
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None,

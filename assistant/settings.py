@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
@@ -92,6 +92,17 @@ class IndexSettings(_Section):
     )
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; embedded PersistentClient when unset."
+    )
+    hnsw_search_ef: int = Field(
+        200, ge=1, description="HNSW candidate list at query time (Chroma ef_search): higher is closer to exact "
+        "search and slower; set on the collection when it is opened.",
+    )
+    hnsw_construction_ef: int = Field(
+        100, ge=1, description="HNSW candidate list while inserting (Chroma ef_construction); fixed at creation.",
+    )
+    sentence_vectors: bool = Field(
+        True, description="Embed every sentence (alone and with its predecessor) at ingest, so a question embeds "
+        "only itself; off: embedded when a question first retrieves them, then stored.",
     )
 
 
@@ -181,6 +192,14 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings, description="LLM answer backend.")  # type: ignore[arg-type]
     verify: VerifySettings = Field(default_factory=VerifySettings,  # type: ignore[arg-type]
                                    description="Verification of LLM answers.")
+
+    @model_validator(mode="after")
+    def _short_chroma_url(self) -> Settings:
+        """``SITREP_CHROMA_URL`` is accepted for ``SITREP_INDEX__CHROMA_URL`` (the one setting a team sets)."""
+        short = os.environ.get("SITREP_CHROMA_URL")
+        if short and not self.index.chroma_url:
+            self.index = self.index.model_copy(update={"chroma_url": short})
+        return self
 
     def with_index(self, index_dir: str | Path | None) -> Settings:
         """A copy pointing at another index folder (CLI ``--index``)."""

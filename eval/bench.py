@@ -1,68 +1,378 @@
-"""Ingest and query benchmark, measured in one run through the public API.
+"""Ingest and query benchmark: one table, every figure measured in this run (``make bench``; not a test).
 
-    python -m eval.bench [--corpus DIR]... [--questions N]
+    python -m eval.bench [--shared] [--sizes 20000,200000] [--questions 50] [--source-index DIR]
 
-For each corpus: a cold ingest into a fresh temporary index (seconds, passages/s, and the embedding floor:
-the same passages embedded alone, so the ratio shows what ingest costs beyond the model), a re-ingest of
-the unchanged corpus, then the median and p95 time of ``ask()`` over gold questions.
+Ingest (per corpus: the demo corpus, and with ``--shared`` the wiki and FA-KES corpora of ../shared/corpora):
+passages/s of a cold ingest into a fresh index; its ratio to the pure embedding time of the same texts (the
+passages, and the passages plus the answerer's sentence/window texts that ingest now embeds too); its ratio to
+the plain LangChain pipeline (``langchain_chroma.Chroma.add_documents``, same model and passages, when
+langchain-chroma is installed); re-ingest of the unchanged corpus (seconds, texts embedded).
+
+Serving (per size: each ingested corpus, then synthetic indexes of ``--sizes`` passages): a fresh process per
+index measures cold start (process start to the first answer), ``ask()`` p50/p95 over the gold questions, the
+time of the query embedding plus the raw Chroma top-k it is compared with, the lexical (FTS5) search, and peak
+RSS. Synthetic indexes are built from the largest ingested index (or ``--source-index``): its passages are
+sampled with new document ids and their real vectors (passage and sentence vectors) perturbed with small
+Gaussian noise; embedding 200k passages takes hours on two cores, so nothing is embedded for them. At each
+size: the time to add one 5-passage document (SQLite + FTS5 + Chroma; its embedding shown apart), and the
+dense top-10's recall against exact (brute-force) search over the same vectors with the collection's HNSW
+settings.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import random
+import resource
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from assistant import Assistant, Settings
-from eval.gold import load_gold
-from eval.run import demo_corpus, demo_gold
+import numpy as np
 
+T0 = time.time()  # process start (as near as Python gets): the cold start of the serving child
 
-def bench_corpus(corpus: Path, questions: list[str]) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        assistant = Assistant(Settings().with_index(tmp))
-        assistant.embedder.embed(["warm-up"])  # model load is not ingest
-        report = assistant.ingest([corpus], progress=False)
-        again = assistant.ingest([corpus], progress=False)
-        floor = _embedding_floor(assistant, report.passages_added)
-        times = []
-        for q in questions:
-            started = time.perf_counter()
-            assistant.ask(q)
-            times.append(time.perf_counter() - started)
-    return {
-        "documents": report.ingested, "passages": report.passages_added, "ingest_s": report.seconds,
-        "passages_per_s": report.passages_added / report.seconds, "embed_floor_s": floor,
-        "ingest_over_floor": report.seconds / floor if floor else float("nan"), "reingest_s": again.seconds,
-        "reembedded": again.texts_embedded, "query_p50_s": statistics.median(times),
-        "query_p95_s": sorted(times)[max(0, round(0.95 * len(times)) - 1)],
-    }
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO / ".." / "shared" / "corpora"
+WIKI = SHARED / "wiki-conflicts" / "website" / "syria"
+FAKES = SHARED / "fakes-syria" / "fakes_annotated.csv"
 
 
-def _embedding_floor(assistant: Assistant, n: int) -> float:
-    """Time to embed the stored passages alone: what no ingest can beat with this model."""
-    texts = [text for _, text in assistant.store.docs.passage_texts()[:n]]
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- ingest ---------------------------------------------------------------------------------------------
+
+
+def bench_ingest(corpus: Path, index: Path, langchain: bool) -> dict[str, Any]:
+    from assistant import Assistant, Settings
+    from assistant.index.sentences import sentence_texts
+
+    assistant = Assistant(Settings().with_index(index))
+    assistant.embedder.embed(["warm-up"])  # model load is cold start, not ingest
+    report = assistant.ingest([corpus], progress=False)
+    started = time.perf_counter()
+    again = assistant.ingest([corpus], progress=False)
+    reingest = time.perf_counter() - started
+    ids = [pid for pid, _ in assistant.store.docs.passage_texts()]
+    passages = [v.passage for v in assistant.store.views(ids).values()]
+    texts = [p.text for p in passages]
     started = time.perf_counter()
     assistant.embedder.embed(texts)
-    return time.perf_counter() - started
+    floor = time.perf_counter() - started
+    started = time.perf_counter()
+    assistant.embedder.embed(sentence_texts(passages))
+    floor_sentences = time.perf_counter() - started
+    row: dict[str, Any] = {
+        "corpus": corpus.name, "passages": len(texts), "ingest_s": report.seconds,
+        "passages_per_s": len(texts) / report.seconds, "embed_passages_s": floor,
+        "ingest/embed_passages": report.seconds / floor,
+        "ingest/embed_all": report.seconds / (floor + floor_sentences),
+        "reingest_s": reingest, "reembedded": again.texts_embedded,
+    }
+    if langchain:
+        row["langchain_s"] = _langchain(assistant.embedder, texts)
+        row["ingest/langchain"] = report.seconds / row["langchain_s"]
+    assistant.close()
+    return row
+
+
+def _langchain(embedder: Any, texts: list[str]) -> float:
+    """The plain baseline: LangChain's Chroma wrapper embedding and adding the same passages."""
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+
+    class Same(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed(texts).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return embedder.embed([text])[0].tolist()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        store = Chroma(collection_name="baseline", embedding_function=Same(), persist_directory=tmp,
+                       collection_metadata={"hnsw:space": "cosine"})
+        store.add_documents([Document(page_content=t) for t in texts])
+        return time.perf_counter() - started
+
+
+# --- synthetic large indexes ---------------------------------------------------------------------------------
+
+
+def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed: int = 0) -> dict[str, float]:
+    """An index of ``size`` passages: the source's documents sampled under new ids, vectors perturbed."""
+    from assistant import Settings
+    from assistant.index import Store
+
+    rng = np.random.default_rng(seed)
+    src = Store(Settings().with_index(source))
+    docs = [src.document(d["doc_id"]) for d in src.documents()]
+    pids = [pid for pid, _ in src.docs.passage_texts()]
+    views = src.views(pids)
+    vectors = _all_vectors(src)
+    by_doc: dict[str, list[Any]] = {}
+    for view in views.values():
+        by_doc.setdefault(view.passage.doc_id, []).append(view.passage)
+    stored_sent = src.docs.sentence_vectors([(p.passage_id, s) for v in views.values() for p in [v.passage]
+                                             for s, _ in p.sentences])
+    out = Store(Settings().with_index(target))
+    out.lexical.ensure()
+    started = time.perf_counter()
+    n, copy, batch_ids, batch_vecs, batch_meta = 0, 0, [], [], []
+    while n < size:
+        copy += 1
+        for doc in docs:
+            if doc is None or doc.doc_id not in by_doc or n >= size:
+                continue
+            new = doc.model_copy(update={"doc_id": f"{doc.doc_id}~{copy}", "root": doc.root})
+            passages = [p.model_copy(update={"passage_id": f"{p.passage_id}~{copy}", "doc_id": new.doc_id})
+                        for p in sorted(by_doc[doc.doc_id], key=lambda p: p.ordinal)]
+            out.docs.put(new, passages, [out.lexical.encode(p.text) for p in passages])
+            rows = []
+            for old, p in zip(sorted(by_doc[doc.doc_id], key=lambda p: p.ordinal), passages, strict=True):
+                base = vectors[old.passage_id]
+                batch_ids.append(p.passage_id)
+                batch_vecs.append(_perturb(base, noise, rng))
+                batch_meta.append(out._vector_meta(new))
+                for s, _ in p.sentences:
+                    sv, wv = stored_sent.get((old.passage_id, s), (base, base))
+                    rows.append((p.passage_id, s, _perturb(sv, noise, rng).astype(np.float16).tobytes(),
+                                 _perturb(wv, noise, rng).astype(np.float16).tobytes()))
+                n += 1
+            out.docs.put_sentence_vectors(rows)
+            if len(batch_ids) >= 4000:
+                out.vectors.upsert(batch_ids, np.asarray(batch_vecs), batch_meta)
+                batch_ids, batch_vecs, batch_meta = [], [], []
+    if batch_ids:
+        out.vectors.upsert(batch_ids, np.asarray(batch_vecs), batch_meta)
+    roots = src.docs.roots()
+    for name, path in roots.items():
+        out.docs.add_root(name, path)
+    seconds = time.perf_counter() - started
+    src.close()
+    out.close()
+    return {"build_s": seconds}
+
+
+def _perturb(vector: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    v = np.asarray(vector, dtype=np.float32) + rng.normal(0, noise, len(vector)).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _all_vectors(store: Any) -> dict[str, np.ndarray]:
+    collection = store.vectors.collection
+    out: dict[str, np.ndarray] = {}
+    offset, total = 0, collection.count()
+    while offset < total:
+        got = collection.get(include=["embeddings"], limit=5000, offset=offset)
+        out.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32), strict=True))
+        offset += 5000
+    return out
+
+
+def add_one(index: Path, repeats: int = 3) -> dict[str, float]:
+    """Seconds to add one 5-passage document to the index (vectors precomputed; embedding timed apart)."""
+    from assistant import Assistant, Settings
+    from assistant.index.sentences import sentence_texts
+    from assistant.models import Document
+    from ingest.chunk import chunk_document
+    from ingest.pipeline import content_hash
+
+    assistant = Assistant(Settings().with_index(index))
+    store = assistant.store
+    text = " ".join(f"Report {i}: shelling hit the market of Hajin on Monday and wounded {i} people; the SDF "
+                    f"said the strike came from the south." for i in range(25))
+    times, embeds = [], []
+    for r in range(repeats):
+        doc = Document(doc_id=f"bench/one-{r}-{time.time_ns()}.txt", title="one", text=text, root="bench",
+                       path="one.txt")
+        doc.content_hash = content_hash(doc)
+        passages = chunk_document(doc, store.settings.chunking)
+        started = time.perf_counter()
+        vectors = assistant.embedder.embed([p.text for p in passages] + sentence_texts(passages))
+        embeds.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        store.put_document(doc, passages, vectors[: len(passages)])
+        store.put_sentence_vectors(passages, vectors[len(passages):])
+        times.append(time.perf_counter() - started)
+        store.remove_documents([doc.doc_id])
+    assistant.close()
+    return {"add_one_s": statistics.median(times), "add_one_embed_s": statistics.median(embeds),
+            "add_one_passages": float(len(passages))}
+
+
+def recall(index: Path, queries: np.ndarray, k: int = 10, search_ef: int | None = None) -> dict[str, float]:
+    """Dense top-k recall of the HNSW index against exact search over the same stored vectors."""
+    from assistant import Settings
+    from assistant.index import Store
+
+    settings = Settings().with_index(index)
+    if search_ef:
+        index_settings = settings.index.model_copy(update={"hnsw_search_ef": search_ef})
+        settings = settings.model_copy(update={"index": index_settings})
+    store = Store(settings)
+    vectors = _all_vectors(store)
+    ids = list(vectors)
+    matrix = np.stack([vectors[i] for i in ids])
+    hits, times = 0, []
+    for q in queries:
+        exact = {ids[i] for i in np.argsort(-(matrix @ q))[:k]}
+        started = time.perf_counter()
+        got = {pid for pid, _ in store.vectors.query(q, k, None)}
+        times.append(time.perf_counter() - started)
+        hits += len(exact & got)
+    store.close()
+    return {"recall@10": hits / (k * len(queries)), "chroma_top10_ms": 1000 * statistics.median(times)}
+
+
+# --- serving (child process) ---------------------------------------------------------------------------------
+
+
+def serve(index: Path, questions: list[str]) -> dict[str, float]:
+    """Run in a fresh process: cold start, ask() latencies against embedding + raw Chroma, peak RSS."""
+    from assistant import Assistant, Settings
+    from assistant.index.search import FilterPlan, lexical_search
+
+    assistant = Assistant(Settings().with_index(index))
+    assistant.ask(questions[0])
+    cold = time.time() - T0
+    asks, base, lexical = [], [], []
+    for q in questions:
+        started = time.perf_counter()
+        assistant.ask(q + " ")  # not the memoised question vector of an earlier run
+        asks.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        vector = assistant.embedder.embed([q])[0]
+        assistant.store.vectors.query(vector, assistant.settings.retrieval.candidates, None)
+        base.append(time.perf_counter() - started)
+        tokens = assistant.question(q).search_tokens
+        started = time.perf_counter()
+        lexical_search(assistant.store, tokens, assistant.settings.retrieval.candidates, FilterPlan())
+        lexical.append(time.perf_counter() - started)
+    p95 = _p95(asks)
+    return {"cold_start_s": cold, "ask_p50_ms": 1000 * statistics.median(asks), "ask_p95_ms": 1000 * p95,
+            "embed+chroma_ms": 1000 * statistics.median(base), "p95/(embed+chroma)": p95 / statistics.median(base),
+            "lexical_p50_ms": 1000 * statistics.median(lexical), "lazy_sentence_texts":
+            float(assistant.sentence_vectors.embedded), "serve_rss_mb": _rss_mb()}
+
+
+def _serve_child(index: Path, gold: Path, n: int) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-m", "eval.bench", "--serve", str(index), "--gold", str(gold),
+                          "--questions", str(n)], capture_output=True, text=True, cwd=REPO, check=False,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    if out.returncode:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _questions(gold: Path, n: int) -> list[str]:
+    from eval.gold import load_gold
+
+    items = [g.question for g in load_gold(gold)]
+    return (items * (n // max(1, len(items)) + 1))[:n]
+
+
+# --- main -----------------------------------------------------------------------------------------------
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    keys: list[str] = []
+    for row in rows:
+        keys += [k for k in row if k not in keys]
+    lines = []
+    for key in keys:
+        cells = []
+        for row in rows:
+            value = row.get(key, "")
+            cells.append(f"{value:.3g}" if isinstance(value, float) else str(value))
+        lines.append(f"{key:24}" + "".join(f"{c:>16}" for c in cells))
+    return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path, action="append")
-    parser.add_argument("--gold", type=Path, action="append")
-    parser.add_argument("--questions", type=int, default=10)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--shared", action="store_true", help="also the corpora of ../shared/corpora")
+    parser.add_argument("--sizes", default="20000,200000", help="synthetic index sizes in passages ('' for none)")
+    parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--source-index", type=Path, help="index to synthesise from (copied; default: largest)")
+    parser.add_argument("--no-langchain", action="store_true")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--gold", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    corpora = args.corpus or [demo_corpus()]
-    golds = args.gold or [demo_gold()] * len(corpora)
-    for corpus, gold in zip(corpora, golds, strict=True):
-        questions = [g.question for g in load_gold(gold)][: args.questions]
-        result = bench_corpus(corpus, questions)
-        print(f"{corpus}:")
-        for key, value in result.items():
-            print(f"  {key:18} {value:.3f}" if isinstance(value, float) else f"  {key:18} {value}")
+    from eval.run import demo_corpus, demo_gold
+
+    if args.serve:
+        print(json.dumps(serve(args.serve, _questions(args.gold, args.questions))))
+        return
+    langchain = not args.no_langchain
+    if langchain:
+        try:
+            import langchain_chroma  # noqa: F401
+        except ImportError:
+            print("langchain-chroma not installed: no baseline column (pip install langchain-chroma)")
+            langchain = False
+    corpora = [(demo_corpus(), demo_gold())]
+    if args.shared and SHARED.is_dir():
+        corpora += [(WIKI, REPO / "eval" / "gold_wiki.jsonl"), (FAKES, REPO / "eval" / "gold_fakes.jsonl")]
+    elif args.shared:
+        print(f"{SHARED} is absent: demo corpus only")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="sitrep-bench-") as tmp:
+        largest: tuple[int, Path, Path] | None = None
+        for i, (corpus, gold) in enumerate(corpora):
+            index = Path(tmp) / f"ingest-{i}"
+            row = bench_ingest(corpus, index, langchain)
+            row.update(add_one(index))
+            row.update(_serve_child(index, gold, args.questions))
+            rows.append(row)
+            if largest is None or row["passages"] > largest[0]:
+                largest = (row["passages"], index, gold)
+            print(_table(rows), "\n", flush=True)
+        assert largest is not None
+        source, gold = largest[1], largest[2]
+        if args.source_index:
+            source = Path(tmp) / "source"
+            shutil.copytree(args.source_index, source)
+        queries = _query_vectors(source, gold, args.questions)
+        for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+            index = Path(tmp) / f"synthetic-{size}"
+            row = {"corpus": f"synthetic {size // 1000}k", "passages": size}
+            row.update(synthesise(source, index, size))
+            row.update(add_one(index))
+            row.update(recall(index, queries))
+            row.update(_serve_child(index, gold, args.questions))
+            rows.append(row)
+            print(_table(rows), "\n", flush=True)
+            shutil.rmtree(index, ignore_errors=True)
+        for i in range(len(corpora)):
+            rows[i].update(recall(Path(tmp) / f"ingest-{i}", queries))
+    print("Sitrep benchmark (one run; ratios are within this run)")
+    print(_table(rows))
+
+
+def _query_vectors(index: Path, gold: Path, n: int) -> np.ndarray:
+    from assistant import Assistant, Settings
+
+    assistant = Assistant(Settings().with_index(index))
+    vectors = assistant.embedder.embed(_questions(gold, n))
+    assistant.close()
+    rng = random.Random(0)
+    return vectors[rng.sample(range(len(vectors)), min(n, len(vectors)))]
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 from tqdm import tqdm
 
+from assistant.index.sentences import sentence_texts
 from assistant.knowledge import Lexicon, load_knowledge
 from assistant.knowledge.frames import FrameReader
 from assistant.models import Document, IngestReport, Passage, SkippedFile
@@ -136,8 +137,8 @@ def ingest_paths(
         for target, file, rel in tqdm(files, desc="ingest", unit="file", disable=not show):
             _load(target, file, rel, run, report, settings)
             if run.pending.n_passages >= 256:
-                _flush(run.pending, sink, embedder, report, reader)
-        _flush(run.pending, sink, embedder, report, reader)
+                _flush(run.pending, sink, embedder, report, reader, settings)
+        _flush(run.pending, sink, embedder, report, reader, settings)
         if prune:
             for target in targets:
                 if target.is_folder:
@@ -224,18 +225,25 @@ def _stage(doc: Document, run: _Run, report: IngestReport, settings: Settings) -
 
 
 def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report: IngestReport,
-           reader: FrameReader | None) -> None:
+           reader: FrameReader | None, settings: Settings) -> None:
     if not pending.docs:
         return
     if reader is not None:
         _read_frames(pending, reader)
     texts = [p.text for _, passages, _ in pending.docs for p in passages]
-    vectors = embedder.embed(texts)
+    # The answerer's sentence vectors ride in the same batch (assistant.index.sentences); a sink without them
+    # (or the setting off) leaves them to the first question.
+    put_sentences = getattr(sink, "put_sentence_vectors", None) if settings.index.sentence_vectors else None
+    sentence_parts = [sentence_texts(passages) for _, passages, _ in pending.docs] if put_sentences else []
+    vectors = embedder.embed(texts + [t for part in sentence_parts for t in part])
     report.texts_embedded += len(texts)
-    offset = 0
-    for doc, passages, replaced in pending.docs:
+    offset, extra = 0, len(texts)
+    for i, (doc, passages, replaced) in enumerate(pending.docs):
         sink.put_document(doc, passages, vectors[offset:offset + len(passages)])
         offset += len(passages)
+        if put_sentences:
+            put_sentences(passages, vectors[extra:extra + len(sentence_parts[i])])
+            extra += len(sentence_parts[i])
         report.passages_added += len(passages)
         if replaced:
             report.replaced += 1

@@ -7,6 +7,8 @@ automatically, so ``make test-fast`` (``-m "not model and not slow"``) runs with
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from assistant.answer import Analyser
 from assistant.core import Assistant
 from assistant.embed import Embedder, HashEmbedder, make_embedder
+from assistant.index.vectors import VectorIndex, http_index
 from assistant.knowledge import Knowledge, Lexicon, load_knowledge
 from assistant.settings import Settings
 
@@ -31,6 +34,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
+
+
+#: A running Chroma server (``.ci/run`` starts one): the store and end-to-end tests also run against it.
+CHROMA_URL = os.environ.get("SITREP_TEST_CHROMA_URL")
+
+
+@pytest.fixture(params=["embedded", "server"])
+def vector_backend(request: pytest.FixtureRequest) -> Callable[[Settings], VectorIndex | None]:
+    """Vectors for a Store: the embedded default (None), or a collection of its own on the test server."""
+    if request.param == "server" and not CHROMA_URL:
+        pytest.skip("no Chroma server (SITREP_TEST_CHROMA_URL, set by .ci/run)")
+
+    def make(settings: Settings) -> VectorIndex | None:
+        if request.param == "embedded":
+            return None
+        index = http_index(settings.model_copy(update={"index": settings.index.model_copy(
+            update={"chroma_url": CHROMA_URL})}))
+        index.name = f"test-{uuid.uuid4().hex}"
+        return index
+
+    return make
 
 
 def fake_settings(settings: Settings | None = None) -> Settings:

@@ -26,6 +26,9 @@ from assistant.settings import AnswerSettings, FramesSettings
 IdfFn = Callable[[Iterable[str]], dict[str, float]]
 #: Frames of a retrieved passage's sentences (stored at ingest, or read when the passage predates frames).
 FrameSource = Callable[[RetrievedPassage], list[Frame]]
+#: (question, [(passage id, sentence start, sentence, window)]) -> (question, sentence, window vectors): stored
+#: at ingest (assistant.index.sentences), so a question embeds only itself.
+VectorSource = Callable[[str, list[tuple[str, int, str, str]]], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 _DAY_DATE = re.compile(
     r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
@@ -86,6 +89,7 @@ class ExtractiveAnswerer:
             frames = lambda item: frames_for(item.view, reader)  # noqa: E731
         self.frames = frames
         self.check = EvidenceCheck(analyser.lexicon, analyser.knowledge.checks)
+        self.vectors: VectorSource | None = None  # set by the Assistant; None: embed the sentences now
 
     def answer(self, question: Question, retrieved: list[RetrievedPassage]) -> Answer:
         found = candidates(retrieved)
@@ -136,9 +140,14 @@ class ExtractiveAnswerer:
         idf = self.idf(question.tokens | question.anchors)
         idf.update({a: w.mark_weight[a.split(":")[0]] for a in question.anchors if ":" in a})
         n = len(found)
-        vectors = self.embedder.embed([question.text] + [c.text for c in found] + [c.window for c in found])
+        if self.vectors is not None:
+            q, sent, win = self.vectors(question.text, [(c.item.view.passage.passage_id, c.start, c.text, c.window)
+                                                        for c in found])
+        else:
+            vectors = self.embedder.embed([question.text] + [c.text for c in found] + [c.window for c in found])
+            q, sent, win = vectors[0], vectors[1:n + 1], vectors[n + 1:]
         # A sentence often answers only with its predecessor's help ("Our fighters destroyed four of them").
-        sims = np.maximum(vectors[1:n + 1] @ vectors[0], vectors[n + 1:] @ vectors[0] - w.window_discount)
+        sims = np.maximum(sent @ q, win @ q - w.window_discount)
         contexts: dict[str, set[str]] = {}
         for cand, sim in zip(found, sims, strict=True):
             pid = cand.item.view.passage.passage_id

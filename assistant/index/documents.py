@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,9 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roots (name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    passage_id TEXT NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE, start INTEGER NOT NULL,
+    sentence BLOB NOT NULL, win BLOB NOT NULL, PRIMARY KEY (passage_id, start)) WITHOUT ROWID;
 """
 
 #: Version of the doc-id layout; 2 = ids start with their root's name.
@@ -52,6 +56,11 @@ class DocumentStore:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by every write (the lexical index writes through the same connection)."""
+        return self._lock
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -81,8 +90,9 @@ class DocumentStore:
     def passage_ids(self, doc_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,))]
 
-    def put(self, doc: Document, passages: list[Passage]) -> None:
-        """Replace a document and its passages in one transaction."""
+    def put(self, doc: Document, passages: list[Passage], lexical: list[list[str]] | None = None) -> None:
+        """Replace a document and its passages in one transaction (with their BM25 postings when ``lexical``
+        gives each passage's tokens, see assistant.index.lexical)."""
         with self._lock, self.db:
             self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc.doc_id,))
             self.db.execute(
@@ -97,7 +107,21 @@ class DocumentStore:
                 [(p.passage_id, p.doc_id, p.ordinal, p.start, p.end, p.text, json.dumps(p.sentences),
                   json.dumps(p.metadata), _frames_json(p)) for p in passages],
             )
+            if lexical is not None:
+                for p, tokens in zip(passages, lexical, strict=True):
+                    rowid = self.db.execute("SELECT rowid FROM passages WHERE passage_id = ?",
+                                            (p.passage_id,)).fetchone()[0]
+                    self.write_postings(rowid, tokens)
             self._bump()
+
+    def write_postings(self, rowid: int, tokens: list[str]) -> None:
+        """The BM25 postings and length of one passage (inside the caller's transaction)."""
+        counts: dict[str, int] = {}
+        for t in tokens:
+            counts[t] = counts.get(t, 0) + 1
+        self.db.executemany("INSERT INTO lexical_postings VALUES (?, ?, ?)",
+                            [(t, rowid, n) for t, n in counts.items()])
+        self.db.execute("INSERT INTO lexical_lengths VALUES (?, ?)", (rowid, len(tokens)))
 
     def remove(self, doc_id: str) -> list[str]:
         """Delete a document (its passages cascade); returns the passage ids it had."""
@@ -107,6 +131,34 @@ class DocumentStore:
                 self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc_id,))
                 self._bump()
             return ids
+
+    def put_sentence_vectors(self, rows: Sequence[tuple[str, int, bytes, bytes]]) -> None:
+        """Store (passage id, sentence start, sentence vector, window vector) rows (float16 bytes); rows of a
+        passage that is no longer stored are dropped. Does not bump the generation (no derived index reads them)."""
+        if not rows:
+            return
+        with self._lock, self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO sentence_vectors SELECT ?1, ?2, ?3, ?4 "
+                "WHERE EXISTS (SELECT 1 FROM passages WHERE passage_id = ?1)", rows)
+
+    def sentence_vectors(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[Any, Any]]:
+        """(passage id, start) -> (sentence vector, window vector) as float32 arrays, for the stored keys."""
+        import numpy as np
+
+        wanted = set(keys)
+        pids = sorted({pid for pid, _ in wanted})
+        if not pids:
+            return {}
+        marks = ",".join("?" * len(pids))
+        rows = self.db.execute(f"SELECT passage_id, start, sentence, win FROM sentence_vectors "
+                               f"WHERE passage_id IN ({marks})", pids).fetchall()
+        return {(pid, start): (np.frombuffer(sv, dtype=np.float16).astype(np.float32),
+                               np.frombuffer(wv, dtype=np.float16).astype(np.float32))
+                for pid, start, sv, wv in rows if (pid, start) in wanted}
+
+    def sentence_vector_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0])
 
     def add_root(self, name: str, path: str) -> None:
         with self._lock, self.db:
@@ -136,6 +188,18 @@ class DocumentStore:
             "INSERT INTO meta VALUES ('generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+
+    def index_id(self) -> str:
+        """A random id of this index folder, made once: its vectors on a shared Chroma server carry it, so
+        reconciling one folder never deletes another folder's vectors."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
+            if row:
+                return str(row[0])
+            value = uuid.uuid4().hex
+            with self.db:
+                self.db.execute("INSERT INTO meta VALUES ('index_id', ?)", (value,))
+            return value
 
     def generation(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()

@@ -51,7 +51,7 @@ def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
 
 
 def lexical_search(store: Store, query_tokens: list[str], n: int, plan: FilterPlan) -> list[tuple[str, float]]:
-    return store.lexical.search(store.bm25(), query_tokens, n, plan.allowed)
+    return store.lexical.search(query_tokens, n, plan.allowed) if store.exists() else []
 
 
 def vector_search(store: Store, vector: np.ndarray, n: int, plan: FilterPlan) -> list[tuple[str, float]]:

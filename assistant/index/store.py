@@ -3,7 +3,8 @@
 Per document, vectors are written first and the SQLite transaction commits last, so SQLite never names a
 passage without a vector; vectors without a committed passage (a crash in between, or before old vectors were
 deleted) are ignored at query time and deleted by ``reconcile()`` at the start of the next ingest.
-The BM25 index is rebuilt whenever the SQLite generation or the Lexicon version differs from the saved one.
+The lexical index (SQLite FTS5, assistant.index.lexical) lives in the same database and is written in the
+same transaction as the passages; only a Lexicon change refills it.
 Writers hold ``write_lock()`` (one inter-process lock per index folder); readers never take it.
 """
 
@@ -18,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from assistant.embed import Embedder
 from assistant.errors import ConfigError, NotInIndexError
 from assistant.index.documents import DocumentStore
-from assistant.index.lexical import Bm25State, LexicalIndex
+from assistant.index.lexical import LexicalIndex
 from assistant.index.lock import write_lock
+from assistant.index.sentences import SentenceVectors, sentence_rows
 from assistant.index.vectors import VectorIndex, make_vector_index
 from assistant.knowledge import Lexicon, load_knowledge
 from assistant.models import Document, Passage, PassageView, RemoveReport, RootInfo
@@ -48,7 +51,7 @@ class Store:
         self.lexicon = lexicon or Lexicon(load_knowledge(settings.knowledge.actors_file).actors)
         self.docs = DocumentStore(self.dir / "sitrep.sqlite")
         self.vectors = vectors or make_vector_index(settings)
-        self.lexical = LexicalIndex(self.dir / "bm25", self.lexicon)
+        self.lexical = LexicalIndex(self.docs, self.lexicon)
         self._lock = threading.RLock()
 
     def exists(self) -> bool:
@@ -70,7 +73,10 @@ class Store:
         """Delete vectors that have no committed passage (left by a crash); returns how many. Hold the lock."""
         with self._lock:
             committed = self.docs.all_passage_ids()
-            orphans = [pid for pid in self.vectors.ids() if pid not in committed]
+            # On a shared server only this folder's vectors are candidates: another folder's are not orphans.
+            shared = getattr(self.vectors, "shared", False)
+            stored = self.vectors.ids({"index": self.docs.index_id()}) if shared else self.vectors.ids()
+            orphans = [pid for pid in stored if pid not in committed]
             self.vectors.delete(orphans)
             return len(orphans)
 
@@ -108,12 +114,22 @@ class Store:
         """Replace a document and its passages: vectors first, SQLite commit last (see module docstring)."""
         with self._lock:
             if passages:
-                meta = self._vector_meta(doc)
+                meta = {**self._vector_meta(doc), "index": self.docs.index_id()}
                 self.vectors.upsert([p.passage_id for p in passages], vectors, [meta] * len(passages))
             new_ids = {p.passage_id for p in passages}
             old_ids = self.docs.passage_ids(doc.doc_id)
-            self.docs.put(doc, passages)
+            self.lexical.ensure()
+            self.docs.put(doc, passages, [self.lexical.encode(p.text) for p in passages])
             self.vectors.delete([pid for pid in old_ids if pid not in new_ids])
+
+    def put_sentence_vectors(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        """Store the answerer's sentence and window vectors of committed passages (assistant.index.sentences):
+        ``vectors`` holds the rows of ``sentence_texts(passages)``."""
+        self.docs.put_sentence_vectors(sentence_rows(passages, vectors))
+
+    def sentence_vectors(self, embedder: Embedder) -> SentenceVectors:
+        """What the extractive answerer reads sentence vectors from (stored rows, else embedded and stored)."""
+        return SentenceVectors(self.docs, embedder)
 
     @staticmethod
     def _vector_meta(doc: Document) -> dict[str, Any]:
@@ -152,8 +168,8 @@ class Store:
             return RemoveReport(target=target, documents=doc_ids)
 
     def finish(self) -> None:
-        """After a run: bring the lexical index up to date."""
-        self.bm25()
+        """After a run: nothing to rebuild (the lexical index is written with each passage)."""
+        self.lexical.ensure()
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -187,8 +203,5 @@ class Store:
     def generation(self) -> int:
         return self.docs.generation()
 
-    def bm25(self) -> Bm25State:
-        return self.lexical.state(self.docs.generation(), self.docs.passage_texts)
-
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
-        return self.lexical.idf(self.bm25(), terms)
+        return self.lexical.idf(terms) if self.exists() else {t: 0.0 for t in terms}

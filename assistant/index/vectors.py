@@ -29,27 +29,36 @@ class VectorIndex(Protocol):
 
     def count(self) -> int: ...
 
-    def ids(self) -> list[str]:
-        """Every stored id (to reconcile with the document store)."""
+    def ids(self, where: dict[str, Any] | None = None) -> list[str]:
+        """Every stored id (to reconcile with the document store), or those whose metadata match ``where``."""
         ...
 
 
 class ChromaIndex:
     """A Chroma collection (cosine space, no embedding function: vectors come from our embedder)."""
 
-    def __init__(self, client: Callable[[], Any], name: str, model: str) -> None:
+    def __init__(self, client: Callable[[], Any], name: str, model: str, search_ef: int = 100,
+                 construction_ef: int = 100) -> None:
         self._client = client
         self.name = name
         self._model = model
+        self.search_ef = search_ef
+        self.construction_ef = construction_ef
+        self.shared = False  # a server other index folders may write to (see Store.reconcile)
         self._collection: Any = None
 
     @property
     def collection(self) -> Any:
         if self._collection is None:
-            self._collection = self._client().get_or_create_collection(
+            collection = self._client().get_or_create_collection(
                 self.name, embedding_function=None,
-                metadata={"hnsw:space": "cosine", "embedding_model": self._model},
+                metadata={"hnsw:space": "cosine", "embedding_model": self._model,
+                          "hnsw:search_ef": self.search_ef, "hnsw:construction_ef": self.construction_ef},
             )
+            hnsw = (getattr(collection, "configuration", None) or {}).get("hnsw") or {}
+            if hnsw.get("ef_search", self.search_ef) != self.search_ef:  # an older collection, or the setting moved
+                collection.modify(configuration={"hnsw": {"ef_search": self.search_ef}})
+            self._collection = collection
         return self._collection
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
@@ -72,8 +81,8 @@ class ChromaIndex:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def ids(self) -> list[str]:
-        return list(self.collection.get(include=[])["ids"])
+    def ids(self, where: dict[str, Any] | None = None) -> list[str]:
+        return list(self.collection.get(where=where, include=[])["ids"])
 
 
 def _chroma_settings() -> Any:
@@ -89,7 +98,12 @@ def persistent_index(settings: Settings) -> ChromaIndex:
 
         return chromadb.PersistentClient(path=str(Path(settings.index.dir) / "chroma"), settings=_chroma_settings())
 
-    return ChromaIndex(client, settings.collection_name(), settings.embedding.model)
+    return _chroma_index(client, settings)
+
+
+def _chroma_index(client: Callable[[], Any], settings: Settings) -> ChromaIndex:
+    return ChromaIndex(client, settings.collection_name(), settings.embedding.model,
+                       settings.index.hnsw_search_ef, settings.index.hnsw_construction_ef)
 
 
 def http_index(settings: Settings) -> ChromaIndex:
@@ -105,7 +119,9 @@ def http_index(settings: Settings) -> ChromaIndex:
         return chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
                                    ssl=parsed.scheme == "https", settings=_chroma_settings())
 
-    return ChromaIndex(client, settings.collection_name(), settings.embedding.model)
+    index = _chroma_index(client, settings)
+    index.shared = True
+    return index
 
 
 def make_vector_index(settings: Settings) -> VectorIndex:

@@ -83,3 +83,23 @@ def test_collection_name() -> None:
 
 def test_default_model_is_packaged() -> None:
     assert Settings().embedding.model == DEFAULT_MODEL
+
+
+def test_short_chroma_url_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.settings import load_settings
+
+    monkeypatch.setenv("SITREP_CHROMA_URL", "http://127.0.0.1:8001")
+    assert load_settings().index.chroma_url == "http://127.0.0.1:8001"
+    monkeypatch.setenv("SITREP_INDEX__CHROMA_URL", "http://10.0.0.2:8000")  # the long name wins
+    assert load_settings().index.chroma_url == "http://10.0.0.2:8000"
+
+
+def test_hnsw_search_ef_is_set_on_the_collection(tmp_path: Path) -> None:
+    from assistant.index.vectors import persistent_index
+    from assistant.settings import Settings
+
+    settings = Settings().with_index(tmp_path / "index")
+    index = persistent_index(settings)
+    assert index.collection.configuration["hnsw"]["ef_search"] == settings.index.hnsw_search_ef
+    wider = settings.model_copy(update={"index": settings.index.model_copy(update={"hnsw_search_ef": 150})})
+    assert persistent_index(wider).collection.configuration["hnsw"]["ef_search"] == 150

@@ -11,6 +11,7 @@ import pytest
 
 from assistant.core import Assistant
 from assistant.index import Store
+from assistant.index.sentences import sentence_texts
 from assistant.models import Document, Passage
 from assistant.prompts import REFUSAL
 from assistant.settings import Settings
@@ -187,7 +188,10 @@ def test_changed_file_replaces_its_passages(
     report = assistant.ingest([root], progress=False)
     assert (report.replaced, report.ingested, report.unchanged) == (1, 0, len(expected) - 1)
     new_ids = _passage_ids(assistant, "corpus/wire/strike.txt")
-    assert report.texts_embedded == len(new_ids) == assistant.embedder.texts_embedded - before
+    assert report.texts_embedded == len(new_ids)
+    # and the answerer's sentence vectors of those passages only (assistant.index.sentences)
+    sentences = sentence_texts([v.passage for v in assistant.store.views(new_ids).values()])
+    assert assistant.embedder.texts_embedded - before == len(new_ids) + len(sentences)
     assert not set(old_ids) & set(new_ids)
     assert assistant.store.views(old_ids) == {}
     chroma = _chroma_ids(assistant)
@@ -313,9 +317,10 @@ def test_crash_half_way_keeps_committed_documents(
     assert _doc_ids(restarted) == expected
     stored_passages = {r[0] for r in restarted.store.docs.db.execute("SELECT passage_id FROM passages")}
     committed_passages = {pid for d in committed for pid in _passage_ids(restarted, d)}
-    assert (
-        report.texts_embedded == len(stored_passages - committed_passages) == embedder.texts_embedded - before
-    )
+    new_passages = stored_passages - committed_passages
+    assert report.texts_embedded == len(new_passages)
+    sentences = sentence_texts([v.passage for v in restarted.store.views(new_passages).values()])
+    assert embedder.texts_embedded - before == len(new_passages) + len(sentences)
     assert _chroma_ids(restarted) == stored_passages  # orphans were overwritten
     assert not restarted.ask("How many soldiers were wounded in the strike?").abstained
 

@@ -193,7 +193,7 @@ def test_remove_a_root_or_a_document(tmp_path: Path, make_assistant: MakeAssista
     assert _ids(assistant) == {"B/report.txt", "B/other.txt"}
     assert list(_roots(assistant)) == ["B"]
     _consistent(assistant)
-    assert assistant.store.bm25().n == 2  # the lexical index follows
+    assert assistant.store.docs.db.execute("SELECT COUNT(*) FROM lexical_lengths").fetchone()[0] == 2  # lexical follows
 
     one = assistant.remove("B/report.txt")
     assert one.documents == ["B/report.txt"] and one.summary() == "removed document B/report.txt"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 from assistant.embed import Embedder
 from assistant.index import FilterPlan, Store
 from assistant.index.search import lexical_search, vector_search
+from assistant.index.vectors import VectorIndex
 from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
 from assistant.models import Document, Filters
 from assistant.settings import Settings
@@ -48,8 +49,10 @@ def _doc(doc_id: str, source: str | None, published: date | None, text: str) -> 
 
 
 @pytest.fixture
-def store(tmp_path: Path, fake_embedder: Embedder) -> Iterator[Store]:
-    store = Store(Settings().with_index(tmp_path / "index"))
+def store(tmp_path: Path, fake_embedder: Embedder, vector_backend: Callable[[Settings], VectorIndex | None]
+          ) -> Iterator[Store]:
+    settings = Settings().with_index(tmp_path / "index")
+    store = Store(settings, vectors=vector_backend(settings))
     for doc_id, (source, published, text) in TEXTS.items():
         doc = _doc(doc_id, source, published, text)
         passages = chunk_document(doc, store.settings.chunking)
@@ -69,7 +72,9 @@ def test_missing_index_counts_zero_without_creating_it(tmp_path: Path) -> None:
 def test_store_lives_in_a_collection_folder(store: Store, tmp_path: Path) -> None:
     assert store.dir == tmp_path / "index" / store.settings.collection_name()
     assert (store.dir / "sitrep.sqlite").is_file()
-    assert (tmp_path / "index" / "chroma").is_dir()
+    # the embedded store keeps its vectors beside SQLite; a server keeps them on the server
+    on_server = getattr(store.vectors, "name", "").startswith("test-")  # conftest's server collections
+    assert (tmp_path / "index" / "chroma").is_dir() != on_server
 
 
 def test_round_trip(store: Store) -> None:
@@ -131,16 +136,12 @@ def test_bm25_search_and_filters(store: Store) -> None:
     assert {store.views([p])[p].passage.doc_id for p, _ in filtered} == {"a.txt"}
 
 
-def test_bm25_follows_generation_and_persists(store: Store, tmp_path: Path, fake_embedder: Embedder) -> None:
+def test_bm25_sees_writes_at_once_from_every_store(store: Store, fake_embedder: Embedder) -> None:
     generation = store.generation()
-    state = store.dir / "bm25" / "state.json"
-    assert state.is_file()
-    # a fresh Store loads the saved index instead of rebuilding it
     again = Store(store.settings)
-    mtime = state.stat().st_mtime_ns
     assert _bm25(again, "Baghuz", 5)
-    assert state.stat().st_mtime_ns == mtime
-    # a write bumps the generation and the next search sees the new passage
+    assert again.lexical.ensure() == 0  # already filled: a second store does not rebuild anything
+    # a write bumps the generation and the next search (of any store on the folder) sees the new passage
     doc = _doc("d.txt", "Wire", None, "A xylophone factory was shelled.")
     passages = chunk_document(doc, store.settings.chunking)
     store.put_document(doc, passages, fake_embedder.embed([p.text for p in passages]))
@@ -188,11 +189,10 @@ def test_bm25_is_rebuilt_when_the_alias_list_changes(store: Store) -> None:
     actors = [*load_knowledge().actors, ActorEntry(id="wolves", name="Wolves", aliases=["wolverines", "baghuz"])]
     again = Store(store.settings, lexicon=Lexicon(actors))
     assert again.lexicon.version != store.lexicon.version
-    state = store.dir / "bm25" / "state.json"
-    mtime = state.stat().st_mtime_ns
     hits = _bm25(again, "Wolverines", 5)  # found through the shared actor token of 'baghuz'
     assert [again.views([p])[p].passage.doc_id for p, _ in hits] == ["c.txt"]
-    assert state.stat().st_mtime_ns != mtime
+    saved = again.docs.db.execute("SELECT value FROM meta WHERE key = 'lexical_version'").fetchone()[0]
+    assert saved == again.lexicon.version
     again.close()
 
 

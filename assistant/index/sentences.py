@@ -1,0 +1,102 @@
+"""Sentence vectors: embedded at ingest (or at the first question that needs them) and kept in SQLite.
+
+The extractive answerer compares the question with every sentence of the retrieved passages, alone and with
+its predecessor (its *window*). Those texts are known at ingest, so they are embedded there in the same batch
+as the passages and stored as float16 rows keyed by (passage id, sentence start); at question time only the
+question is embedded. Passages stored before this existed (or whose rows a crash lost) get theirs computed
+when a question first retrieves them, then stored, so older indexes keep working and speed up as they are used.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from contextlib import suppress
+
+import numpy as np
+
+from assistant.embed import Embedder
+from assistant.index.documents import DocumentStore
+from assistant.models import Passage
+
+#: Sentences shorter than this are never quoted (assistant.answer.extractive.candidates), so need no vector.
+MIN_CHARS = 20
+
+#: (passage id, sentence start, sentence text, window text): what the answerer asks vectors for.
+SentenceKey = tuple[str, int, str, str]
+
+
+def sentence_windows(passage: Passage) -> list[tuple[int, str, str]]:
+    """(start, sentence, predecessor + sentence) of every sentence the answerer may quote, as it builds them."""
+    out: list[tuple[int, str, str]] = []
+    previous = ""
+    for s, e in passage.sentences:
+        text = passage.text[s - passage.start:e - passage.start]
+        if len(text) >= MIN_CHARS:
+            out.append((s, text, f"{previous} {text}".strip()))
+        previous = text
+    return out
+
+
+def sentence_rows(passages: Sequence[Passage], vectors: np.ndarray) -> list[tuple[str, int, bytes, bytes]]:
+    """Rows for ``DocumentStore.put_sentence_vectors`` from vectors laid out as [sentences..., windows...]."""
+    keys = [(p.passage_id, s) for p in passages for s, _, _ in sentence_windows(p)]
+    n = len(keys)
+    half = np.asarray(vectors, dtype=np.float16)
+    return [(pid, start, half[i].tobytes(), half[n + i].tobytes()) for i, (pid, start) in enumerate(keys)]
+
+
+def sentence_texts(passages: Sequence[Passage]) -> list[str]:
+    """The texts to embed for ``sentence_rows``: every sentence, then every window, in passage order."""
+    found = [w for p in passages for w in sentence_windows(p)]
+    return [t for _, t, _ in found] + [w for _, _, w in found]
+
+
+class SentenceVectors:
+    """Vectors of questions (a small memo: retrieval and answering embed the same question once) and of
+    sentences (stored rows, else embedded now and stored)."""
+
+    def __init__(self, docs: DocumentStore, embedder: Embedder, memo: int = 64) -> None:
+        self.docs = docs
+        self.embedder = embedder
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = memo
+        self._lock = threading.Lock()
+        self.embedded = 0  # sentence/window texts embedded at question time (0 when ingest stored them all)
+
+    def question(self, text: str) -> np.ndarray:
+        with self._lock:
+            if text in self._memo:
+                self._memo.move_to_end(text)
+                return self._memo[text]
+        vector = self.embedder.embed([text])[0]
+        with self._lock:
+            self._memo[text] = vector
+            while len(self._memo) > self._size:
+                self._memo.popitem(last=False)
+        return vector
+
+    def __call__(self, question: str, keys: Sequence[SentenceKey]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(question vector, sentence vectors, window vectors), rows in the order of ``keys``."""
+        q = self.question(question)
+        stored = self.docs.sentence_vectors([(pid, start) for pid, start, _, _ in keys])
+        missing = [k for k in keys if (k[0], k[1]) not in stored]
+        if missing:
+            vectors = self.embedder.embed([k[2] for k in missing] + [k[3] for k in missing])
+            self.embedded += len(vectors)
+            n = len(missing)
+            for i, (pid, start, _, _) in enumerate(missing):
+                stored[(pid, start)] = (vectors[i], vectors[n + i])
+            half = np.asarray(vectors, dtype=np.float16)
+            rows = [(pid, start, half[i].tobytes(), half[n + i].tobytes())
+                    for i, (pid, start, _, _) in enumerate(missing)]
+            with suppress(sqlite3.OperationalError):  # busy or read-only: answer now, store another time
+                self.docs.put_sentence_vectors(rows)
+        dim = len(q)
+        sent = np.empty((len(keys), dim), dtype=np.float32)
+        win = np.empty((len(keys), dim), dtype=np.float32)
+        for i, (pid, start, _, _) in enumerate(keys):
+            sent[i], win[i] = stored[(pid, start)]
+        return q, sent, win

@@ -1,0 +1,118 @@
+"""The lexical index (BM25 postings in SQLite): written with each passage, aliases expanded, refilled on a
+Lexicon change."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.embed import Embedder
+from assistant.index import FilterPlan, Store
+from assistant.index.search import lexical_search
+from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
+from assistant.models import Document, Passage
+from assistant.settings import Settings
+from ingest.chunk import chunk_document
+from ingest.pipeline import content_hash
+
+
+def _doc(store: Store, doc_id: str, text: str) -> tuple[Document, list[Passage]]:
+    doc = Document(doc_id=doc_id, title=doc_id, text=text, root="r", path=doc_id)
+    doc.content_hash = content_hash(doc)
+    return doc, chunk_document(doc, store.settings.chunking)
+
+
+def _put(store: Store, embedder: Embedder, doc_id: str, text: str) -> list[str]:
+    doc, passages = _doc(store, doc_id, text)
+    store.put_document(doc, passages, embedder.embed([p.text for p in passages]))
+    return [p.passage_id for p in passages]
+
+
+def _put_sqlite(store: Store, doc_id: str, text: str) -> None:
+    """The SQLite half of put_document (documents, passages, FTS rows), without the vector store."""
+    doc, passages = _doc(store, doc_id, text)
+    store.lexical.ensure()
+    store.docs.put(doc, passages, [store.lexical.encode(p.text) for p in passages])
+
+
+def _search(store: Store, text: str, n: int = 5) -> list[str]:
+    return [pid for pid, _ in lexical_search(store, store.lexicon.tokens(text), n, FilterPlan())]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(Settings().with_index(tmp_path / "index"))
+    yield store
+    store.close()
+
+
+def test_scores_are_lucene_bm25(store: Store, fake_embedder: Embedder) -> None:
+    """The same ranking bm25s gave: k1 1.5, b 0.75, idf log(1 + (N - df + 0.5) / (df + 0.5)), summed per query
+    token (a repeated token counts twice)."""
+    import math
+
+    short = _put(store, fake_embedder, "r/a.txt", "Hajin shelled.")
+    _put(store, fake_embedder, "r/b.txt", "Farmers harvested wheat near the river this season, far from Raqqa.")
+    tokens = store.lexicon.tokens("Hajin shelled")
+    hits = lexical_search(store, tokens, 5, FilterPlan())
+    n, df, avgdl = 2, 1, (2 + len(store.lexicon.tokens(
+        "Farmers harvested wheat near the river this season, far from Raqqa."))) / 2
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    expected = 2 * idf * 1 / (1 + 1.5 * (0.25 + 0.75 * 2 / avgdl))
+    assert [pid for pid, _ in hits] == short and abs(hits[0][1] - expected) < 1e-9
+    twice = lexical_search(store, ["hajin", "hajin"], 5, FilterPlan())
+    once = lexical_search(store, ["hajin"], 5, FilterPlan())
+    assert abs(twice[0][1] - 2 * once[0][1]) < 1e-9
+
+
+def test_aliases_match_each_other(store: Store, fake_embedder: Embedder) -> None:
+    daesh = _put(store, fake_embedder, "r/a.txt", "Daesh fighters withdrew from the old market at dawn.")
+    _put(store, fake_embedder, "r/b.txt", "Farmers harvested wheat near the river this season.")
+    assert _search(store, "Where did ISIS withdraw from?")[:1] == daesh
+    assert _search(store, "ISIL")[:1] == daesh
+
+
+def test_replace_and_remove_update_the_index(store: Store, fake_embedder: Embedder) -> None:
+    old = _put(store, fake_embedder, "r/a.txt", "A xylophone factory was shelled in the night.")
+    assert _search(store, "xylophone") == old
+    new = _put(store, fake_embedder, "r/a.txt", "A marimba workshop was shelled in the night.")
+    assert _search(store, "xylophone") == [] and _search(store, "marimba") == new
+    store.remove_documents(["r/a.txt"])
+    assert _search(store, "marimba") == [] and _search(store, "shelled") == []
+    assert store.docs.db.execute("SELECT COUNT(*) FROM lexical_postings").fetchone()[0] == 0
+    assert store.docs.db.execute("SELECT COUNT(*) FROM lexical_lengths").fetchone()[0] == 0
+
+
+def test_a_lexicon_change_refills_once(store: Store, fake_embedder: Embedder, tmp_path: Path) -> None:
+    pids = _put(store, fake_embedder, "r/a.txt", "The Zarqawi Brigade entered the village of Tal Abyad.")
+    knowledge = load_knowledge()
+    extra = ActorEntry(id="zb", name="Zarqawi Brigade", aliases=["zarqawi brigade", "zqb"])
+    other = Store(store.settings, Lexicon([*knowledge.actors, extra]))
+    assert other.lexical.ensure() == 1  # refilled with the new alias
+    assert _search(other, "ZQB") == pids
+    assert Store(store.settings, Lexicon([*knowledge.actors, extra])).lexical.ensure() == 0
+    other.close()
+
+
+def test_adding_one_document_does_not_touch_the_rest(store: Store) -> None:
+    """Cost proportional to the document: timing one add at 200 and at 2,000 passages."""
+    words = "strike convoy market hospital checkpoint village shelling drone bridge wounded".split()
+
+    def fill(start: int, count: int) -> None:
+        for i in range(start, start + count):
+            _put_sqlite(store, f"r/{i}.txt", " ".join(words[(i + j) % 10] for j in range(40)) + f" n{i}.")
+
+    def one_add(i: int) -> float:
+        began = time.perf_counter()
+        _put_sqlite(store, f"r/extra{i}.txt", "A single new report about the bridge.")
+        return time.perf_counter() - began
+
+    fill(0, 200)
+    small = min(one_add(i) for i in range(3))
+    fill(200, 1800)
+    large = min(one_add(i) for i in range(3, 6))
+    assert large < small * 4 + 0.02  # ten times the corpus, not ten times the cost
+    assert _search(store, "n1999") == [store.docs.passage_ids("r/1999.txt")[0]]
