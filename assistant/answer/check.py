@@ -219,9 +219,9 @@ _NUMBER = re.compile(r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine
 
 
 def _number_before(counted: str, text: str) -> bool:
-    """'40 tons', 'three barrel bombs': the counted word within three words after a number."""
+    """'40 tons', 'three barrel bombs', '6 vehicle-borne IEDs': the counted word soon after a number."""
     stem = re.escape(counted[:max(3, len(counted) - 1)])
-    return bool(re.search(rf"\b{_NUMBER.pattern}\s+(?:[\w-]+\s+){{0,2}}{stem}", text, re.I))
+    return bool(re.search(rf"\b{_NUMBER.pattern}\s+(?:[\w-]+\s+){{0,3}}{stem}", text, re.I))
 
 
 def _same_word(word: str, token: str) -> bool:

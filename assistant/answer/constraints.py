@@ -178,7 +178,10 @@ def counted_noun(text: str, lexicon: Lexicon, kinds: frozenset[str] = frozenset(
     m = _COUNTED.search(text)
     if not m:
         return None, []
-    words = [w for w in lexicon.tokens(m[1], with_actors=False) if w not in _VERBS and not w.endswith(("ed", "ing"))]
+    if m[1].lower().startswith("of ") and m[0].lower().startswith("how much"):
+        return None, []  # 'how much of Al-Safafinah': a share, not a kind of thing counted
+    words = [w for w in lexicon.tokens(m[1], with_actors=False)
+             if w not in _VERBS and not (len(w) > 4 and w.endswith(("ed", "ing")))]
     if not words:
         return None, []
     listed = [w for w in words if w in kinds]

@@ -145,3 +145,26 @@ def test_a_source_with_its_role_still_matches(answerer: ExtractiveAnswerer) -> N
            "The strike on the airbase killed four children, the Homs governor told the agency on 7 April 2017.")
     answer = _ask(answerer, "According to the Homs governor, how many children were killed by the strike?", doc)
     assert not answer.abstained and "four children" in answer.text
+
+
+@pytest.mark.parametrize(("question", "counted"), [
+    ("How many civilians came out of Hajin on the first day?", "civilian"),
+    ("How many ISIS members gave themselves up at Baghuz?", "member"),
+    ("How many vehicle-borne IEDs did coalition strikes destroy?", "vehicle"),
+    ("How many barrel bombs did army helicopters drop on Aleppo?", "bomb"),
+    ("How much of Al-Safafinah did the SDF hold?", None),
+    ("How many of the soldiers killed in the strikes were officers?", "officer"),
+])
+def test_what_a_count_counts(analyser: Analyser, question: str, counted: str | None) -> None:
+    assert analyser.question(question).constraints.counted == counted
+
+
+def test_a_kind_outside_the_lists_is_met_only_by_a_number_of_it(answerer: ExtractiveAnswerer) -> None:
+    bombs = ("Plain Gazette", date(2013, 12, 16),
+             "Helicopters dropped barrel bombs on the market in Tarif on 15 December 2013, killing 20 people.")
+    refused = _ask(answerer, "How many barrel bombs did helicopters drop on Tarif on 15 December 2013?", bombs)
+    assert refused.abstained, refused.text
+    counted = ("Plain Gazette", date(2013, 12, 16),
+               "Helicopters dropped six barrel bombs on the market in Tarif on 15 December 2013.")
+    answered = _ask(answerer, "How many barrel bombs did helicopters drop on Tarif on 15 December 2013?", counted)
+    assert not answered.abstained and "six barrel bombs" in answered.text
