@@ -1,5 +1,5 @@
-"""The `sitrep` command: ingest, ask, eval, chat, stats, remove. Thin over Assistant; errors print without
-tracebacks."""
+"""The `sitrep` command: ingest, ask, eval, chat, stats, remove, actors, control. Thin over Assistant; errors print
+without tracebacks."""
 
 from __future__ import annotations
 
@@ -175,6 +175,40 @@ def remove(
 ) -> None:
     """Remove a root or one document from the index (a document comes back if its folder is ingested again)."""
     typer.echo(_assistant(index).remove(target).summary())
+
+
+@app.command()
+@_friendly
+def actors(
+    name: Annotated[str | None, typer.Argument(help="An actor under any alias (case-insensitive); none: list all.")]
+    = None,
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    top: Annotated[int, typer.Option("--top", help="Most-cited passages to show.")] = 5,
+) -> None:
+    """The actor registry: every actor (type, aliases, passages naming it), or one actor with its most-cited
+    passages, each with its citation (doc_id:start-end)."""
+    from assistant.conflict.render import show_actor, show_actors
+
+    assistant = _assistant(index)
+    if name is None:
+        typer.echo(show_actors(assistant.actors(), as_json))
+    else:
+        typer.echo(show_actor(assistant.actor(name, top=top), as_json))
+
+
+@app.command()
+@_friendly
+def control(
+    place: Annotated[str, typer.Argument(help="A place, as reports write it (with or without 'al-').")],
+    index: IndexOpt = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only claims dated on/before YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Who took, held, lost or besieged a place: the cited claims by date, and the latest claim of each source."""
+    from assistant.conflict.render import show_control
+
+    typer.echo(show_control(_assistant(index).control(place, _date(as_of, "--as-of")), as_json))
 
 
 def main() -> None:

@@ -252,3 +252,33 @@ def load_knowledge(actors_file: Path | None = None) -> Knowledge:
 def record_keys() -> RecordKeys:
     """The packaged record-file keys (loaders and settings defaults read them)."""
     return load_knowledge().records
+
+
+class ControlCue(_Model):
+    """One cue of a claim of territorial control (control.yaml)."""
+
+    kind: Literal["capture", "recapture", "control", "stronghold", "fall", "withdrawal", "siege"]
+    pattern: str = Field(min_length=1, description="Regex of the cue words.")
+    actor: Literal["before", "after"] = Field(description="Where the actor stands relative to the cue.")
+    place: Literal["before", "after"] = Field(description="Where the place stands relative to the cue.")
+    holds: bool | None = Field(description="True: the actor holds it after; False: loses it; None: besieges it.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        QuestionType._compiles([pattern])
+        return pattern
+
+
+class ControlCues(_Model):
+    version: int
+    max_gap: int = Field(default=80, ge=1, description="Characters allowed between a cue and its place.")
+    cues: list[ControlCue] = Field(min_length=1)
+
+
+@lru_cache(maxsize=1)
+def control_cues() -> ControlCues:
+    """The packaged cues of territorial control (assistant/knowledge/data/control.yaml), validated."""
+    text, where = _packaged("control.yaml")
+    cues: ControlCues = _validate(ControlCues, _read_yaml(text, where), where)
+    return cues
