@@ -1,5 +1,5 @@
-"""The `sitrep` command: ingest, ask, eval, chat, stats, remove, actors, control. Thin over Assistant; errors print
-without tracebacks."""
+"""The `sitrep` command: ingest, ask, eval, chat, stats, remove, actors, control, incidents. Thin over Assistant;
+errors print without tracebacks."""
 
 from __future__ import annotations
 
@@ -209,6 +209,27 @@ def control(
     from assistant.conflict.render import show_control
 
     typer.echo(show_control(_assistant(index).control(place, _date(as_of, "--as-of")), as_json))
+
+
+@app.command()
+@_friendly
+def incidents(
+    index: IndexOpt = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="Event type (airstrike, shelling, clash, ...).")]
+    = None,
+    place: Annotated[str | None, typer.Option("--place", help="Only sentences naming this place.")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Only sentences naming this actor (any alias).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only events on/after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only events on/before YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", help="Show at most this many.")] = None,
+) -> None:
+    """Sentences reporting an event: type, date, places, actors, casualty figures, source, citation."""
+    from assistant.conflict.render import show_incidents
+
+    found = _assistant(index).incidents(event_type=event_type, place=place, actor=actor,
+                                        since=_date(since, "--since"), until=_date(until, "--until"))
+    typer.echo(show_incidents(found[:limit] if limit else found, as_json))
 
 
 def main() -> None:

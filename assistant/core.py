@@ -26,6 +26,7 @@ from assistant.settings import Settings, load_settings
 if TYPE_CHECKING:
     from assistant.conflict import ActorInfo, ActorRegistry, ActorSummary, ControlTimeline
     from assistant.conflict.actors import MentionIndex
+    from assistant.conflict.models import Incident
 
 
 class Assistant:
@@ -232,6 +233,39 @@ class Assistant:
         claims = [claim for view in all_views(self.store, passages_matching(self.store, pattern))
                   for claim in reader.claims(view, frames_for(view, rules), pattern)]
         return timeline(place.strip(), claims, as_of)
+
+    def incidents(self, event_type: str | None = None, place: str | None = None, actor: str | None = None,
+                  since: date | None = None, until: date | None = None) -> list[Incident]:
+        """Sentences reporting an event (from their frames), each a cited record, filtered and sorted by date.
+
+        ``event_type`` is a type of events.yaml, ``actor`` any alias. Raises QuestionError for an unknown type or
+        an empty date range, UnknownActorError for an unknown actor, IndexEmptyError when nothing is ingested.
+        """
+        from assistant.conflict.actors import all_views, passages_matching
+        from assistant.conflict.control import place_pattern
+        from assistant.conflict.incidents import incident, select
+        from assistant.knowledge.frames import FrameReader, frames_for
+
+        types = sorted(self.knowledge.events.event_types)
+        if event_type is not None and event_type not in types:
+            raise QuestionError(f"unknown event type {event_type!r}; the types are: {', '.join(types)}")
+        _check_options(Filters(date_from=since, date_to=until), None)
+        if place is not None and not place.strip():
+            raise QuestionError("The place is empty.")
+        token = f"actor_{self.registry.resolve(actor).id}" if actor else None
+        self._require_documents()
+        pattern = place_pattern(place) if place else None
+        ids: list[str] | None = None
+        if pattern is not None:
+            ids = passages_matching(self.store, pattern)
+        elif token is not None:
+            ids = sorted(self.actor_mentions().get(token, {}))
+        names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+        rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)
+        records = (incident(view, frame, names, self.lexicon) for view in all_views(self.store, ids)
+                   for frame in frames_for(view, rules))
+        return select((r for r in records if r is not None), event_type=event_type, place=pattern, actor=token,
+                      since=since, until=until)
 
     def _doc_text(self, doc_id: str) -> str | None:
         doc = self.store.document(doc_id)

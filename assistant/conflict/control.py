@@ -32,6 +32,14 @@ _IN_PLACE = re.compile(r"\b(?:in|at|inside|within|during|across|around)\s+(?:the
 _STATE_KINDS = frozenset({"control", "stronghold", "siege"})
 
 
+def source_name(source: str, lexicon: Lexicon, names: dict[str, str]) -> str:
+    """A source that is an actor (under any alias: 'the SDF', 'SDF Media Center') by its canonical name."""
+    found = {canon for _, _, canon in lexicon.actor_spans(source)}
+    if len(found) == 1:
+        return names.get(next(iter(found)), source)
+    return re.sub(r"^[Tt]he\s+", "", source)
+
+
 def place_pattern(place: str) -> re.Pattern[str]:
     """A regex over folded text matching the place with or without its article ('al-Shaafa' ~ 'Shaafa')."""
     core = re.sub(rf"^{_ARTICLE}", "", fold(place).strip())
@@ -116,11 +124,7 @@ class ControlReader:
         )
 
     def _source(self, source: str) -> str:
-        """A source that is an actor (under any alias: 'the SDF', 'SDF Media Center') by its canonical name."""
-        found = {canon for _, _, canon in self.lexicon.actor_spans(source)}
-        if len(found) == 1:
-            return self.names.get(next(iter(found)), source)
-        return re.sub(r"^[Tt]he\s+", "", source)
+        return source_name(source, self.lexicon, self.names)
 
     def _find_cues(self, sentence: str) -> list[tuple[int, int, ControlCue]]:
         """Cue matches, longest first where they overlap, in sentence order."""

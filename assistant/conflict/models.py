@@ -79,3 +79,18 @@ class ControlTimeline(_Model):
     as_of: date | None = None
     claims: list[ControlClaim] = Field(default_factory=list, description="Sorted by date (undated last).")
     latest: dict[str, ControlClaim] = Field(default_factory=dict, description="Source -> its latest claim.")
+
+
+class Incident(Cited):
+    """One sentence that reports an event, read from its evidence frame (event type, date, places, actors,
+    casualty figures); one record per reporting sentence (reports of one event are not grouped yet)."""
+
+    event_types: list[str] = Field(description="airstrike, shelling, clash, attack, capture, ... (events.yaml).")
+    as_of: date | None = Field(description="The event's date, else the publication date (see date_basis).")
+    date_basis: Literal["event", "published"] | None = None
+    date_text: str | None = None
+    places: list[str] = Field(default_factory=list)
+    actors: list[str] = Field(default_factory=list, description="Canonical actor tokens named by the sentence.")
+    actor_names: list[str] = Field(default_factory=list)
+    killed: list[str] = Field(default_factory=list, description="Figures counting the dead, as written.")
+    injured: list[str] = Field(default_factory=list, description="Figures counting the wounded, as written.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.conflict.models import ActorInfo, ActorSummary, ControlClaim, ControlTimeline
+from assistant.conflict.models import ActorInfo, ActorSummary, ControlClaim, ControlTimeline, Incident
 
 
 def show_actors(rows: list[ActorSummary], as_json: bool = False) -> str:
@@ -53,4 +53,23 @@ def show_control(tl: ControlTimeline, as_json: bool = False) -> str:
         lines.append(f'    "{c.quote}"')
     lines.append("Latest claim per source:")
     lines += [f"  {source}: {_claim_line(c)}" for source, c in sorted(tl.latest.items())]
+    return "\n".join(lines)
+
+
+def show_incidents(found: list[Incident], as_json: bool = False) -> str:
+    if as_json:
+        return json.dumps([r.model_dump(mode="json") for r in found], indent=2)
+    if not found:
+        return "No incident matches."
+    lines = [f"{len(found)} incident(s)"]
+    for n, r in enumerate(found, start=1):
+        when = r.as_of.isoformat() if r.as_of else "undated"
+        basis = " (report date)" if r.date_basis == "published" else ""
+        figures = "".join([f"; killed {', '.join(r.killed)}" if r.killed else "",
+                           f"; injured {', '.join(r.injured)}" if r.injured else ""])
+        where = f" in {', '.join(r.places)}" if r.places else ""
+        who = f" — {', '.join(r.actor_names)}" if r.actor_names else ""
+        lines.append(f"[{n}] {when}{basis}  {'/'.join(r.event_types)}{where}{who}{figures} — per "
+                     f"{r.source or r.title} — {r.cite()}")
+        lines.append(f'    "{r.quote}"')
     return "\n".join(lines)
