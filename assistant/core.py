@@ -305,6 +305,11 @@ def control(place: str, as_of: date | None = None, *, index: str | Path | None =
     return _default(index, settings).control(place, as_of)
 
 
+def incidents(*, index: str | Path | None = None, settings: Settings | None = None, **filters: Any) -> list[Incident]:
+    """Cited incident records over the default (or given) index; filters as ``Assistant.incidents``."""
+    return _default(index, settings).incidents(**filters)
+
+
 def ask(question: str, *, index: str | Path | None = None, filters: Filters | None = None,
         k: int | None = None, settings: Settings | None = None, history: Sequence[Turn] | None = None) -> Answer:
     """Answer a question over the default (or given) index; the Assistant is built once per index."""
