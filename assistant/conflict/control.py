@@ -28,6 +28,8 @@ _BEARING = re.compile(r"(?:(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?
                       r"\s+(?:the\s+)?(?:(?:town|village|city|area)\s+of\s+)?$", re.I)
 #: '... captured eight fighters in the Hajin pocket': the place after a preposition is not what was captured.
 _IN_PLACE = re.compile(r"\b(?:in|at|inside|within|during|across|around)\s+(?:the\s+)?$", re.I)
+#: An actor right after one of these is an object, not the subject of the cue that follows.
+_OBJECT = re.compile(r"\b(?:against|on|at|from|by|of|with|to|toward|towards|near)\s+(?:the\s+)?$", re.I)
 #: On one day, a statement of who holds a place sorts before a change of hands.
 _STATE_KINDS = frozenset({"control", "stronghold", "siege"})
 
@@ -94,8 +96,9 @@ class ControlReader:
                 where = [(s, e) for s, e in where if not any(e < os < start for os, _ in others)]
             if not where:
                 continue
-            if cue.actor == "before":
-                who = [a for a in actors if lo <= a[0] and a[1] <= start][-1:]
+            if cue.actor == "before":  # its subject: not an actor after a preposition ('an attack on the SDF')
+                who = [a for a in actors if lo <= a[0] and a[1] <= start
+                       and not _OBJECT.search(sentence, max(0, a[0] - 16), a[0])][-1:]
             else:
                 who = [a for a in actors if end <= a[0] < hi and a[0] - end <= gap][:1]
             token = who[0][2] if who else None

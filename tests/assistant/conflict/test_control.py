@@ -55,15 +55,15 @@ def _demo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def demo(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
+def reports(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
     """The demo reports ingested without frames: claims are read by rules from the passage text."""
     assistant = make_assistant()
     assistant.ingest([_demo(tmp_path)], progress=False)
     return assistant
 
 
-def test_capture_then_withdrawal_then_capture_in_date_order(demo: Assistant) -> None:
-    tl = demo.control("Tell Marwan")
+def test_capture_then_withdrawal_then_capture_in_date_order(reports: Assistant) -> None:
+    tl = reports.control("Tell Marwan")
     got = [(c.as_of, c.actor, c.kind, c.holds, c.date_basis) for c in tl.claims]
     assert got == [
         (date(2020, 5, 2), "actor_sdf", "capture", True, "event"),
@@ -72,28 +72,28 @@ def test_capture_then_withdrawal_then_capture_in_date_order(demo: Assistant) -> 
     ]
     first = tl.claims[0]
     assert first.actor_name == "Syrian Democratic Forces" and first.cue == "captured"
-    doc = demo.document(first.doc_id)
+    doc = reports.document(first.doc_id)
     assert doc is not None and doc.text[first.start:first.end] == first.quote
     assert first.quote == "The SDF captured Tell Marwan on 2 May 2020 after two days of clashes."
     assert first.doc_id == "demo/wire/capture.txt" and first.source == "Demo Wire"
 
 
-def test_latest_claim_per_source(demo: Assistant) -> None:
-    tl = demo.control("tell marwan")  # case-insensitive
+def test_latest_claim_per_source(reports: Assistant) -> None:
+    tl = reports.control("tell marwan")  # case-insensitive
     assert set(tl.latest) == {"Demo Wire", "Demo Monitor"}
     assert tl.latest["Demo Wire"].kind == "withdrawal" and tl.latest["Demo Wire"].holds is False
     assert tl.latest["Demo Monitor"].actor == "actor_isis"
 
 
-def test_as_of_cuts_the_timeline(demo: Assistant) -> None:
-    tl = demo.control("Tell Marwan", as_of=date(2020, 5, 10))
+def test_as_of_cuts_the_timeline(reports: Assistant) -> None:
+    tl = reports.control("Tell Marwan", as_of=date(2020, 5, 10))
     assert [c.kind for c in tl.claims] == ["capture", "withdrawal"]
     assert tl.as_of == date(2020, 5, 10) and set(tl.latest) == {"Demo Wire"}
-    assert demo.control("Tell Marwan", as_of=date(2020, 5, 1)).claims == []
+    assert reports.control("Tell Marwan", as_of=date(2020, 5, 1)).claims == []
 
 
-def test_sources_disagreeing_are_both_kept_and_attributed(demo: Assistant) -> None:
-    tl = demo.control("Kafr Zeita")
+def test_sources_disagreeing_are_both_kept_and_attributed(reports: Assistant) -> None:
+    tl = reports.control("Kafr Zeita")
     by_source = {c.source: c for c in tl.claims}
     assert set(by_source) == {"Demo State Agency", "Demo Opposition Outlet"}
     assert by_source["Demo State Agency"].actor == "actor_saa"
@@ -104,8 +104,8 @@ def test_sources_disagreeing_are_both_kept_and_attributed(demo: Assistant) -> No
     assert tl.latest["Demo Opposition Outlet"].as_of == date(2020, 6, 2)
 
 
-def test_stronghold_and_siege_and_captured_people_are_told_apart(demo: Assistant) -> None:
-    tl = demo.control("Ain Salma")
+def test_stronghold_and_siege_and_captured_people_are_told_apart(reports: Assistant) -> None:
+    tl = reports.control("Ain Salma")
     kinds = [(c.kind, c.actor, c.holds) for c in tl.claims]
     assert ("stronghold", "actor_isis", True) in kinds
     assert all(c.kind != "capture" for c in tl.claims)  # 'captured three fighters in the Ain Salma pocket'
@@ -113,11 +113,11 @@ def test_stronghold_and_siege_and_captured_people_are_told_apart(demo: Assistant
     assert stronghold.date_basis == "published" and stronghold.as_of == date(2020, 7, 5)
 
 
-def test_unknown_place_has_no_claims_and_bad_input_errors(demo: Assistant, make_assistant: MakeAssistant,
+def test_unknown_place_has_no_claims_and_bad_input_errors(reports: Assistant, make_assistant: MakeAssistant,
                                                           tmp_path: Path) -> None:
-    assert demo.control("Atlantis").claims == []
+    assert reports.control("Atlantis").claims == []
     with pytest.raises(QuestionError):
-        demo.control("  ")
+        reports.control("  ")
     with pytest.raises(IndexEmptyError):
         make_assistant(index=tmp_path / "empty").control("Tell Marwan")
 

@@ -30,7 +30,7 @@ DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
 
 
 @pytest.fixture
-def demo(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
+def reports(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
     folder = tmp_path / "demo"
     for name, text in DEMO.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -40,40 +40,40 @@ def demo(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
     return assistant
 
 
-def test_incidents_are_cited_records_with_figures(demo: Assistant) -> None:
-    found = demo.incidents()
+def test_incidents_are_cited_records_with_figures(reports: Assistant) -> None:
+    found = reports.incidents()
     assert [r.doc_id for r in found] == ["demo/wire/strike.txt", "demo/monitor/shelling.txt"]  # by date
     strike = found[0]
     assert "airstrike" in strike.event_types and strike.as_of == date(2020, 5, 3) and strike.date_basis == "event"
     assert strike.actors == ["actor_coalition"] and strike.actor_names == ["US-led coalition"]
     assert strike.killed == ["4"] and strike.injured == ["7"] and "Tell Marwan" in strike.places
-    doc = demo.document(strike.doc_id)
+    doc = reports.document(strike.doc_id)
     assert doc is not None and doc.text[strike.start:strike.end] == strike.quote
     assert "The weather was clear." not in [r.quote for r in found]
 
 
-def test_incident_filters(demo: Assistant) -> None:
-    assert [r.doc_id for r in demo.incidents(event_type="shelling")] == ["demo/monitor/shelling.txt"]
-    assert [r.doc_id for r in demo.incidents(place="tell marwan")] == ["demo/wire/strike.txt"]
-    assert [r.doc_id for r in demo.incidents(actor="Assad's army")] == ["demo/monitor/shelling.txt"]
-    assert [r.doc_id for r in demo.incidents(since=date(2020, 6, 1))] == ["demo/monitor/shelling.txt"]
-    assert [r.doc_id for r in demo.incidents(until=date(2020, 5, 31))] == ["demo/wire/strike.txt"]
-    assert demo.incidents(event_type="airstrike", place="Kafr Zeita") == []
+def test_incident_filters(reports: Assistant) -> None:
+    assert [r.doc_id for r in reports.incidents(event_type="shelling")] == ["demo/monitor/shelling.txt"]
+    assert [r.doc_id for r in reports.incidents(place="tell marwan")] == ["demo/wire/strike.txt"]
+    assert [r.doc_id for r in reports.incidents(actor="Assad's army")] == ["demo/monitor/shelling.txt"]
+    assert [r.doc_id for r in reports.incidents(since=date(2020, 6, 1))] == ["demo/monitor/shelling.txt"]
+    assert [r.doc_id for r in reports.incidents(until=date(2020, 5, 31))] == ["demo/wire/strike.txt"]
+    assert reports.incidents(event_type="airstrike", place="Kafr Zeita") == []
 
 
-def test_incident_errors(demo: Assistant) -> None:
+def test_incident_errors(reports: Assistant) -> None:
     with pytest.raises(QuestionError, match="unknown event type 'nuke'"):
-        demo.incidents(event_type="nuke")
+        reports.incidents(event_type="nuke")
     with pytest.raises(QuestionError, match="date range is empty"):
-        demo.incidents(since=date(2020, 6, 1), until=date(2020, 5, 1))
+        reports.incidents(since=date(2020, 6, 1), until=date(2020, 5, 1))
     with pytest.raises(UnknownActorError):
-        demo.incidents(actor="Wolverines")
+        reports.incidents(actor="Wolverines")
 
 
-def test_cli_incidents(demo: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_incidents(reports: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
     monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
-    index = str(demo.settings.index.dir)
+    index = str(reports.settings.index.dir)
     out = CliRunner().invoke(app, ["incidents", "--type", "airstrike", "--index", index])
     assert out.exit_code == 0, out.output
     assert "2020-05-03" in out.output and "killed 4; injured 7" in out.output and "demo/wire/strike.txt:" in out.output
