@@ -223,13 +223,22 @@ def incidents(
     until: Annotated[str | None, typer.Option(help="Only events on/before YYYY-MM-DD.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", help="Show at most this many.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write them in ACLED's columns to FILE.")]
+    = None,
 ) -> None:
     """Sentences reporting an event: type, date, places, actors, casualty figures, source, citation."""
+    from assistant.conflict.incidents import to_csv
     from assistant.conflict.render import show_incidents
 
     found = _assistant(index).incidents(event_type=event_type, place=place, actor=actor,
                                         since=_date(since, "--since"), until=_date(until, "--until"))
-    typer.echo(show_incidents(found[:limit] if limit else found, as_json))
+    found = found[:limit] if limit else found
+    if csv_out is not None:
+        try:
+            csv_out.write_text(to_csv(found), encoding="utf-8")
+        except OSError as exc:
+            raise SitrepError(f"cannot write {csv_out}: {exc.strerror or exc}") from None
+    typer.echo(show_incidents(found, as_json))
 
 
 def main() -> None:

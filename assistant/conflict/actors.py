@@ -94,6 +94,7 @@ class ActorRegistry:
         return ActorInfo(
             id=actor.id, token=f"actor_{actor.id}", name=actor.name, type=actor.type, description=actor.description,
             affiliations=[{"id": a, "name": self.by_id[a].name} for a in actor.affiliations if a in self.by_id],
+            affiliated=[{"id": a.id, "name": a.name} for a in self.actors if actor.id in a.affiliations],
             aliases=[*actor.aliases, *actor.case_sensitive], passages=len(found),
             mentions=[_mention(m) for m in ranked[:top]],
         )

@@ -7,6 +7,8 @@ alias, figures with what they count, the attributed source). Reports of one even
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -36,6 +38,7 @@ def incident(view: PassageView, frame: Frame, names: dict[str, str], lexicon: Le
         actor_names=[names.get(a, a) for a in frame.actors],
         killed=[f.text for f in frame.figures if f.counts == "kill"],
         injured=[f.text for f in frame.figures if f.counts == "wound"],
+        fatalities=next((f.value for f in frame.figures if f.counts == "kill" and f.value is not None), None),
     )
 
 
@@ -56,3 +59,24 @@ def select(records: Iterable[Incident], *, event_type: str | None = None, place:
             continue
         out.setdefault((r.doc_id, r.start), r)
     return sorted(out.values(), key=lambda r: (r.as_of is None, r.as_of or date.max, r.doc_id, r.start))
+
+
+#: ACLED's columns (event_date ... source), then the citation of each row.
+CSV_COLUMNS = ["event_date", "event_type", "sub_event_type", "actor1", "actor2", "location", "fatalities", "notes",
+               "source", "doc_id", "start", "end", "date_basis"]
+
+
+def to_csv(records: Iterable[Incident]) -> str:
+    """Incidents in ACLED's column layout, one row per record; notes is the quoted sentence, and every row keeps
+    its citation (doc_id, start, end). fatalities is the first killed figure with a value (empty when none)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        writer.writerow([
+            r.as_of.isoformat() if r.as_of else "", r.event_types[0], "/".join(r.event_types[1:]),
+            r.actor_names[0] if r.actor_names else "", r.actor_names[1] if len(r.actor_names) > 1 else "",
+            "; ".join(r.places), "" if r.fatalities is None else r.fatalities, r.quote, r.source or "",
+            r.doc_id, r.start, r.end, r.date_basis or "",
+        ])
+    return out.getvalue()

@@ -53,6 +53,7 @@ class ActorInfo(_Model):
     type: str | None = None
     description: str | None = None
     affiliations: list[dict[str, str]] = Field(default_factory=list, description="[{id, name}] of its affiliations.")
+    affiliated: list[dict[str, str]] = Field(default_factory=list, description="[{id, name}] affiliated to it.")
     aliases: list[str] = Field(default_factory=list)
     passages: int = Field(default=0, description="Stored passages mentioning the actor.")
     mentions: list[ActorMention] = Field(default_factory=list, description="Top passages, most sentences first.")
@@ -94,3 +95,4 @@ class Incident(Cited):
     actor_names: list[str] = Field(default_factory=list)
     killed: list[str] = Field(default_factory=list, description="Figures counting the dead, as written.")
     injured: list[str] = Field(default_factory=list, description="Figures counting the wounded, as written.")
+    fatalities: int | None = Field(default=None, description="The first killed figure with a value (ACLED's column).")

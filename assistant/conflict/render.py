@@ -24,6 +24,8 @@ def show_actor(info: ActorInfo, as_json: bool = False) -> str:
         lines.append(info.description)
     if info.affiliations:
         lines.append("affiliations: " + ", ".join(a["name"] for a in info.affiliations))
+    if info.affiliated:
+        lines.append("affiliated to it: " + ", ".join(a["name"] for a in info.affiliated))
     lines.append("aliases: " + ", ".join(info.aliases))
     lines.append(f"passages naming it: {info.passages}")
     for n, m in enumerate(info.mentions, start=1):

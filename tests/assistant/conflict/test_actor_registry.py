@@ -40,6 +40,8 @@ def test_packaged_registry_is_typed_and_affiliations_resolve() -> None:
     by_id = {a.id: a for a in actors}
     assert by_id["sohr"].type == "monitor" and by_id["sana"].type == "media outlet"
     assert "sdf" in by_id["ypg"].affiliations
+    info = _registry().info(by_id["sdf"], {})
+    assert {"ypg", "ypj"} <= {a["id"] for a in info.affiliated} and info.affiliations[0]["id"] == "coalition"
 
 
 def test_lead_aliases_are_kept() -> None:

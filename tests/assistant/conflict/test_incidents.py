@@ -79,3 +79,22 @@ def test_cli_incidents(reports: Assistant, monkeypatch: pytest.MonkeyPatch) -> N
     assert "2020-05-03" in out.output and "killed 4; injured 7" in out.output and "demo/wire/strike.txt:" in out.output
     as_json = CliRunner().invoke(app, ["incidents", "--actor", "SAA", "--json", "--index", index])
     assert as_json.exit_code == 0 and '"killed": [' in as_json.output and "Kafr Zeita" in as_json.output
+
+
+def test_incidents_csv_in_acled_columns(reports: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
+    monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
+    target = tmp_path / "incidents.csv"
+    out = CliRunner().invoke(app, ["incidents", "--csv", str(target), "--index", str(reports.settings.index.dir)])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert list(rows[0])[:9] == ["event_date", "event_type", "sub_event_type", "actor1", "actor2", "location",
+                                 "fatalities", "notes", "source"]
+    strike = rows[0]
+    assert strike["event_date"] == "2020-05-03" and strike["event_type"] == "airstrike"
+    assert strike["actor1"] == "US-led coalition" and strike["fatalities"] == "4" and strike["source"] == "Demo Wire"
+    doc = reports.document(strike["doc_id"])
+    assert doc is not None and doc.text[int(strike["start"]):int(strike["end"])] == strike["notes"]
+    assert rows[1]["fatalities"] == "2"  # 'killing two children'
