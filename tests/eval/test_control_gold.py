@@ -1,4 +1,4 @@
-"""The control timeline over the demo corpus against eval/gold_control.jsonl (34 hand-checked claims).
+"""The control timeline over the demo corpus against eval/control_gold.jsonl (34 hand-checked claims).
 
 Recall: each gold claim (place, document, actor, kind, as-of date) is among the place's claims. Precision over
 the gold places: claims whose (document, actor, date) a gold claim of that place confirms, among all claims whose
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_control_claims_match_gold(make_assistant: Callable[..., Assistant]) -> None:
-    gold = [json.loads(line) for line in (REPO / "eval" / "gold_control.jsonl").read_text().splitlines() if line]
+    gold = [json.loads(line) for line in (REPO / "eval" / "control_gold.jsonl").read_text().splitlines() if line]
     assert len(gold) >= 20
     assistant = make_assistant()  # hash embedder, frames read by rules at question time
     assistant.ingest([REPO / "eval" / "corpus"], progress=False)
