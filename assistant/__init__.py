@@ -15,19 +15,20 @@ configure()
 from assistant.prompts import REFUSAL  # noqa: E402
 
 if TYPE_CHECKING:
-    from assistant.core import Assistant, ask
+    from assistant.core import Assistant, actor, ask, control, incidents
     from assistant.errors import SitrepError
     from assistant.models import Answer, Citation, Document, Filters, Passage, Statement
     from assistant.settings import Settings
 
 __all__ = ["REFUSAL", "Answer", "Assistant", "Citation", "Document", "Filters", "Passage", "Settings",
-           "SitrepError", "Statement", "ask"]
+           "SitrepError", "Statement", "actor", "ask", "control", "incidents"]
 
 _LAZY = {
     "Assistant": "assistant.core", "ask": "assistant.core", "Answer": "assistant.models",
     "Citation": "assistant.models", "Document": "assistant.models", "Filters": "assistant.models",
     "Passage": "assistant.models", "Statement": "assistant.models", "Settings": "assistant.settings",
-    "SitrepError": "assistant.errors",
+    "SitrepError": "assistant.errors", "actor": "assistant.core", "control": "assistant.core",
+    "incidents": "assistant.core",
 }
 
 

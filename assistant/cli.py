@@ -1,5 +1,5 @@
-"""The `sitrep` command: ingest, ask, eval, chat, stats, remove. Thin over Assistant; errors print without
-tracebacks."""
+"""The `sitrep` command: ingest, ask, eval, chat, stats, remove, actors, control, incidents. Thin over Assistant;
+errors print without tracebacks."""
 
 from __future__ import annotations
 
@@ -175,6 +175,70 @@ def remove(
 ) -> None:
     """Remove a root or one document from the index (a document comes back if its folder is ingested again)."""
     typer.echo(_assistant(index).remove(target).summary())
+
+
+@app.command()
+@_friendly
+def actors(
+    name: Annotated[str | None, typer.Argument(help="An actor under any alias (case-insensitive); none: list all.")]
+    = None,
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    top: Annotated[int, typer.Option("--top", help="Most-cited passages to show.")] = 5,
+) -> None:
+    """The actor registry: every actor (type, aliases, passages naming it), or one actor with its most-cited
+    passages, each with its citation (doc_id:start-end)."""
+    from assistant.conflict.render import show_actor, show_actors
+
+    assistant = _assistant(index)
+    if name is None:
+        typer.echo(show_actors(assistant.actors(), as_json))
+    else:
+        typer.echo(show_actor(assistant.actor(name, top=top), as_json))
+
+
+@app.command()
+@_friendly
+def control(
+    place: Annotated[str, typer.Argument(help="A place, as reports write it (with or without 'al-').")],
+    index: IndexOpt = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only claims dated on/before YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Who took, held, lost or besieged a place: the cited claims by date, and the latest claim of each source."""
+    from assistant.conflict.render import show_control
+
+    typer.echo(show_control(_assistant(index).control(place, _date(as_of, "--as-of")), as_json))
+
+
+@app.command()
+@_friendly
+def incidents(
+    index: IndexOpt = None,
+    event_type: Annotated[str | None, typer.Option("--type", help="Event type (airstrike, shelling, clash, ...).")]
+    = None,
+    place: Annotated[str | None, typer.Option("--place", help="Only sentences naming this place.")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Only sentences naming this actor (any alias).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only events on/after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only events on/before YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", help="Show at most this many.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write them in ACLED's columns to FILE.")]
+    = None,
+) -> None:
+    """Sentences reporting an event: type, date, places, actors, casualty figures, source, citation."""
+    from assistant.conflict.incidents import to_csv
+    from assistant.conflict.render import show_incidents
+
+    found = _assistant(index).incidents(event_type=event_type, place=place, actor=actor,
+                                        since=_date(since, "--since"), until=_date(until, "--until"))
+    found = found[:limit] if limit else found
+    if csv_out is not None:
+        try:
+            csv_out.write_text(to_csv(found), encoding="utf-8")
+        except OSError as exc:
+            raise SitrepError(f"cannot write {csv_out}: {exc.strerror or exc}") from None
+    typer.echo(show_incidents(found, as_json))
 
 
 def main() -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Analyser, Answerer, Question, verify
 from assistant.answer.followup import Condenser, Turn
@@ -21,6 +22,11 @@ from assistant.knowledge import Lexicon, load_knowledge
 from assistant.models import Answer, Document, Filters, IngestReport, RemoveReport, RetrievedPassage, RootInfo
 from assistant.prompts import load_prompts
 from assistant.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from assistant.conflict import ActorInfo, ActorRegistry, ActorSummary, ControlTimeline
+    from assistant.conflict.actors import MentionIndex
+    from assistant.conflict.models import Incident
 
 
 class Assistant:
@@ -179,6 +185,93 @@ class Assistant:
     def close(self) -> None:
         self.store.close()
 
+    # --- conflict knowledge (assistant/conflict): every record cites its sentence ---------------------------
+
+    @property
+    def registry(self) -> ActorRegistry:
+        """The actor registry of the knowledge files (packaged plus the user's actors file)."""
+        from assistant.conflict import ActorRegistry
+
+        if getattr(self, "_registry", None) is None:
+            self._registry = ActorRegistry(self.knowledge.actors, self.lexicon)
+        return self._registry
+
+    def actor_mentions(self) -> MentionIndex:
+        """Actor token -> passage id -> the sentences naming it (stored frames; cached per index generation)."""
+        from assistant.conflict.actors import all_views, mention_index
+
+        if not self.store.exists():
+            return {}
+        key = (self.store.generation(), self.lexicon.version)
+        cached = getattr(self, "_mentions", None)
+        if cached is None or cached[0] != key:
+            self._mentions = (key, mention_index(all_views(self.store), self.lexicon))
+        return self._mentions[1]
+
+    def actors(self) -> list[ActorSummary]:
+        """Every actor of the registry: name, type, number of aliases, passages naming it (most first)."""
+        return self.registry.summaries(self.actor_mentions())
+
+    def actor(self, name: str, top: int = 5) -> ActorInfo:
+        """One actor by any alias (case-insensitive): type, affiliations, aliases and its ``top`` most-cited
+        passages. Raises UnknownActorError (a SitrepError) naming close matches for an unknown name."""
+        if top < 1:
+            raise QuestionError(f"top must be at least 1, got {top}")
+        return self.registry.info(self.registry.resolve(name), self.actor_mentions(), top)
+
+    def control(self, place: str, as_of: date | None = None) -> ControlTimeline:
+        """Who took, held, lost or besieged ``place``: every cited claim by date (with ``as_of``: those dated on
+        or before it) and the latest claim of each source. Raises IndexEmptyError when nothing is ingested."""
+        from assistant.conflict import ControlReader, timeline
+        from assistant.conflict.actors import all_views, passages_matching
+        from assistant.conflict.control import place_pattern
+        from assistant.knowledge.frames import FrameReader, frames_for
+        from assistant.knowledge.loader import control_cues
+
+        if not place.strip():
+            raise QuestionError("The place is empty.")
+        self._require_documents()
+        pattern = place_pattern(place)
+        names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+        reader = ControlReader(control_cues(), self.lexicon, names)
+        rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)  # frames not stored: rules
+        claims = [claim for view in all_views(self.store, passages_matching(self.store, pattern))
+                  for claim in reader.claims(view, frames_for(view, rules), pattern)]
+        return timeline(place.strip(), claims, as_of)
+
+    def incidents(self, event_type: str | None = None, place: str | None = None, actor: str | None = None,
+                  since: date | None = None, until: date | None = None) -> list[Incident]:
+        """Sentences reporting an event (from their frames), each a cited record, filtered and sorted by date.
+
+        ``event_type`` is a type of events.yaml, ``actor`` any alias. Raises QuestionError for an unknown type or
+        an empty date range, UnknownActorError for an unknown actor, IndexEmptyError when nothing is ingested.
+        """
+        from assistant.conflict.actors import all_views, passages_matching
+        from assistant.conflict.control import place_pattern
+        from assistant.conflict.incidents import incident, select
+        from assistant.knowledge.frames import FrameReader, frames_for
+
+        types = sorted(self.knowledge.events.event_types)
+        if event_type is not None and event_type not in types:
+            raise QuestionError(f"unknown event type {event_type!r}; the types are: {', '.join(types)}")
+        _check_options(Filters(date_from=since, date_to=until), None)
+        if place is not None and not place.strip():
+            raise QuestionError("The place is empty.")
+        token = f"actor_{self.registry.resolve(actor).id}" if actor else None
+        self._require_documents()
+        pattern = place_pattern(place) if place else None
+        ids: list[str] | None = None
+        if pattern is not None:
+            ids = passages_matching(self.store, pattern)
+        elif token is not None:
+            ids = sorted(self.actor_mentions().get(token, {}))
+        names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+        rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)
+        records = (incident(view, frame, names, self.lexicon) for view in all_views(self.store, ids)
+                   for frame in frames_for(view, rules))
+        return select((r for r in records if r is not None), event_type=event_type, place=pattern, actor=token,
+                      since=since, until=until)
+
     def _doc_text(self, doc_id: str) -> str | None:
         doc = self.store.document(doc_id)
         return doc.text if doc else None
@@ -196,6 +289,30 @@ def _check_options(filters: Filters | None, k: int | None) -> None:
 
 
 _DEFAULT: dict[str, Assistant] = {}
+
+
+def _default(index: str | Path | None, settings: Settings | None) -> Assistant:
+    settings = (settings or load_settings()).with_index(index)
+    key = settings.model_dump_json()
+    if key not in _DEFAULT:
+        _DEFAULT[key] = Assistant(settings)
+    return _DEFAULT[key]
+
+
+def actor(name: str, *, index: str | Path | None = None, top: int = 5, settings: Settings | None = None) -> ActorInfo:
+    """An actor by any alias with its most-cited passages over the default (or given) index."""
+    return _default(index, settings).actor(name, top=top)
+
+
+def control(place: str, as_of: date | None = None, *, index: str | Path | None = None,
+            settings: Settings | None = None) -> ControlTimeline:
+    """The cited timeline of control claims about a place over the default (or given) index."""
+    return _default(index, settings).control(place, as_of)
+
+
+def incidents(*, index: str | Path | None = None, settings: Settings | None = None, **filters: Any) -> list[Incident]:
+    """Cited incident records over the default (or given) index; filters as ``Assistant.incidents``."""
+    return _default(index, settings).incidents(**filters)
 
 
 def ask(question: str, *, index: str | Path | None = None, filters: Filters | None = None,

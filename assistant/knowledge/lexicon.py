@@ -105,44 +105,51 @@ class Lexicon:
 
     def __init__(self, actors: Iterable[ActorEntry]) -> None:
         self.actors = list(actors)
-        self._patterns = [
-            (f"actor_{a.id}", re.compile(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])"))
-            for a in self.actors for form in sorted(a.aliases, key=len, reverse=True)
-        ]
+        # One alternation of every alias, longest first: at each position the longest alias wins, so 'free syrian
+        # army' is the FSA and never the SAA's 'syrian army' inside it (an alias two actors share: the first's).
+        self._canon: dict[str, str] = {}
+        for a in self.actors:
+            for form in a.aliases:
+                self._canon.setdefault(form, f"actor_{a.id}")
+        forms = sorted(self._canon, key=lambda f: (-len(f), f))
+        self._aliases = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w-])") \
+            if forms else None
         self._exact = [
             (f"actor_{a.id}", re.compile(r"\b" + re.escape(form) + r"\b")) for a in self.actors
             for form in a.case_sensitive
         ]
-        key = repr((TOKENIZER_VERSION, [(c, p.pattern) for c, p in self._patterns + self._exact]))
+        key = repr((TOKENIZER_VERSION, [(f, self._canon[f]) for f in forms],
+                    [(c, p.pattern) for c, p in self._exact]))
         self.version = hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def actor_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, canonical token) of every actor mention in ``text``, in order; the longest alias wins."""
+        folded = fold(text)
+        if len(folded) != len(text):  # accents folded away: keep offsets aligned with the original
+            folded = text.lower()
+        spans = [(m.start(), m.end(), self._canon[m[0]]) for m in self._aliases.finditer(folded)] \
+            if self._aliases is not None else []
+        for canon, pattern in self._exact:
+            for m in pattern.finditer(text):
+                if not any(s < m.end() and m.start() < e for s, e, _ in spans):
+                    spans.append((m.start(), m.end(), canon))
+        return sorted(spans)
 
     def actors_in(self, text: str) -> set[str]:
         """Canonical actor tokens mentioned in a text (under any alias)."""
-        folded = fold(text)
         found: set[str] = set()
-        for canon, pattern in self._patterns:
-            if canon not in found and pattern.search(folded):
-                found.add(canon)
+        if self._aliases is not None:
+            found.update(self._canon[m] for m in self._aliases.findall(fold(text)))
         found.update(canon for canon, pattern in self._exact if pattern.search(text))
         return found
 
     def mask_actors(self, text: str) -> tuple[str, set[str]]:
         """The text with every actor alias blanked out, and the canonical actors found (for matching by actor)."""
-        found: set[str] = set()
         chars = list(text)
-        folded = fold(text)
-        if len(folded) != len(text):  # accents folded away: keep offsets aligned with the original
-            folded = text.lower()
-        for canon, pattern in self._patterns:
-            for m in pattern.finditer(folded):
-                found.add(canon)
-                chars[m.start():m.end()] = " " * (m.end() - m.start())
-        masked = "".join(chars)
-        for canon, pattern in self._exact:
-            if pattern.search(masked):
-                found.add(canon)
-                masked = pattern.sub(lambda m: " " * len(m[0]), masked)
-        return masked, found
+        spans = self.actor_spans(text)
+        for start, end, _ in spans:
+            chars[start:end] = " " * (end - start)
+        return "".join(chars), {canon for _, _, canon in spans}
 
     def tokens(self, text: str, with_actors: bool = True) -> list[str]:
         """Index/query tokens: stemmed content words, numbers without separators, plus canonical actor tokens."""

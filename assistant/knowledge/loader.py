@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -24,11 +24,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: The kinds of actor the registry knows (actors.yaml `type`).
+ActorType = Literal["state force", "non-state armed group", "coalition", "media outlet", "humanitarian organisation",
+                    "monitor", "official"]
+
+
 class ActorEntry(_Model):
     id: str = Field(pattern=r"^[a-z0-9_]+$", description="Stable id; the index token is 'actor_<id>'.")
     name: str = Field(min_length=1, description="Canonical display name.")
     aliases: list[str] = Field(min_length=1, description="Lower-case surface forms, multi-word allowed.")
     case_sensitive: list[str] = Field(default_factory=list, description="Forms matched exactly as written.")
+    type: ActorType | None = Field(default=None, description="Kind of actor (required in the packaged registry).")
+    affiliations: list[str] = Field(default_factory=list, description="Ids of actors it belongs to or allies with.")
+    description: str | None = Field(default=None, description="One line about the actor.")
 
     @field_validator("aliases")
     @classmethod
@@ -42,6 +50,15 @@ class ActorEntry(_Model):
 class _ActorsFile(_Model):
     version: int
     actors: list[ActorEntry]
+
+    @field_validator("actors")
+    @classmethod
+    def _unique_ids(cls, actors: list[ActorEntry]) -> list[ActorEntry]:
+        ids = [a.id for a in actors]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"actor ids must be unique: {twice}")
+        return actors
 
 
 class QuestionType(_Model):
@@ -191,10 +208,25 @@ def _merge(base: list[ActorEntry], extra: list[ActorEntry]) -> list[ActorEntry]:
             old = merged[entry.id]
             aliases = old.aliases + [f for f in entry.aliases if f not in old.aliases]
             cases = old.case_sensitive + [f for f in entry.case_sensitive if f not in old.case_sensitive]
-            merged[entry.id] = old.model_copy(update={"aliases": aliases, "case_sensitive": cases})
+            links = old.affiliations + [f for f in entry.affiliations if f not in old.affiliations]
+            merged[entry.id] = old.model_copy(update={
+                "aliases": aliases, "case_sensitive": cases, "affiliations": links,
+                "type": entry.type or old.type, "description": entry.description or old.description})
         else:
             merged[entry.id] = entry
     return list(merged.values())
+
+
+def _check_registry(actors: list[ActorEntry], where: str, packaged: bool) -> None:
+    """Every affiliation names a known actor; every packaged actor has a type."""
+    known = {a.id for a in actors}
+    for i, actor in enumerate(actors):
+        if packaged and actor.type is None:
+            raise KnowledgeError(f"{where}: field actors.{i}.type: missing for actor {actor.id!r}")
+        unknown = [a for a in actor.affiliations if a not in known or a == actor.id]
+        if unknown:
+            raise KnowledgeError(f"{where}: field actors.{i}.affiliations: unknown actor ids {unknown} "
+                                 f"(of actor {actor.id!r})")
 
 
 @lru_cache(maxsize=8)
@@ -204,8 +236,10 @@ def load_knowledge(actors_file: Path | None = None) -> Knowledge:
                                                   "checks.yaml")}
     parsed = {name: _read_yaml(text, where) for name, (text, where) in files.items()}
     actors = list(_validate(_ActorsFile, parsed["actors.yaml"], files["actors.yaml"][1]).actors)
+    _check_registry(actors, files["actors.yaml"][1], packaged=True)
     if actors_file is not None:
         actors = _merge(actors, _user_actors(Path(actors_file)))
+        _check_registry(actors, str(actors_file), packaged=False)
     return Knowledge(
         actors=actors,
         question=_validate(QuestionCues, parsed["question.yaml"], files["question.yaml"][1]),
@@ -218,3 +252,33 @@ def load_knowledge(actors_file: Path | None = None) -> Knowledge:
 def record_keys() -> RecordKeys:
     """The packaged record-file keys (loaders and settings defaults read them)."""
     return load_knowledge().records
+
+
+class ControlCue(_Model):
+    """One cue of a claim of territorial control (control.yaml)."""
+
+    kind: Literal["capture", "recapture", "control", "stronghold", "fall", "withdrawal", "siege"]
+    pattern: str = Field(min_length=1, description="Regex of the cue words.")
+    actor: Literal["before", "after"] = Field(description="Where the actor stands relative to the cue.")
+    place: Literal["before", "after"] = Field(description="Where the place stands relative to the cue.")
+    holds: bool | None = Field(description="True: the actor holds it after; False: loses it; None: besieges it.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        QuestionType._compiles([pattern])
+        return pattern
+
+
+class ControlCues(_Model):
+    version: int
+    max_gap: int = Field(default=80, ge=1, description="Characters allowed between a cue and its place.")
+    cues: list[ControlCue] = Field(min_length=1)
+
+
+@lru_cache(maxsize=1)
+def control_cues() -> ControlCues:
+    """The packaged cues of territorial control (assistant/knowledge/data/control.yaml), validated."""
+    text, where = _packaged("control.yaml")
+    cues: ControlCues = _validate(ControlCues, _read_yaml(text, where), where)
+    return cues

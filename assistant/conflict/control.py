@@ -1,0 +1,184 @@
+"""Territorial control: claims that an actor captured, held, lost or besieged a place, read from sentences.
+
+The cues are data (``assistant/knowledge/data/control.yaml``). A sentence may hold several claims ("the SDF
+captured X on 4 January, IS retook X on 7 January"): each cue owns the stretch of the sentence up to the
+neighbouring cues, and takes its actor, place and date from there. The actor is the nearest actor (under any
+alias, through the Lexicon) on the cue's side; the as-of date is a date the sentence names in that stretch, else
+the publication date (``date_basis`` says which); the source is whom the sentence attributes it to, else the
+document's source. Claims are computed on demand from the passages whose text names the place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Literal
+
+from assistant.conflict.models import ControlClaim, ControlTimeline
+from assistant.knowledge.lexicon import Lexicon, fold
+from assistant.knowledge.loader import ControlCue, ControlCues
+from assistant.models import Frame, PassageView
+
+#: Arabic articles a place name may be written with or without ('Al-Shaafa', 'Shaafa').
+_ARTICLE = r"(?:(?:al|el|ar|as|ad|an|ash|at|az)-|(?:al|el)\s)"
+#: A place named only as a bearing from another ('south of Hajin') is not the place the claim is about.
+_BEARING = re.compile(r"(?:(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?(?:\s+outskirts)?\s+of|near|outside|"
+                      r"towards?|toward|outskirts\s+of|edge\s+of|road\s+to|way\s+to|from\s+the\s+direction\s+of)"
+                      r"\s+(?:the\s+)?(?:(?:town|village|city|area)\s+of\s+)?$", re.I)
+#: '... captured eight fighters in the Hajin pocket': the place after a preposition is not what was captured.
+_IN_PLACE = re.compile(r"\b(?:in|at|inside|within|during|across|around)\s+(?:the\s+)?$", re.I)
+#: An actor right after one of these is an object, not the subject of the cue that follows.
+_OBJECT = re.compile(r"\b(?:against|on|at|from|by|of|with|to|toward|towards|near)\s+(?:the\s+)?$", re.I)
+#: On one day, a statement of who holds a place sorts before a change of hands.
+_STATE_KINDS = frozenset({"control", "stronghold", "siege"})
+
+
+def source_name(source: str, lexicon: Lexicon, names: dict[str, str]) -> str:
+    """A source that is an actor (under any alias: 'the SDF', 'SDF Media Center') by its canonical name."""
+    found = {canon for _, _, canon in lexicon.actor_spans(source)}
+    if len(found) == 1:
+        return names.get(next(iter(found)), source)
+    return re.sub(r"^[Tt]he\s+", "", source)
+
+
+def place_pattern(place: str) -> re.Pattern[str]:
+    """A regex over folded text matching the place with or without its article ('al-Shaafa' ~ 'Shaafa')."""
+    core = re.sub(rf"^{_ARTICLE}", "", fold(place).strip())
+    if not core:
+        raise ValueError("empty place")
+    words = r"[-\s]+".join(re.escape(w) for w in re.split(r"[-\s]+", core))
+    return re.compile(rf"(?<![\w-])(?:{_ARTICLE})?{words}(?![\w])")
+
+
+class ControlReader:
+    """Reads control claims about one place from frames of stored passages."""
+
+    def __init__(self, cues: ControlCues, lexicon: Lexicon, names: dict[str, str] | None = None) -> None:
+        self.cues = cues
+        self.lexicon = lexicon
+        self.names = names or {}
+        self._cues = [(cue, re.compile(rf"(?<![\w-])(?:{cue.pattern})", re.I)) for cue in cues.cues]
+
+    def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str]) -> list[ControlClaim]:
+        """The claims about ``place`` in the sentences (frames) of one passage."""
+        out: list[ControlClaim] = []
+        p = view.passage
+        for frame in frames:
+            sentence = p.text[frame.start - p.start:frame.end - p.start]
+            if sentence and place.search(_folded(sentence)):
+                out.extend(self.sentence_claims(sentence, frame, view, place))
+        return out
+
+    def sentence_claims(self, sentence: str, frame: Frame, view: PassageView,
+                        place: re.Pattern[str]) -> list[ControlClaim]:
+        folded = _folded(sentence)
+        places = [m.span() for m in place.finditer(folded)
+                  if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
+        if not places:
+            return []
+        others = _other_places(sentence, frame, place)
+        cues = self._find_cues(sentence)
+        actors = self.lexicon.actor_spans(sentence)
+        dates = _date_spans(sentence, frame)
+        gap = self.cues.max_gap
+        out: list[ControlClaim] = []
+        for i, (start, end, cue) in enumerate(cues):
+            lo = cues[i - 1][1] if i > 0 else 0
+            hi = cues[i + 1][0] if i + 1 < len(cues) else len(sentence)
+            if cue.place == "after":
+                where = [(s, e) for s, e in places if end <= s < hi and s - end <= gap]
+                where = [(s, e) for s, e in where[:1] if not any(end <= os < s for os, _ in others)
+                         and not any(end <= a < s for a, _, _ in actors)  # it captured people, not the place
+                         and not (sentence[end:s].strip() and _IN_PLACE.search(sentence, end, s))]
+            else:
+                where = [(s, e) for s, e in places if lo <= s and e <= start and start - e <= gap][-1:]
+                where = [(s, e) for s, e in where if not any(e < os < start for os, _ in others)]
+            if not where:
+                continue
+            if cue.actor == "before":  # its subject: not an actor after a preposition ('an attack on the SDF')
+                who = [a for a in actors if lo <= a[0] and a[1] <= start
+                       and not _OBJECT.search(sentence, max(0, a[0] - 16), a[0])][-1:]
+            else:
+                who = [a for a in actors if end <= a[0] < hi and a[0] - end <= gap][:1]
+            token = who[0][2] if who else None
+            if token is None and cue.holds is not None:
+                continue  # a claim of control by nobody named says nothing about who holds the place
+            # its date: in its own stretch, from its actor or place on (before them is the previous claim's)
+            first = 0 if i == 0 else min(start, where[0][0], *(a[0] for a in who))
+            when = [d for d in dates if first <= d[0] < hi]
+            when.sort(key=lambda d: (d[0] < start, abs(d[0] - start)))  # after the cue first, then nearest
+            if not when and len(cues) == 1 and dates:
+                when = dates[:1]
+            out.append(self._claim(sentence, frame, view, where[0], token, cue, sentence[start:end], when))
+        return out
+
+    def _claim(self, sentence: str, frame: Frame, view: PassageView, where: tuple[int, int], token: str | None,
+               cue: ControlCue, words: str, when: list[tuple[int, date, str]]) -> ControlClaim:
+        p = view.passage
+        basis: Literal["event", "published"] = "event" if when else "published"
+        as_of, text = (when[0][1], when[0][2]) if when else (view.published, None)
+        return ControlClaim(
+            doc_id=p.doc_id, passage_id=p.passage_id, start=frame.start, end=frame.end, quote=sentence,
+            title=view.title, source=self._source(frame.sources[0]) if frame.sources else view.source or view.title,
+            published=view.published, url=view.url, place=sentence[where[0]:where[1]], actor=token,
+            actor_name=self.names.get(token or ""), kind=cue.kind, holds=cue.holds, cue=words.strip(),
+            as_of=as_of, date_basis=basis if as_of else None, date_text=text,
+        )
+
+    def _source(self, source: str) -> str:
+        return source_name(source, self.lexicon, self.names)
+
+    def _find_cues(self, sentence: str) -> list[tuple[int, int, ControlCue]]:
+        """Cue matches, longest first where they overlap, in sentence order."""
+        found = [(m.start(), m.end(), cue) for cue, rx in self._cues for m in rx.finditer(sentence)]
+        found.sort(key=lambda f: (f[0] - f[1], f[0]))
+        kept: list[tuple[int, int, ControlCue]] = []
+        for s, e, cue in found:
+            if not any(s < ke and ks < e for ks, ke, _ in kept):
+                kept.append((s, e, cue))
+        return sorted(kept, key=lambda f: f[0])
+
+
+def _folded(text: str) -> str:
+    folded = fold(text)
+    return folded if len(folded) == len(text) else text.lower()
+
+
+def _other_places(sentence: str, frame: Frame, place: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Where the sentence names other places (a claim's cue and its place must not have another between)."""
+    spans = []
+    for name in frame.places:
+        if place.search(_folded(name)):
+            continue
+        spans += [m.span() for m in re.finditer(rf"\b{re.escape(name)}\b", sentence)]
+    return spans
+
+
+def _date_spans(sentence: str, frame: Frame) -> list[tuple[int, date, str]]:
+    """(offset in the sentence, first day, words) of each date the frame read in it."""
+    out = []
+    for span in frame.dates:
+        at = sentence.find(span.text)
+        out.append((at if at >= 0 else len(sentence), span.start, span.text))
+    return sorted(out, key=lambda d: d[0])
+
+
+def timeline(place: str, claims: Iterable[ControlClaim], as_of: date | None = None) -> ControlTimeline:
+    """Claims sorted by date (undated last; with ``as_of`` only those dated on or before it), deduplicated,
+    and the latest claim of each source."""
+    seen: set[tuple[str, int, str, str | None]] = set()
+    kept: list[ControlClaim] = []
+    for c in claims:
+        key = (c.doc_id, c.start, c.cue, c.actor)
+        if key in seen or (as_of is not None and (c.as_of is None or c.as_of > as_of)):
+            continue
+        seen.add(key)
+        kept.append(c)
+    kept.sort(key=lambda c: (c.as_of is None, c.as_of or date.max, c.kind not in _STATE_KINDS,
+                             c.published or date.max, c.doc_id, c.start))
+    latest: dict[str, ControlClaim] = {}
+    for c in kept:
+        if c.as_of is not None:
+            latest[c.source or c.doc_id] = c
+    return ControlTimeline(place=place, as_of=as_of, claims=kept, latest=latest)

@@ -1,0 +1,77 @@
+"""Plain-text and JSON views of conflict records for the CLI; every line of corpus text carries its citation."""
+
+from __future__ import annotations
+
+import json
+
+from assistant.conflict.models import ActorInfo, ActorSummary, ControlClaim, ControlTimeline, Incident
+
+
+def show_actors(rows: list[ActorSummary], as_json: bool = False) -> str:
+    if as_json:
+        return json.dumps([r.model_dump() for r in rows], indent=2)
+    width = max((len(r.name) for r in rows), default=4)
+    lines = [f"{'actor':<{width}}  {'type':<24}  aliases  passages"]
+    lines += [f"{r.name:<{width}}  {r.type or '-':<24}  {r.aliases:>7}  {r.passages:>8}" for r in rows]
+    return "\n".join(lines)
+
+
+def show_actor(info: ActorInfo, as_json: bool = False) -> str:
+    if as_json:
+        return info.model_dump_json(indent=2)
+    lines = [f"{info.name} ({info.type or 'type unknown'}) — id {info.id}, index token {info.token}"]
+    if info.description:
+        lines.append(info.description)
+    if info.affiliations:
+        lines.append("affiliations: " + ", ".join(a["name"] for a in info.affiliations))
+    if info.affiliated:
+        lines.append("affiliated to it: " + ", ".join(a["name"] for a in info.affiliated))
+    lines.append("aliases: " + ", ".join(info.aliases))
+    lines.append(f"passages naming it: {info.passages}")
+    for n, m in enumerate(info.mentions, start=1):
+        when = m.published.isoformat() if m.published else "undated"
+        lines.append(f"[{n}] {m.sentences} sentence(s) — {m.source or m.title}, {when} — {m.cite()}")
+        lines.append(f'    "{m.quote}"')
+    return "\n".join(lines)
+
+
+def _claim_line(c: ControlClaim) -> str:
+    when = c.as_of.isoformat() if c.as_of else "undated"
+    basis = " (report date)" if c.date_basis == "published" else ""
+    who = c.actor_name or c.actor or "unnamed"
+    effect = {True: "holds", False: "loses", None: "besieges"}[c.holds]
+    return f"{when}{basis}  {c.kind:<10} {who} {effect} {c.place} — per {c.source or c.title} — {c.cite()}"
+
+
+def show_control(tl: ControlTimeline, as_json: bool = False) -> str:
+    if as_json:
+        return tl.model_dump_json(indent=2)
+    as_of = f" as of {tl.as_of.isoformat()}" if tl.as_of else ""
+    if not tl.claims:
+        return f"No claim of control over {tl.place}{as_of} in the index."
+    lines = [f"Control of {tl.place}{as_of}: {len(tl.claims)} claim(s)"]
+    for n, c in enumerate(tl.claims, start=1):
+        lines.append(f"[{n}] {_claim_line(c)}")
+        lines.append(f'    "{c.quote}"')
+    lines.append("Latest claim per source:")
+    lines += [f"  {source}: {_claim_line(c)}" for source, c in sorted(tl.latest.items())]
+    return "\n".join(lines)
+
+
+def show_incidents(found: list[Incident], as_json: bool = False) -> str:
+    if as_json:
+        return json.dumps([r.model_dump(mode="json") for r in found], indent=2)
+    if not found:
+        return "No incident matches."
+    lines = [f"{len(found)} incident(s)"]
+    for n, r in enumerate(found, start=1):
+        when = r.as_of.isoformat() if r.as_of else "undated"
+        basis = " (report date)" if r.date_basis == "published" else ""
+        figures = "".join([f"; killed {', '.join(r.killed)}" if r.killed else "",
+                           f"; injured {', '.join(r.injured)}" if r.injured else ""])
+        where = f" in {', '.join(r.places)}" if r.places else ""
+        who = f" — {', '.join(r.actor_names)}" if r.actor_names else ""
+        lines.append(f"[{n}] {when}{basis}  {'/'.join(r.event_types)}{where}{who}{figures} — per "
+                     f"{r.source or r.title} — {r.cite()}")
+        lines.append(f'    "{r.quote}"')
+    return "\n".join(lines)

@@ -1,0 +1,214 @@
+"""Territorial control: claims read from sentences, ordered by date, cut by as_of, attributed per source.
+
+Every report below is DEMO MATERIAL written for these tests: invented places (Tell Marwan, Kafr Zeita, Ain Salma)
+and invented events; none of it is real reporting.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.conflict import ControlReader
+from assistant.conflict.control import place_pattern, timeline
+from assistant.core import Assistant
+from assistant.errors import IndexEmptyError, QuestionError
+from assistant.knowledge import Lexicon, load_knowledge
+from assistant.knowledge import frames as frames_module
+from assistant.knowledge.frames import FrameReader
+from assistant.knowledge.loader import ControlCues, control_cues
+from assistant.models import Passage, PassageView
+from assistant.settings import Settings
+
+MakeAssistant = Callable[..., Assistant]
+
+DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
+    "wire/capture.txt": "Title: SDF takes Tell Marwan\nSource: Demo Wire\nDate: 2020-05-04\n\n"
+                        "The SDF captured Tell Marwan on 2 May 2020 after two days of clashes. "
+                        "Residents said the market was closed.\n",
+    "wire/withdrawal.txt": "Title: Pull-back from Tell Marwan\nSource: Demo Wire\nDate: 2020-05-12\n\n"
+                           "SDF fighters withdrew from Tell Marwan on 10 May 2020 under heavy shelling.\n",
+    "monitor/daesh.txt": "Title: Daesh back in Tell Marwan\nSource: Demo Monitor\nDate: 2020-05-13\n\n"
+                         "Daesh captured Tell Marwan on 11 May 2020, the Demo Monitor said.\n",
+    "state/kafr.txt": "Title: Kafr Zeita\nSource: Demo State Agency\nDate: 2020-06-02\n\n"
+                      "Government forces took full control of Kafr Zeita on 1 June 2020.\n",
+    "opposition/kafr.txt": "Title: Kafr Zeita holds\nSource: Demo Opposition Outlet\nDate: 2020-06-03\n\n"
+                           "Kafr Zeita remained in the hands of the Free Syrian Army on 2 June 2020.\n",
+    "wire/ain.txt": "Title: Ain Salma\nSource: Demo Wire\nDate: 2020-07-05\n\n"
+                    "The town of Ain Salma, the last stronghold of ISIL in the valley, has been under siege since "
+                    "June. The SDF captured three fighters in the Ain Salma pocket on 3 July 2020.\n",
+}
+
+
+def _demo(tmp_path: Path) -> Path:
+    folder = tmp_path / "demo"
+    for name, text in DEMO.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.fixture
+def reports(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
+    """The demo reports ingested without frames: claims are read by rules from the passage text."""
+    assistant = make_assistant()
+    assistant.ingest([_demo(tmp_path)], progress=False)
+    return assistant
+
+
+def test_capture_then_withdrawal_then_capture_in_date_order(reports: Assistant) -> None:
+    tl = reports.control("Tell Marwan")
+    got = [(c.as_of, c.actor, c.kind, c.holds, c.date_basis) for c in tl.claims]
+    assert got == [
+        (date(2020, 5, 2), "actor_sdf", "capture", True, "event"),
+        (date(2020, 5, 10), "actor_sdf", "withdrawal", False, "event"),
+        (date(2020, 5, 11), "actor_isis", "capture", True, "event"),  # 'Daesh' is the Islamic State
+    ]
+    first = tl.claims[0]
+    assert first.actor_name == "Syrian Democratic Forces" and first.cue == "captured"
+    doc = reports.document(first.doc_id)
+    assert doc is not None and doc.text[first.start:first.end] == first.quote
+    assert first.quote == "The SDF captured Tell Marwan on 2 May 2020 after two days of clashes."
+    assert first.doc_id == "demo/wire/capture.txt" and first.source == "Demo Wire"
+
+
+def test_latest_claim_per_source(reports: Assistant) -> None:
+    tl = reports.control("tell marwan")  # case-insensitive
+    assert set(tl.latest) == {"Demo Wire", "Demo Monitor"}
+    assert tl.latest["Demo Wire"].kind == "withdrawal" and tl.latest["Demo Wire"].holds is False
+    assert tl.latest["Demo Monitor"].actor == "actor_isis"
+
+
+def test_as_of_cuts_the_timeline(reports: Assistant) -> None:
+    tl = reports.control("Tell Marwan", as_of=date(2020, 5, 10))
+    assert [c.kind for c in tl.claims] == ["capture", "withdrawal"]
+    assert tl.as_of == date(2020, 5, 10) and set(tl.latest) == {"Demo Wire"}
+    assert reports.control("Tell Marwan", as_of=date(2020, 5, 1)).claims == []
+
+
+def test_sources_disagreeing_are_both_kept_and_attributed(reports: Assistant) -> None:
+    tl = reports.control("Kafr Zeita")
+    by_source = {c.source: c for c in tl.claims}
+    assert set(by_source) == {"Demo State Agency", "Demo Opposition Outlet"}
+    assert by_source["Demo State Agency"].actor == "actor_saa"
+    assert by_source["Demo State Agency"].kind == "capture"
+    assert by_source["Demo Opposition Outlet"].actor == "actor_fsa"  # not the SAA's 'syrian army' inside it
+    assert by_source["Demo Opposition Outlet"].kind == "control"
+    assert tl.latest["Demo State Agency"].as_of == date(2020, 6, 1)
+    assert tl.latest["Demo Opposition Outlet"].as_of == date(2020, 6, 2)
+
+
+def test_stronghold_and_siege_and_captured_people_are_told_apart(reports: Assistant) -> None:
+    tl = reports.control("Ain Salma")
+    kinds = [(c.kind, c.actor, c.holds) for c in tl.claims]
+    assert ("stronghold", "actor_isis", True) in kinds
+    assert all(c.kind != "capture" for c in tl.claims)  # 'captured three fighters in the Ain Salma pocket'
+    stronghold = next(c for c in tl.claims if c.kind == "stronghold")
+    assert stronghold.date_basis == "published" and stronghold.as_of == date(2020, 7, 5)
+
+
+def test_unknown_place_has_no_claims_and_bad_input_errors(reports: Assistant, make_assistant: MakeAssistant,
+                                                          tmp_path: Path) -> None:
+    assert reports.control("Atlantis").claims == []
+    with pytest.raises(QuestionError):
+        reports.control("  ")
+    with pytest.raises(IndexEmptyError):
+        make_assistant(index=tmp_path / "empty").control("Tell Marwan")
+
+
+def _read(sentence: str, published: date = date(2019, 1, 10)) -> list[tuple[str | None, str, bool | None, date | None]]:
+    """Claims about Al-Shaafa in one sentence, read by rules: (actor, kind, holds, as_of)."""
+    knowledge = load_knowledge()
+    lexicon = Lexicon(knowledge.actors)
+    reader = ControlReader(control_cues(), lexicon)
+    rules = FrameReader(knowledge, lexicon, Settings(), ner=False)
+    text = sentence
+    passage = Passage(passage_id="p", doc_id="d", ordinal=0, start=0, end=len(text), text=text,
+                      sentences=[(0, len(text))])
+    view = PassageView(passage=passage, title="t", source="S", published=published)
+    frames = rules.read_passage(passage, published)
+    return [(c.actor, c.kind, c.holds, c.as_of) for c in reader.claims(view, frames, place_pattern("Al-Shaafa"))]
+
+
+@pytest.fixture
+def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(frames_module, "_NLP", {})
+    monkeypatch.setitem(sys.modules, "spacy", None)
+
+
+def test_one_sentence_holds_several_claims_each_with_its_date(rules_only: None) -> None:
+    got = _read("The SDF captured Al-Shaafa on 4 January 2019, the Islamic State retook Al-Shaafa on 7 January 2019, "
+                "and the SDF recaptured Al-Shaafa on 10 January 2019.")
+    assert got == [("actor_sdf", "capture", True, date(2019, 1, 4)),
+                   ("actor_isis", "recapture", True, date(2019, 1, 7)),
+                   ("actor_sdf", "recapture", True, date(2019, 1, 10))]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Shaafa fell to Daesh on 7 January 2019.", [("actor_isis", "fall", True, date(2019, 1, 7))]),
+    ("Al-Shaafa was recaptured by the SDF on 10 January 2019.", [("actor_sdf", "recapture", True, date(2019, 1, 10))]),
+    ("ISIS fighters pulled out of Al-Shaafa.", [("actor_isis", "withdrawal", False, date(2019, 1, 10))]),
+    ("Coalition jets struck positions south of Al-Shaafa after the SDF captured the village.", []),
+    ("An SDF convoy took the road near Al-Shaafa.", []),
+    ("The SDF captured ten IS fighters in Al-Shaafa.", []),
+    ("Our forces captured Al-Shaafa.", []),  # no actor named: no claim of control
+])
+def test_cue_patterns(rules_only: None, sentence: str, expected: list[object]) -> None:
+    assert _read(sentence) == expected
+
+
+def test_place_pattern_with_or_without_article() -> None:
+    rx = place_pattern("Al-Shaafa")
+    assert rx.search("captured al-shaafa") and rx.search("captured shaafa") and rx.search("as-shaafa")
+    assert not rx.search("shaafana") and not rx.search("such as shaafa village".replace("as shaafa", "asshaafa"))
+    assert place_pattern("Baghuz").search("baghuz fawqani")
+    with pytest.raises(ValueError):
+        place_pattern("al-")
+
+
+def test_control_cues_are_validated() -> None:
+    cues = control_cues()
+    assert {c.kind for c in cues.cues} >= {"capture", "recapture", "control", "stronghold", "fall", "withdrawal",
+                                            "siege"}
+    with pytest.raises(ValueError):
+        ControlCues.model_validate({"version": 1, "cues": [{"kind": "capture", "pattern": "(", "actor": "before",
+                                                            "place": "after", "holds": True}]})
+    with pytest.raises(ValueError):
+        ControlCues.model_validate({"version": 1, "cues": [{"kind": "conquest", "pattern": "x", "actor": "before",
+                                                            "place": "after", "holds": True}]})
+
+
+def test_timeline_dedupes_and_sorts_undated_last() -> None:
+    assert timeline("X", []).claims == [] and timeline("X", []).latest == {}
+
+
+def test_claims_from_stored_frames(tmp_path: Path, make_assistant: MakeAssistant, rules_only: None) -> None:
+    """With frames stored at ingest the same claims come from them (no reading at question time)."""
+    base = Settings()
+    assistant = make_assistant(base.model_copy(update={"frames": base.frames.model_copy(update={"enabled": True})}))
+    assistant.ingest([_demo(tmp_path)], progress=False)
+    views = assistant.store.views(assistant.store.docs.all_passage_ids())
+    assert all(v.passage.frames is not None for v in views.values())
+    assert [c.kind for c in assistant.control("Tell Marwan").claims] == ["capture", "withdrawal", "capture"]
+
+
+def test_cli_control(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
+    monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
+    runner = CliRunner()
+    index = tmp_path / "idx"
+    assert runner.invoke(app, ["ingest", str(_demo(tmp_path)), "--index", str(index)]).exit_code == 0
+    out = runner.invoke(app, ["control", "Tell Marwan", "--index", str(index)])
+    assert out.exit_code == 0, out.output
+    assert "2020-05-02  capture    Syrian Democratic Forces holds Tell Marwan — per Demo Wire" in out.output
+    assert "demo/wire/capture.txt:" in out.output and "Latest claim per source:" in out.output
+    cut = runner.invoke(app, ["control", "Tell Marwan", "--as-of", "2020-05-02", "--json", "--index", str(index)])
+    assert cut.exit_code == 0 and '"as_of": "2020-05-02"' in cut.output and "withdrawal" not in cut.output
+    bad = runner.invoke(app, ["control", "Tell Marwan", "--as-of", "May", "--index", str(index)])
+    assert bad.exit_code == 1 and "--as-of wants a date" in bad.output

@@ -1,0 +1,100 @@
+"""Incidents: one cited record per sentence that reports an event, with filters.
+
+Every report below is DEMO MATERIAL written for these tests (invented places and events, not real reporting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.conflict import UnknownActorError
+from assistant.core import Assistant
+from assistant.errors import QuestionError
+
+MakeAssistant = Callable[..., Assistant]
+
+DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
+    "wire/strike.txt": "Title: Strike on Tell Marwan\nSource: Demo Wire\nDate: 2020-05-04\n\n"
+                       "A coalition airstrike hit a depot in Tell Marwan on 3 May 2020, killing 4 fighters and "
+                       "injuring 7 civilians. The weather was clear.\n",
+    "monitor/shelling.txt": "Title: Shelling of Kafr Zeita\nSource: Demo Monitor\nDate: 2020-06-10\n\n"
+                            "Regime forces shelled Kafr Zeita on 8 June 2020, killing two children, "
+                            "the Demo Monitor said.\n",
+}
+
+
+@pytest.fixture
+def reports(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
+    folder = tmp_path / "demo"
+    for name, text in DEMO.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    assistant = make_assistant()
+    assistant.ingest([folder], progress=False)
+    return assistant
+
+
+def test_incidents_are_cited_records_with_figures(reports: Assistant) -> None:
+    found = reports.incidents()
+    assert [r.doc_id for r in found] == ["demo/wire/strike.txt", "demo/monitor/shelling.txt"]  # by date
+    strike = found[0]
+    assert "airstrike" in strike.event_types and strike.as_of == date(2020, 5, 3) and strike.date_basis == "event"
+    assert strike.actors == ["actor_coalition"] and strike.actor_names == ["US-led coalition"]
+    assert strike.killed == ["4"] and strike.injured == ["7"] and "Tell Marwan" in strike.places
+    doc = reports.document(strike.doc_id)
+    assert doc is not None and doc.text[strike.start:strike.end] == strike.quote
+    assert "The weather was clear." not in [r.quote for r in found]
+
+
+def test_incident_filters(reports: Assistant) -> None:
+    assert [r.doc_id for r in reports.incidents(event_type="shelling")] == ["demo/monitor/shelling.txt"]
+    assert [r.doc_id for r in reports.incidents(place="tell marwan")] == ["demo/wire/strike.txt"]
+    assert [r.doc_id for r in reports.incidents(actor="Assad's army")] == ["demo/monitor/shelling.txt"]
+    assert [r.doc_id for r in reports.incidents(since=date(2020, 6, 1))] == ["demo/monitor/shelling.txt"]
+    assert [r.doc_id for r in reports.incidents(until=date(2020, 5, 31))] == ["demo/wire/strike.txt"]
+    assert reports.incidents(event_type="airstrike", place="Kafr Zeita") == []
+
+
+def test_incident_errors(reports: Assistant) -> None:
+    with pytest.raises(QuestionError, match="unknown event type 'nuke'"):
+        reports.incidents(event_type="nuke")
+    with pytest.raises(QuestionError, match="date range is empty"):
+        reports.incidents(since=date(2020, 6, 1), until=date(2020, 5, 1))
+    with pytest.raises(UnknownActorError):
+        reports.incidents(actor="Wolverines")
+
+
+def test_cli_incidents(reports: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
+    monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
+    index = str(reports.settings.index.dir)
+    out = CliRunner().invoke(app, ["incidents", "--type", "airstrike", "--index", index])
+    assert out.exit_code == 0, out.output
+    assert "2020-05-03" in out.output and "killed 4; injured 7" in out.output and "demo/wire/strike.txt:" in out.output
+    as_json = CliRunner().invoke(app, ["incidents", "--actor", "SAA", "--json", "--index", index])
+    assert as_json.exit_code == 0 and '"killed": [' in as_json.output and "Kafr Zeita" in as_json.output
+
+
+def test_incidents_csv_in_acled_columns(reports: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
+    monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
+    target = tmp_path / "incidents.csv"
+    out = CliRunner().invoke(app, ["incidents", "--csv", str(target), "--index", str(reports.settings.index.dir)])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert list(rows[0])[:9] == ["event_date", "event_type", "sub_event_type", "actor1", "actor2", "location",
+                                 "fatalities", "notes", "source"]
+    strike = rows[0]
+    assert strike["event_date"] == "2020-05-03" and strike["event_type"] == "airstrike"
+    assert strike["actor1"] == "US-led coalition" and strike["fatalities"] == "4" and strike["source"] == "Demo Wire"
+    doc = reports.document(strike["doc_id"])
+    assert doc is not None and doc.text[int(strike["start"]):int(strike["end"])] == strike["notes"]
+    assert rows[1]["fatalities"] == "2"  # 'killing two children'
