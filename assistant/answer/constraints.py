@@ -32,8 +32,12 @@ _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _CAPITAL = re.compile(r"\b([A-Z][\w'’\-]*(?:\s+(?:of|for|and|al|el|ez|the)?\s*[A-Z][\w'’\-]*)*)")
 _WHO = r"(?P<who>[A-Z][\w'’.\-]*(?:\s+(?!say|said|report|claim)[\w'’.\-]+){0,4}?)"
 _SAY = (r"(?:say|said|report|claim|announce|put|give|record|count|estimate|describe|tell|confirm|allege|"
-        r"accuse|think|believe)")
+        r"accuse|think|believe)(?!\s+(?:way|up|in|out|back|off)\b)")  # 'give way' is not 'give a figure'
+#: 'Kurdish-led', 'Turkish-backed', 'IS-held': descriptions of an actor, not names a sentence must repeat
+_DESCRIPTOR = re.compile(r"[\w'’]+-(?:led|backed|held|controlled|based|run|allied|aligned|affiliated)$", re.I)
 _SOURCE_PATTERNS = [
+    # 'According to the monitoring group, when did ...': a lower-case role phrase up to the comma
+    re.compile(r"^\W*[Aa]ccording to (?:the\s+)?(?P<who>[^,?]{2,60}?),"),
     re.compile(r"\b[Aa]ccording to (?:the\s+)?(?P<who>[A-Z][\w'’.\-]*(?:\s+(?:of|for|the|and|[A-Z][\w'’.\-]*))*)"),
     re.compile(rf"\b(?:did|does|do|has|have|had|would)\s+(?:the\s+)?{_WHO}\s+{_SAY}\b"),
     re.compile(r"\b(?:was|were|is)\s+(?:\w+\s+){0,3}?(?:reported|claimed|announced|recorded|confirmed)\s+by\s+"
@@ -46,6 +50,17 @@ _QUESTION_WORDS = {"how", "what", "which", "who", "whom", "whose", "when", "wher
                    "is", "was", "were", "are", "in", "on", "at", "according", "and", "the", "i"}
 
 
+_SAID_BEFORE = re.compile(r"\b(?:say|said|says|claim|claimed|claims|announced|reported|stated|declared|added|"
+                          r"told\s+[\w\s]{1,30}?)"
+                          r"\s+(?:on\s+|late\s+on\s+|early\s+on\s+)?(?:\w+day,?\s+)?(?:on\s+)?$", re.I)
+
+
+def said_on(date_text: str, text: str) -> bool:
+    """Is this date the day something was said ('X said on 10 March that ...'), not the day of the event?"""
+    at = text.find(date_text)
+    return at > 0 and bool(_SAID_BEFORE.search(text[max(0, at - 60):at]))
+
+
 class DateWant(BaseModel):
     """A date the question names; None parts are unconstrained (``3 March`` leaves the year open)."""
 
@@ -55,6 +70,7 @@ class DateWant(BaseModel):
     month: int | None = None
     day: int | None = None
     first_day: int | None = Field(default=None, description="Start of a day range ('21–22 January').")
+    said: bool = Field(default=False, description="The day something was said ('Who said on 3 March that').")
 
     def bounds(self) -> tuple[date, date] | None:
         """The day range this wants, when the year is known."""
@@ -127,7 +143,7 @@ def question_dates(text: str) -> list[DateWant]:
     for m in _YEAR.finditer(text):
         if not any(s <= m.start(1) < e for s, e in covered):
             wants.append(DateWant(text=m[1], year=int(m[1])))
-    return wants
+    return [w.model_copy(update={"said": True}) if said_on(w.text, text) else w for w in wants]
 
 
 def question_source(text: str, roles: Sequence[str] = ()) -> str | None:
@@ -153,7 +169,7 @@ def question_names(text: str, lexicon: Lexicon, source: str | None) -> list[str]
     names = []
     for phrase in _CAPITAL.findall(masked):
         words = [w for w in phrase.split() if w.lower() not in _QUESTION_WORDS | set(MONTHS) | _WEEKDAYS]
-        name = " ".join(words).strip()
+        name = " ".join(w for w in words if not _DESCRIPTOR.match(w)).strip()
         if name and lexicon.tokens(name, with_actors=False):
             names.append(name)
     return names

@@ -129,8 +129,11 @@ class CheckCues(_Model):
     event_families: list[list[str]] = Field(default_factory=list, description="Specific event kinds, by family.")
     counted_kinds: list[list[str]] = Field(default_factory=list, description="Words counting the same kind.")
     generic_kind: str = Field(default="people", description="A word of the kind a count need not name.")
+    money_kind: str = Field(default="money", description="A word of the kind whose count must be an amount.")
+    currency: str = Field(default=r"\$|\b(?:dollars?|usd|euros?|eur|pounds?|lira|liras|riyals?)\b",
+                          description="Regex: a currency, which a figure of money must carry ('$5m').")
 
-    @field_validator("claim_question", "claim_evidence")
+    @field_validator("claim_question", "claim_evidence", "currency")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         QuestionType._compiles([pattern])

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from assistant.answer import Analyser, ExtractiveAnswerer
-from assistant.answer.constraints import DateWant, question_dates
+from assistant.answer.constraints import DateWant, question_dates, question_source
 from assistant.embed import Embedder
 from assistant.models import Passage, PassageView, RetrievedPassage
 from assistant.prompts import REFUSAL
@@ -168,3 +168,65 @@ def test_a_kind_outside_the_lists_is_met_only_by_a_number_of_it(answerer: Extrac
                "Helicopters dropped six barrel bombs on the market in Tarif on 15 December 2013.")
     answered = _ask(answerer, "How many barrel bombs did helicopters drop on Tarif on 15 December 2013?", counted)
     assert not answered.abstained and "six barrel bombs" in answered.text
+
+
+def _checks(answerer: ExtractiveAnswerer, question: str, *docs: tuple[str | None, date | None, str]) -> list[dict]:  # type: ignore[type-arg]
+    return _ask(answerer, question, *docs).debug["checks"]
+
+
+CLAIM = ("Levant Wire", date(2019, 1, 9), "Amaq claimed on 8 January 2019 that 40 SDF fighters were killed at "
+         "Al-Shaafa.")
+
+
+def test_the_day_a_claim_was_made_is_not_the_day_of_the_event(answerer: ExtractiveAnswerer) -> None:
+    checks = _checks(answerer, "How many SDF fighters did Amaq claim were killed at Al-Shaafa on 7 January 2019?",
+                     CLAIM)
+    assert checks[0]["passed"], checks[0]["reasons"]
+    # a claim is not made before the event it reports
+    checks = _checks(answerer, "How many SDF fighters did Amaq claim were killed at Al-Shaafa on 12 January 2019?",
+                     CLAIM)
+    assert not checks[0]["passed"] and any("is dated" in r for r in checks[0]["reasons"])
+
+
+def test_a_question_about_the_day_something_was_said_needs_that_day(answerer: ExtractiveAnswerer) -> None:
+    assert question_dates("Which commander said on 28 January 2019 that the pocket was shrinking?")[0].said
+    said = ("Levant Wire", date(2019, 3, 11), "SDF commander Jiyan Derik said on 10 March 2019 that the pocket "
+            "was shrinking.")
+    checks = _checks(answerer, "Which SDF commander said on 28 January 2019 that the pocket was shrinking?", said)
+    assert not checks[0]["passed"] and any("is dated" in r for r in checks[0]["reasons"])
+
+
+def test_an_owner_named_by_the_question_must_be_mentioned(answerer: ExtractiveAnswerer) -> None:
+    checks = _checks(answerer, "How did Iran's government react to the strike near Al-Sukkariyeh?", WIRE)
+    assert all(not c["passed"] for c in checks)
+    assert any("does not mention Iran" in r for c in checks for r in c["reasons"])
+
+
+def test_descriptions_of_an_actor_are_not_names_to_repeat(analyser: Analyser) -> None:
+    names = analyser.question("How many fighters did the Kurdish-led SDF say it lost at Al-Shaafa?").constraints.names
+    assert names == ["Al-Shaafa"]
+
+
+def test_a_lower_case_source_up_to_the_comma_and_no_source_in_give_way() -> None:
+    assert question_source("According to the monitoring group, when did ISIS lines inside Hajin give way?") == (
+        "monitoring group")
+    assert question_source("When did ISIS lines inside Hajin actually give way?") is None
+    assert question_source("What figure did the SDF give for its losses?") == "SDF"
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("The aid office said it had received 40 percent of the funding requested for the camp.", False),
+    ("The aid office requested $12 million for the camp.", True),
+    ("The aid office requested 12 million dollars for the camp.", True),
+])
+def test_an_amount_of_money_needs_a_currency(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    checks = _checks(answerer, "How much money did the aid office request for the camp?",
+                     ("Aid Bulletin", date(2019, 3, 1), text))
+    assert checks[0]["passed"] is passes, checks[0]["reasons"]
+
+
+def test_one_actor_under_two_source_names_is_one_source(answerer: ExtractiveAnswerer) -> None:
+    amaq = ("Levant Wire", date(2019, 1, 9), "The Islamic State's Amaq outlet claimed that 40 SDF fighters were "
+            "killed at Al-Shaafa.")
+    checks = _checks(answerer, "What death toll did ISIS's Amaq agency claim for the SDF at Al-Shaafa?", amaq)
+    assert not any("is reported by" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
