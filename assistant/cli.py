@@ -234,8 +234,8 @@ def incidents(
     from assistant.conflict.render import show_groups, show_incidents
 
     assistant = _assistant(index)
-    filters = {"event_type": event_type, "place": place, "actor": actor, "since": _date(since, "--since"),
-               "until": _date(until, "--until")}
+    filters: dict[str, Any] = {"event_type": event_type, "place": place, "actor": actor,
+                               "since": _date(since, "--since"), "until": _date(until, "--until")}
     if grouped:
         groups = assistant.incident_groups(**filters)
         groups = groups[:limit] if limit else groups

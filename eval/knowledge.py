@@ -5,13 +5,17 @@ ingests the demo corpus (or reuses ``--index``) and reads it only through the pu
 (``ingest``, ``incidents``, ``control``).
 
 Incidents (``eval/incident_gold.jsonl``: doc, verbatim quote, type, date, place, actor1, actor2, killed,
-injured). A gold incident is *found* when a record of its document quotes a sentence containing (or inside) its
-quote. Then, per field: **precision** = records' values equal to gold / records' values given (a value where gold
-has none is wrong), **recall** = gold values matched / gold values given (a gold incident not found misses all
-its fields). Fields: ``type`` (the record's main type), ``acled`` (ACLED event type of the gold type vs the
-record's), ``date`` (the record's date: the event's, else the report's), ``place`` (the record's location;
-'Baghuz' matches 'Baghuz Fawqani', articles ignored), ``actor1`` / ``actor2`` (registry ids, 'civilians'),
-``killed`` / ``injured`` (the record's totals).
+injured, and ``event``: gold incidents with the same event are reports of one event). A gold incident is
+*found* when a record of its document quotes a sentence containing (or inside) its quote. Then, per field:
+**precision** = records' values equal to gold / records' values given (a value where gold has none is wrong),
+**recall** = gold values matched / gold values given (a gold incident not found misses all its fields). Fields:
+``type`` (the record's main type), ``acled`` (ACLED event type of the gold type vs the record's), ``date`` (the
+record's date: the event's, else the report's), ``place`` (the record's location; 'Baghuz' matches 'Baghuz
+Fawqani', articles ignored), ``actor1`` / ``actor2`` (registry ids, 'civilians'), ``killed`` / ``injured`` (the
+record's totals).
+
+Grouping: over the pairs of found gold incidents, precision = pairs in one system group that are one gold event /
+pairs in one system group; recall = pairs of one gold event in one system group / pairs of one gold event.
 
 Control claims (``eval/control_gold.jsonl``): recall = gold claims (place, document, actor, kind, date) among the
 place's claims; precision = claims of the gold places whose (document, actor, date) a gold claim confirms, among
@@ -68,6 +72,9 @@ class KnowledgeResult:
     found: int = 0
     fields: dict[str, FieldScore] = field(default_factory=dict)
     misses: list[dict[str, Any]] = field(default_factory=list)
+    pairs_gold: int = 0      # pairs of found gold incidents that report one event
+    pairs_grouped: int = 0   # pairs of found gold incidents the system put in one group
+    pairs_correct: int = 0
     control_gold: int = 0
     control_found: int = 0
     control_judged: int = 0
@@ -76,6 +83,14 @@ class KnowledgeResult:
     @property
     def found_rate(self) -> float | None:
         return self.found / self.incidents if self.incidents else None
+
+    @property
+    def grouping_precision(self) -> float | None:
+        return self.pairs_correct / self.pairs_grouped if self.pairs_grouped else None
+
+    @property
+    def grouping_recall(self) -> float | None:
+        return self.pairs_correct / self.pairs_gold if self.pairs_gold else None
 
     @property
     def control_recall(self) -> float | None:
@@ -89,6 +104,8 @@ class KnowledgeResult:
         return {
             "incidents": self.incidents, "found": self.found, "found_rate": self.found_rate,
             "fields": {n: {"precision": f.precision, "recall": f.recall, **asdict(f)} for n, f in self.fields.items()},
+            "grouping": {"precision": self.grouping_precision, "recall": self.grouping_recall,
+                         "gold_pairs": self.pairs_gold, "grouped_pairs": self.pairs_grouped},
             "control": {"gold": self.control_gold, "recall": self.control_recall,
                         "precision": self.control_precision, "judged": self.control_judged},
         }
@@ -168,6 +185,27 @@ def score_incidents(records: Sequence[Any], gold: Iterable[dict[str, Any]], resu
             result.misses.append({"id": g["id"], "found": r is not None, "wrong": wrong})
 
 
+def score_grouping(groups: Sequence[Any], gold: Sequence[dict[str, Any]], result: KnowledgeResult) -> None:
+    """Pairwise grouping: pairs of found gold incidents in one system group against pairs of one gold event."""
+    where: dict[tuple[str, int], int] = {}
+    records = []
+    for n, g in enumerate(groups):
+        for r in g.reports:
+            where[(r.doc_id, r.start)] = n
+            records.append(r)
+    placed = []
+    for g in gold:
+        r = match(g, records)
+        if r is not None:
+            placed.append((g.get("event", g["id"]), where[(r.doc_id, r.start)]))
+    for i, (event_a, group_a) in enumerate(placed):
+        for event_b, group_b in placed[i + 1:]:
+            same_event, same_group = event_a == event_b, group_a == group_b
+            result.pairs_gold += same_event
+            result.pairs_grouped += same_group
+            result.pairs_correct += same_event and same_group
+
+
 def score_control(assistant: Any, gold: Sequence[dict[str, Any]], result: KnowledgeResult) -> None:
     """Control-claim recall and precision over the gold places (see the module doc)."""
     found: dict[str, set[tuple[str, str, str, date | None]]] = {}
@@ -190,7 +228,9 @@ def evaluate(assistant: Any, incident_gold: Path = INCIDENT_GOLD, control_gold: 
              ) -> KnowledgeResult:
     """Score an Assistant whose index holds the corpus the gold files describe."""
     result = KnowledgeResult()
-    score_incidents(assistant.incidents(), load_jsonl(incident_gold), result)
+    gold = load_jsonl(incident_gold)
+    score_incidents(assistant.incidents(), gold, result)
+    score_grouping(assistant.incident_groups(), gold, result)
     if control_gold.is_file():
         score_control(assistant, load_jsonl(control_gold), result)
     return result
@@ -207,6 +247,9 @@ def format_table(result: KnowledgeResult) -> str:
     for name, s in result.fields.items():
         lines.append(f"{name:<8}  {_cell(s.precision):>9}  {_cell(s.recall):>6}  {s.correct:>7}  {s.given:>5}  "
                      f"{s.expected:>4}")
+    lines.append(f"grouping (pairs of gold incidents reporting one event): precision "
+                 f"{_cell(result.grouping_precision)} ({result.pairs_correct}/{result.pairs_grouped}), recall "
+                 f"{_cell(result.grouping_recall)} ({result.pairs_correct}/{result.pairs_gold})")
     if result.control_gold:
         lines.append(f"control claims: recall {_cell(result.control_recall)} ({result.control_found}/"
                      f"{result.control_gold}), precision {_cell(result.control_precision)} "

@@ -25,17 +25,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from assistant.conflict.control import _BEARING, source_name
 from assistant.conflict.models import Casualty, Incident, IncidentGroup, SourceReport
 from assistant.knowledge.lexicon import Lexicon, fold
-from assistant.knowledge.loader import _packaged, _read_yaml, _validate
+from assistant.knowledge.loader import _Model, _packaged, _read_yaml, _validate
 from assistant.models import Frame, PassageView
 
 CIVILIANS = "civilians"
@@ -45,10 +45,6 @@ _CLAUSE = re.compile(r"[;:]|\b(?:but|while|whereas|after|before|when|since)\b")
 #: 'our forces', 'its aircraft': the forces of the actor named before (or of the document's source).
 _OWN_FORCES = re.compile(r"\b(?:our|its|their)\s+(?:own\s+)?(?:forces|fighters|units|troops|aircraft|warplanes|jets|"
                          r"drones|artillery|men|army|heroes)\b", re.I)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AcledRefine(_Model):
@@ -74,12 +70,32 @@ class AcledType(_Model):
     refine: list[AcledRefine] = Field(default_factory=list)
 
 
+class Retype(_Model):
+    """A type read more exactly: a record of one of ``types`` whose sentence matches (and whose actor1 is of
+    ``actor1_type``) becomes ``to``."""
+
+    types: list[str]
+    match: str
+    actor1_type: str | None = None
+    to: str
+
+    @field_validator("match")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        re.compile(pattern)
+        return pattern
+
+
 class IncidentRules(_Model):
     """acled.yaml: the ACLED mapping and the words the role and casualty rules read."""
 
     version: int
     priority: list[str] = Field(min_length=1)
     types: dict[str, AcledType]
+    not_cues: dict[str, str] = Field(default_factory=dict)
+    retype: list[Retype] = Field(default_factory=list)
+    person_kinds: str = "people|civilians|fighters|soldiers"
+    broad_places: list[str] = Field(default_factory=list)
     reporter_types: list[str] = Field(default_factory=list)
     reporting_verbs: str
     not_agent_by: str
@@ -87,11 +103,19 @@ class IncidentRules(_Model):
     part_of: str
     civilian_kinds: str
 
-    @field_validator("reporting_verbs", "not_agent_by", "part_of", "civilian_kinds")
+    @field_validator("reporting_verbs", "not_agent_by", "part_of", "civilian_kinds", "person_kinds")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
+        pattern = re.sub(r"\s+", "", pattern)
         re.compile(pattern)
         return pattern
+
+    @field_validator("not_cues")
+    @classmethod
+    def _cues_compile(cls, cues: dict[str, str]) -> dict[str, str]:
+        for pattern in cues.values():
+            re.compile(pattern)
+        return cues
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +129,7 @@ def incident_rules() -> IncidentRules:
 class IncidentReader:
     """Reads the incident of one sentence (from its frame), with roles, casualties and ACLED types."""
 
-    def __init__(self, lexicon: Lexicon, names: dict[str, str], types: dict[str, str | None],
+    def __init__(self, lexicon: Lexicon, names: Mapping[str, str], types: Mapping[str, str | None],
                  event_cues: dict[str, str], outcomes: dict[str, str]) -> None:
         """``names``/``types``: actor token -> canonical name / registry type; ``event_cues``: events.yaml's
         patterns; ``outcomes``: question.yaml's outcome words (kill, wound, ...)."""
@@ -122,13 +146,18 @@ class IncidentReader:
         self._object = re.compile(r"\b(?:against|on|at|of|with|to|toward|towards|near|targeting|targeted|hit)\s+"
                                   r"(?:the\s+)?(?:positions?\s+of\s+)?$", re.I)
         self._passive = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+ly\s+)?$", re.I)
-        all_cues = "|".join(f"(?:{rx})" for rx in event_cues.values())
-        self._modifier = re.compile(rf"^(?:['’]s)?(?:-led|-backed)?\s*(?:[\w-]+\s+)?(?:{all_cues})", re.I)
+        self._modifier = {n: re.compile(rf"^(?:['’]s)?(?:-led|-backed)?\s*(?:[\w-]+\s+)?(?:{rx})", re.I)
+                          for n, rx in event_cues.items()}
         self._stop = frozenset(w.lower() for w in r.kind_stop)
         self._part = re.compile(rf"\b(?:{r.part_of})\s+(?:at\s+least\s+|some\s+|about\s+)?$", re.I)
         self._civilian = re.compile(rf"\b(?:{r.civilian_kinds})\b", re.I)
         self._civilian_target = re.compile(rf"\b(?:against|on|targeting|killing|killed|wounding|injuring|hit|hitting)"
                                            rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{r.civilian_kinds})\b", re.I)
+        self._not_cues = {n: re.compile(rx, re.I) for n, rx in r.not_cues.items()}
+        self._retype = [(re.compile(t.match, re.I), t) for t in r.retype]
+        self._person = re.compile(rf"^\s*(?:[\w'’-]+\s+){{0,3}}?(?:{r.person_kinds})\b", re.I)
+        self._kill_word = re.compile(rf"\b(?:{outcomes.get('kill', '(?!)')})", re.I)
+        self._wound_word = re.compile(rf"\b(?:{outcomes.get('wound', '(?!)')})", re.I)
         self._refines = {n: [(re.compile(f.match, re.I) if f.match else None, f) for f in t.refine]
                          for n, t in r.types.items()}
 
@@ -138,18 +167,24 @@ class IncidentReader:
             return None
         p = view.passage
         quote = p.text[frame.start - p.start:frame.end - p.start]
-        kind = next((t for t in self.rules.priority if t in frame.event_types), frame.event_types[0])
+        types = self.types_of(quote, frame.event_types)
+        kind = next((t for t in self.rules.priority if t in types), types[0])
         day = frame.dates[0] if frame.dates else None
         basis: Literal["event", "published"] = "event" if day else "published"
         as_of = day.start if day else view.published
         casualties = self.casualties(quote, frame)
-        actor1, actor2 = self.roles(quote, kind, casualties, own=self._own(view))
+        own = self._own(view)
+        actor1, actor2 = self.roles(quote, kind, casualties, own=own, types=types)
+        better = self.retype(kind, quote, actor1)
+        if better != kind:
+            kind = better
+            actor1, actor2 = self.roles(quote, kind, casualties, own=own, types=types)
         acled_type, acled_sub = self.acled(kind, quote, actor1, actor2)
         killed = [c for c in casualties if c.outcome == "killed"]
         injured = [c for c in casualties if c.outcome == "injured"]
         return Incident(
             doc_id=p.doc_id, passage_id=p.passage_id, start=frame.start, end=frame.end, quote=quote, title=view.title,
-            source=source_name(frame.sources[0], self.lexicon, self.names) if frame.sources
+            source=source_name(frame.sources[0], self.lexicon, dict(self.names)) if frame.sources
             else view.source or view.title,
             published=view.published, url=view.url, event_types=list(frame.event_types), as_of=as_of,
             date_basis=basis if as_of else None,
@@ -177,6 +212,26 @@ class IncidentReader:
 
     # --- type --------------------------------------------------------------------------------------------
 
+    def types_of(self, quote: str, named: Sequence[str]) -> list[str]:
+        """The frame's types without those whose every cue in the sentence names a target ('artillery position')."""
+        kept = []
+        for t in named:
+            rx, veto = self._cues.get(t), self._not_cues.get(t)
+            if rx is not None and veto is not None:
+                vetoed = [m.span() for m in veto.finditer(quote)]
+                if all(any(s <= m.start() < e for s, e in vetoed) for m in rx.finditer(quote)):
+                    continue
+            kept.append(t)
+        return kept or list(named)
+
+    def retype(self, kind: str, quote: str, actor1: str | None) -> str:
+        """A more exact type by the sentence and its perpetrator (acled.yaml ``retype``), else ``kind``."""
+        for rx, t in self._retype:
+            if kind in t.types and rx.search(quote) and (
+                    t.actor1_type is None or actor1 is not None and self.types.get(actor1) == t.actor1_type):
+                return t.to
+        return kind
+
     def acled(self, kind: str, quote: str, actor1: str | None, actor2: str | None) -> tuple[str, str]:
         """ACLED's (event_type, sub_event_type) for a Sitrep type, refined by the sentence and its roles."""
         base = self.rules.types.get(kind)
@@ -192,13 +247,16 @@ class IncidentReader:
 
     # --- roles -------------------------------------------------------------------------------------------
 
-    def anchor(self, quote: str, kind: str) -> int:
-        """Where the event is said: the cue of its type, else the first kill/wound word, else the start."""
-        rx = self._cues.get(kind)
-        m = rx.search(quote) if rx is not None else None
-        if m is None:
-            m = self._outcome.search(quote)
-        return m.start() if m else 0
+    def anchor(self, quote: str, kinds: Sequence[str]) -> tuple[int, str | None]:
+        """Where the event is said and by which type's cue: the first of ``kinds`` whose cue the sentence has,
+        else the first kill/wound word, else the start."""
+        for kind in kinds:
+            rx = self._cues.get(kind)
+            m = rx.search(quote) if rx is not None else None
+            if m is not None:
+                return m.start(), kind
+        m = self._outcome.search(quote)
+        return (m.start() if m else 0), None
 
     def parties(self, quote: str) -> list[tuple[int, int, str]]:
         """Actor mentions that can be parties: not reporters by type, nor 'X said', nor 'according to X'."""
@@ -211,17 +269,30 @@ class IncidentReader:
             out.append((s, e, token))
         return out
 
-    def roles(self, quote: str, kind: str, casualties: Sequence[Casualty] = (),
-              own: str | None = None) -> tuple[str | None, str | None]:
+    def roles(self, quote: str, kind: str, casualties: Sequence[Casualty] = (), own: str | None = None,
+              types: Sequence[str] = ()) -> tuple[str | None, str | None]:
         """(actor1, actor2): who did it and to whom, as actor tokens ('civilians' for civilian victims).
-        ``own``: the actor the document speaks for, whom 'our forces' names."""
-        at = self.anchor(quote, kind)
+        ``own``: the actor the document speaks for, whom 'our forces' names; ``types``: the sentence's other
+        types, whose cue marks the event when ``kind``'s is not in it."""
+        order = [kind, *(t for t in self.rules.priority if t in types and t != kind)]
+        at, cue_kind = self.anchor(quote, order)
         mentions = self.parties(quote)
         cue = re.match(r"[\w-]+", quote[at:])
         passive = bool(self._passive.search(quote[max(0, at - 24):at])) and not (cue and cue[0].endswith("ing"))
+        modifier = self._modifier.get(cue_kind or kind)
+        victims = [m for m in mentions if any(s <= m[0] < e for s, e in self._victim_spans(quote, casualties))]
+        between = re.search(r"\bbetween\s", quote[at:])
+        if kind == "clash" and between:
+            sides = list(dict.fromkeys(t for s, _, t in mentions if s >= at + between.start()))
+            if len(sides) >= 2:
+                return sides[0], sides[1]
+        if kind == "clash" and len({t for _, _, t in victims}) >= 2:
+            sides = list(dict.fromkeys(t for _, _, t in victims))
+            return sides[0], sides[1]
+        mentions = [m for m in mentions if m not in victims] + victims  # victims last: never taken as subject
         by = [m for m in mentions if self._by.search(quote[max(0, m[0] - 40):m[0]])]
         agents = [m for m in mentions if m in by and not self._not_by.search(quote[max(0, m[0] - 50):m[0]])
-                  or self._modifier.match(quote[m[1]:m[1] + 40])]
+                  or modifier is not None and modifier.match(quote[m[1]:m[1] + 40])]
         before = [m for m in mentions if m[1] <= at and not _CLAUSE.search(quote, m[1], at)]
         after = [m for m in mentions if m[0] >= at and m not in agents]
         actor1: str | None = agents[0][2] if agents else None
@@ -234,12 +305,14 @@ class IncidentReader:
                 named = [t for s, _, t in self.lexicon.actor_spans(quote) if s < own_forces.start()
                          and self.types.get(t) not in self.rules.reporter_types]
                 actor1 = named[-1] if named else None
-        subject = [m for m in before if m not in agents and m not in by and m[2] != actor1
+        subject = [m for m in before if m not in agents and m not in by and m[2] != actor1 and m not in victims
                    and not self._object.search(quote[max(0, m[0] - 30):m[0]])]
         if actor1 is None and subject and not passive:
             actor1 = subject[-1][2]
         elif subject and (passive or agents):
             actor2 = subject[-1][2] if subject[-1][2] != actor1 else None
+        if actor2 is None:
+            actor2 = next((t for _, _, t in victims if t != actor1), None)
         if actor2 is None:
             actor2 = next((t for _, _, t in after if t != actor1), None)
         if actor2 is None:
@@ -253,7 +326,8 @@ class IncidentReader:
     # --- casualties and place ----------------------------------------------------------------------------
 
     def casualties(self, quote: str, frame: Frame) -> list[Casualty]:
-        """The killed / injured figures of the sentence with what each counts and whether it is part of another."""
+        """The killed / injured figures of the sentence with what each counts and whether it is part of another.
+        A figure of people the frame left uncounted takes the first kill / wound word after it in its clause."""
         out: list[Casualty] = []
         at = 0
         for f in frame.figures:
@@ -262,13 +336,28 @@ class IncidentReader:
                 i = quote.find(f.text)
             end = i + len(f.text) if i >= 0 else at
             at = max(at, end)
-            if f.counts not in ("kill", "wound"):
+            counts = f.counts
+            if counts is None and i >= 0 and self._person.match(quote[end:end + 60]):
+                counts = self._counted_after(quote[end:])
+            if counts not in ("kill", "wound"):
                 continue
             kind = self._kind(quote[end:end + 80]) if i >= 0 else None
             part = i >= 0 and bool(self._part.search(quote[max(0, i - 30):i]))
-            out.append(Casualty(outcome="killed" if f.counts == "kill" else "injured", text=f.text, value=f.value,
-                                kind=kind, part=part))
+            out.append(Casualty(outcome="killed" if counts == "kill" else "injured", text=f.text, value=f.value,
+                                kind=kind, part=part, start=i if i >= 0 else None,
+                                end=end + len(kind) + 1 if i >= 0 and kind else None))
         return out
+
+    def _counted_after(self, rest: str) -> str | None:
+        clause = re.split(r"[;:]|\.\s|\b(?:after|before|when|while|but|as)\b", rest, maxsplit=1)[0]
+        kill, wound = self._kill_word.search(clause), self._wound_word.search(clause)
+        if kill and (not wound or kill.start() < wound.start()):
+            return "kill"
+        return "wound" if wound else None
+
+    @staticmethod
+    def _victim_spans(quote: str, casualties: Sequence[Casualty]) -> list[tuple[int, int]]:
+        return [(c.start, c.end) for c in casualties if c.start is not None and c.end is not None]
 
     def _kind(self, after: str) -> str | None:
         words: list[str] = []
@@ -280,13 +369,16 @@ class IncidentReader:
         return " ".join(words) or None
 
     def location(self, quote: str, places: Sequence[str]) -> str | None:
-        """The place of the event: the first one not named only as a bearing from it, else the first."""
+        """The place of the event: the first one neither named only as a bearing from it ('north of Hajin') nor
+        broad (a country, a river: acled.yaml ``broad_places``) when a narrower one is named; else the first."""
         folded = fold(quote)
-        for place in places:
+        broad = {fold(p) for p in self.rules.broad_places}
+        narrow = [p for p in places if fold(p) not in broad] or list(places)
+        for place in narrow:
             i = folded.find(fold(place))
             if i >= 0 and not _BEARING.search(folded[max(0, i - 50):i]):
                 return place
-        return places[0] if places else None
+        return narrow[0] if narrow else None
 
 
 def _total(casualties: Sequence[Casualty]) -> int | None:
@@ -330,45 +422,42 @@ def place_key(place: str) -> str:
     return _ARTICLE.sub("", fold(place).strip())
 
 
-def _same_event(a: Incident, b: Incident, days: int) -> bool:
-    if a.acled_event_type != b.acled_event_type or a.as_of is None or b.as_of is None:
-        return False
-    if abs((a.as_of - b.as_of).days) > days:
-        return False
-    if not {place_key(p) for p in a.places} & {place_key(p) for p in b.places}:
-        return False
+def _compatible(a: Incident, b: Incident) -> bool:
+    """No conflicting actors: shared parties when both name some, the same perpetrator when both name one
+    (unless they name the same two sides in the other order)."""
     parties_a = {x for x in (a.actor1, a.actor2) if x}
     parties_b = {x for x in (b.actor1, b.actor2) if x}
     if parties_a and parties_b and not parties_a & parties_b:
         return False
-    return not (a.actor1 and b.actor1 and a.actor1 != b.actor1 and a.actor1 != b.actor2)
+    return not (a.actor1 and b.actor1 and a.actor1 != b.actor1 and parties_a != parties_b)
 
 
 def group(records: Sequence[Incident], days: int = 2) -> list[IncidentGroup]:
     """Records of one event from several reports joined into one incident each (a record alone is a group of
-    one); each group keeps every source's figures apart. Sorted by first date (undated last)."""
-    parent = list(range(len(records)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    buckets: dict[tuple[str | None, str], list[int]] = {}
-    for i, r in enumerate(records):
-        for p in {place_key(p) for p in r.places}:
-            buckets.setdefault((r.acled_event_type, p), []).append(i)
-    for members in buckets.values():
-        for x, i in enumerate(members):
-            for j in members[x + 1:]:
-                if find(i) != find(j) and _same_event(records[i], records[j], days):
-                    parent[find(j)] = find(i)
-    joined: dict[int, list[Incident]] = {}
-    for i, r in enumerate(records):
-        joined.setdefault(find(i), []).append(r)
-    groups = [_group(rs) for rs in joined.values()]
-    return sorted(groups, key=lambda g: (g.first is None, g.first or date.max, g.id))
+    one); each group keeps every source's figures apart. A record joins a group of the same ACLED type that
+    shares a place, whose every dated report is within ``days`` days of it (no chaining across a week), and
+    whose reports' actors do not conflict with its own. Sorted by first date (undated last)."""
+    groups: list[list[Incident]] = []
+    index: dict[tuple[str | None, str], list[int]] = {}
+    for r in sorted(records, key=lambda r: (r.as_of or date.max, r.doc_id, r.start)):
+        keys = [(r.acled_event_type, p) for p in dict.fromkeys(place_key(p) for p in r.places)]
+        home = None
+        if r.as_of is not None:
+            for n in dict.fromkeys(n for k in keys for n in index.get(k, [])):
+                members = groups[n]
+                if all(m.as_of is not None and abs((m.as_of - r.as_of).days) <= days and _compatible(m, r)
+                       for m in members):
+                    home = n
+                    break
+        if home is None:
+            home = len(groups)
+            groups.append([])
+        groups[home].append(r)
+        for k in keys:
+            if home not in index.setdefault(k, []):
+                index[k].append(home)
+    out = [_group(rs) for rs in groups]
+    return sorted(out, key=lambda g: (g.first is None, g.first or date.max, g.id))
 
 
 def _most(values: Iterable[str | None]) -> str | None:

@@ -90,6 +90,8 @@ class Casualty(_Model):
     value: int | None = Field(default=None, description="None for vague quantities ('dozens').")
     kind: str | None = Field(default=None, description="What it counts, as written ('SDF fighters', 'civilians').")
     part: bool = Field(default=False, description="Part of a figure already counted ('including 4 children').")
+    start: int | None = Field(default=None, description="Offset of the figure in the quote.")
+    end: int | None = Field(default=None, description="End of the figure and its kind in the quote.")
 
 
 class Incident(Cited):
