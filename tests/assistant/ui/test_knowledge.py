@@ -64,7 +64,7 @@ def test_incidents_table_filters_and_csv(assistant: Assistant) -> None:
     assert "Civilians" in html and "&#60;img src&#61;x onerror&#61;alert&#40;3&#41;&#62;" in html
     _inert(html)
     assert path is not None
-    rows = list(csv.DictReader(Path(path).open(encoding="utf-8")))
+    rows = list(csv.DictReader(Path(path).read_text(encoding="utf-8").splitlines()))
     assert rows[0]["event_type"] == "Explosions/Remote violence" and rows[0]["fatalities"] == "2"
     grouped, grouped_csv = incidents_html(assistant, "", "", "coalition", "", "", True)
     assert "1 incident(s) from 1 report(s)" in grouped and "Demo Wire: 4 killed" in grouped
