@@ -138,6 +138,9 @@ def eval_cmd(
     result = run_eval(corpus=corpus, gold=gold or demo_gold(), index=index, k=k,
                       settings=load_settings().with_backend(backend))
     typer.echo(format_table(result))
+    if result.knowledge:
+        typer.echo("\nConflict knowledge (eval/incident_gold.jsonl, eval/control_gold.jsonl):\n"
+                   + str(result.knowledge.get("table", "")))
     if json_out:
         write_json(result, json_out)
     if report:

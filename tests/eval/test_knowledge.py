@@ -15,6 +15,7 @@ import pytest
 from assistant.core import Assistant
 from assistant.settings import Settings
 from eval.knowledge import FIELDS, INCIDENT_GOLD, evaluate, format_table, load_jsonl
+from eval.run import _knowledge
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,3 +47,6 @@ def test_incidents_and_control_match_gold(make_assistant: Callable[..., Assistan
         assert (score.precision or 0) >= precision and (score.recall or 0) >= recall, (name, score)
     assert (result.grouping_precision or 0) >= 0.75 and (result.grouping_recall or 0) >= 0.55
     assert (result.control_recall or 0) >= 0.95 and (result.control_precision or 0) >= 0.85
+    summary = _knowledge(assistant, REPO / "eval" / "corpus")  # what `sitrep eval` adds to its report
+    assert summary is not None and summary["found"] == result.found and "control claims" in summary["table"]
+    assert _knowledge(assistant, REPO / "eval") is None  # another corpus: its gold files do not apply
