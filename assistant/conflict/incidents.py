@@ -291,8 +291,9 @@ class IncidentReader:
             return sides[0], sides[1]
         mentions = [m for m in mentions if m not in victims] + victims  # victims last: never taken as subject
         by = [m for m in mentions if self._by.search(quote[max(0, m[0] - 40):m[0]])]
-        agents = [m for m in mentions if m in by and not self._not_by.search(quote[max(0, m[0] - 50):m[0]])
-                  or modifier is not None and modifier.match(quote[m[1]:m[1] + 40])]
+        backers = [m for m in by if self._not_by.search(quote[max(0, m[0] - 50):m[0]])]  # 'backed by X'
+        agents = [m for m in mentions if m not in backers and (
+            m in by or modifier is not None and modifier.match(quote[m[1]:m[1] + 40]))]
         before = [m for m in mentions if m[1] <= at and not _CLAUSE.search(quote, m[1], at)]
         after = [m for m in mentions if m[0] >= at and m not in agents]
         actor1: str | None = agents[0][2] if agents else None
