@@ -375,6 +375,8 @@ class IncidentReader:
         folded = fold(quote)
         broad = {fold(p) for p in self.rules.broad_places}
         narrow = [p for p in places if fold(p) not in broad] or list(places)
+        # 'Deir' read beside 'Deir ez-Zor': the longer name
+        narrow = [p for p in narrow if not any(q != p and fold(q).startswith(fold(p) + " ") for q in narrow)]
         for place in narrow:
             i = folded.find(fold(place))
             if i >= 0 and not _BEARING.search(folded[max(0, i - 50):i]):
