@@ -11,7 +11,8 @@ source), plus what the rules here read from the sentence itself:
   "by" (not "backed by") or right before the cue word ("coalition air strikes", "the Daesh attack") is the
   perpetrator; otherwise the subject before the cue is the perpetrator, unless the cue is passive ("were killed"),
   then it is the target; an actor after the cue is the target; civilians are the target when the figures count
-  them and no actor is named. Actors that report (monitors, media outlets, "the SDF said") are not parties;
+  them and no actor is named. Actors that report (monitors, media outlets, "the SDF said") are not parties; an
+  actor that "claimed responsibility" is the perpetrator;
 - the **casualties**: each killed / injured figure with what it counts ("SDF fighters", "civilians") and the
   totals (a figure after "including" is part of one already counted);
 - the **location**: the first place not named only as a bearing ("north of Hajin", "toward X").
@@ -140,6 +141,8 @@ class IncidentReader:
         self._outcome = re.compile("|".join(rf"\b(?:{outcomes[n]})" for n in ("kill", "wound") if n in outcomes)
                                    or r"(?!)", re.I)
         self._reporting = re.compile(rf"^(?:['’]s)?(?:\s+[\w.-]+){{0,3}}?\s+(?:{r.reporting_verbs})\b", re.I)
+        self._claims = re.compile(r"^(?:['’]s)?(?:\s+[\w.-]+){0,3}?\s+(?:has\s+|have\s+)?(?:claimed|claims|took|takes)"
+                                  r"\s+(?:the\s+)?(?:responsibility|credit)\b", re.I)
         self._according = re.compile(r"\baccording\s+to\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,2}$", re.I)
         self._by = re.compile(r"\bby\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,2}$", re.I)
         self._not_by = re.compile(rf"\b(?:{r.not_agent_by})\s+by\s+(?:the\s+)?(?:[\w'’.-]+\s+){{0,2}}$", re.I)
@@ -296,7 +299,8 @@ class IncidentReader:
             m in by or modifier is not None and modifier.match(quote[m[1]:m[1] + 40]))]
         before = [m for m in mentions if m[1] <= at and not _CLAUSE.search(quote, m[1], at)]
         after = [m for m in mentions if m[0] >= at and m not in agents]
-        actor1: str | None = agents[0][2] if agents else None
+        claimant = [t for _, e, t in self.lexicon.actor_spans(quote) if self._claims.match(quote[e:e + 60])]
+        actor1: str | None = claimant[0] if claimant else agents[0][2] if agents else None
         actor2: str | None = None
         own_forces = _OWN_FORCES.search(quote, 0, at + 1)
         if actor1 is None and own_forces is not None:

@@ -55,6 +55,8 @@ def test_reporters_are_not_parties_and_own_forces(read: Callable[..., Incident])
     assert (r.actor1, r.actor2) == ("actor_coalition", CIVILIANS) and r.source
     r = read("Our forces killed 22 mercenaries in clashes in Tell Marwan on 3 May 2020.", source="SDF Media Center")
     assert r.actor1 == "actor_sdf"
+    r = read("Islamic State claimed responsibility for the car bomb that killed 6 people in Tell Marwan.")
+    assert r.actor1 == "actor_isis" and r.event_type == "bombing"
 
 
 def test_types_are_read_more_exactly_and_mapped_to_acled(read: Callable[..., Incident]) -> None:
