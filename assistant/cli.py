@@ -138,6 +138,9 @@ def eval_cmd(
     result = run_eval(corpus=corpus, gold=gold or demo_gold(), index=index, k=k,
                       settings=load_settings().with_backend(backend))
     typer.echo(format_table(result))
+    if result.knowledge:
+        typer.echo("\nConflict knowledge (eval/incident_gold.jsonl, eval/control_gold.jsonl):\n"
+                   + str(result.knowledge.get("table", "")))
     if json_out:
         write_json(result, json_out)
     if report:
@@ -225,20 +228,36 @@ def incidents(
     limit: Annotated[int | None, typer.Option("--limit", help="Show at most this many.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write them in ACLED's columns to FILE.")]
     = None,
+    grouped: Annotated[bool, typer.Option("--grouped", help="Group the reports of one event; each source's "
+                                          "figures kept apart.")] = False,
 ) -> None:
-    """Sentences reporting an event: type, date, places, actors, casualty figures, source, citation."""
-    from assistant.conflict.incidents import to_csv
-    from assistant.conflict.render import show_incidents
+    """Sentences reporting an event: type (and ACLED's), date, place, perpetrator and target, casualty figures,
+    source, citation; with --grouped, one incident per event with each source's figures."""
+    from assistant.conflict.incidents import groups_to_csv, to_csv
+    from assistant.conflict.render import show_groups, show_incidents
 
-    found = _assistant(index).incidents(event_type=event_type, place=place, actor=actor,
-                                        since=_date(since, "--since"), until=_date(until, "--until"))
+    assistant = _assistant(index)
+    filters: dict[str, Any] = {"event_type": event_type, "place": place, "actor": actor,
+                               "since": _date(since, "--since"), "until": _date(until, "--until")}
+    if grouped:
+        groups = assistant.incident_groups(**filters)
+        groups = groups[:limit] if limit else groups
+        _write(csv_out, lambda: groups_to_csv(groups))
+        typer.echo(show_groups(groups, as_json))
+        return
+    found = assistant.incidents(**filters)
     found = found[:limit] if limit else found
-    if csv_out is not None:
-        try:
-            csv_out.write_text(to_csv(found), encoding="utf-8")
-        except OSError as exc:
-            raise SitrepError(f"cannot write {csv_out}: {exc.strerror or exc}") from None
+    _write(csv_out, lambda: to_csv(found))
     typer.echo(show_incidents(found, as_json))
+
+
+def _write(target: Path | None, text: Callable[[], str]) -> None:
+    if target is None:
+        return
+    try:
+        target.write_text(text(), encoding="utf-8")
+    except OSError as exc:
+        raise SitrepError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 def main() -> None:

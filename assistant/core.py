@@ -26,7 +26,8 @@ from assistant.settings import Settings, load_settings
 if TYPE_CHECKING:
     from assistant.conflict import ActorInfo, ActorRegistry, ActorSummary, ControlTimeline
     from assistant.conflict.actors import MentionIndex
-    from assistant.conflict.models import Incident
+    from assistant.conflict.incidents import IncidentReader
+    from assistant.conflict.models import Incident, IncidentGroup
 
 
 class Assistant:
@@ -243,12 +244,14 @@ class Assistant:
                   since: date | None = None, until: date | None = None) -> list[Incident]:
         """Sentences reporting an event (from their frames), each a cited record, filtered and sorted by date.
 
-        ``event_type`` is a type of events.yaml, ``actor`` any alias. Raises QuestionError for an unknown type or
-        an empty date range, UnknownActorError for an unknown actor, IndexEmptyError when nothing is ingested.
+        Each record has its type (and ACLED's), event date, location, perpetrator (actor1) and target (actor2),
+        casualty figures by kind, source and citation. ``event_type`` is a type of events.yaml, ``actor`` any
+        alias. Raises QuestionError for an unknown type or an empty date range, UnknownActorError for an unknown
+        actor, IndexEmptyError when nothing is ingested.
         """
         from assistant.conflict.actors import all_views, passages_matching
         from assistant.conflict.control import place_pattern
-        from assistant.conflict.incidents import incident, select
+        from assistant.conflict.incidents import select
         from assistant.knowledge.frames import FrameReader, frames_for
 
         types = sorted(self.knowledge.events.event_types)
@@ -265,12 +268,32 @@ class Assistant:
             ids = passages_matching(self.store, pattern)
         elif token is not None:
             ids = sorted(self.actor_mentions().get(token, {}))
-        names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+        reader = self.incident_reader()
         rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)
-        records = (incident(view, frame, names, self.lexicon) for view in all_views(self.store, ids)
+        records = (reader.read(view, frame) for view in all_views(self.store, ids)
                    for frame in frames_for(view, rules))
         return select((r for r in records if r is not None), event_type=event_type, place=pattern, actor=token,
                       since=since, until=until)
+
+    def incident_groups(self, days: int = 2, **filters: Any) -> list[IncidentGroup]:
+        """``incidents(**filters)`` with the reports of one event grouped (same ACLED type, a shared place, dates
+        within ``days`` days, no conflicting actors); each group keeps every source's figures apart."""
+        from assistant.conflict.incidents import group
+
+        if days < 0:
+            raise QuestionError(f"days must be at least 0, got {days}")
+        return group(self.incidents(**filters), days=days)
+
+    def incident_reader(self) -> IncidentReader:
+        """The reader of incident records (roles, casualties, ACLED types) over this Assistant's knowledge."""
+        from assistant.conflict.incidents import IncidentReader
+
+        if getattr(self, "_incident_reader", None) is None:
+            names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+            kinds = {f"actor_{a.id}": a.type for a in self.knowledge.actors}
+            self._incident_reader = IncidentReader(self.lexicon, names, kinds, self.knowledge.events.event_types,
+                                                   self.knowledge.question.outcomes)
+        return self._incident_reader
 
     def _doc_text(self, doc_id: str) -> str | None:
         doc = self.store.document(doc_id)

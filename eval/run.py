@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -121,6 +121,8 @@ class EvalResult(BaseModel):
     definitions: dict[str, str] = Field(default_factory=lambda: dict(DEFINITIONS))
     unresolved: list[UnresolvedEvidence] = Field(default_factory=list)
     questions: list[QuestionRecord]
+    knowledge: dict[str, Any] | None = Field(
+        default=None, description="Incident and control extraction against their gold files (demo corpus only).")
 
 
 def _make_assistant(settings: Settings) -> AssistantAPI:
@@ -224,6 +226,7 @@ def run_eval(
         assistant = (factory or _make_assistant)(settings.with_index(folder))
         report = assistant.ingest([corpus]) if corpus is not None else None
         records, missing = evaluate(items, assistant, k, locator, corpus)
+        knowledge = _knowledge(assistant, corpus)
         close = getattr(assistant, "close", None)
         if callable(close):
             close()
@@ -239,7 +242,27 @@ def run_eval(
         categories=by_category(records),
         unresolved=missing,
         questions=records,
+        knowledge=knowledge,
     )
+
+
+def _knowledge(assistant: AssistantAPI, corpus: Path | None) -> dict[str, Any] | None:
+    """eval.knowledge's summary (and table) when the corpus is the demo corpus its gold files describe."""
+    if corpus is None or not hasattr(assistant, "incident_groups"):
+        return None
+    try:
+        if corpus.resolve() != demo_corpus().resolve():
+            return None
+    except DemoDataMissing:
+        return None
+    from eval.knowledge import evaluate as knowledge_eval
+    from eval.knowledge import format_table as knowledge_table
+
+    try:
+        result = knowledge_eval(assistant)
+    except (SitrepError, OSError):
+        return None
+    return {**result.summary(), "table": knowledge_table(result)}
 
 
 _COLUMNS: list[tuple[str, str]] = [
@@ -333,6 +356,9 @@ def write_report(result: EvalResult, path: Path) -> None:
         f"- {NOTE_EMPTY}",
         "",
     ]
+    if result.knowledge:
+        lines += ["## Conflict knowledge (incidents and control claims against their gold files)", "", "```",
+                  str(result.knowledge.get("table", "")), "```", ""]
     if result.unresolved:
         lines += ["## Unresolved gold evidence", ""]
         lines += [f"- {u.id} `{u.doc}` ({u.reason}): “{u.quote}”" for u in result.unresolved]

@@ -82,11 +82,24 @@ class ControlTimeline(_Model):
     latest: dict[str, ControlClaim] = Field(default_factory=dict, description="Source -> its latest claim.")
 
 
-class Incident(Cited):
-    """One sentence that reports an event, read from its evidence frame (event type, date, places, actors,
-    casualty figures); one record per reporting sentence (reports of one event are not grouped yet)."""
+class Casualty(_Model):
+    """One killed or injured figure of a sentence, with what it counts."""
 
-    event_types: list[str] = Field(description="airstrike, shelling, clash, attack, capture, ... (events.yaml).")
+    outcome: Literal["killed", "injured"]
+    text: str = Field(description="As written: '12', 'at least 70', 'dozens'.")
+    value: int | None = Field(default=None, description="None for vague quantities ('dozens').")
+    kind: str | None = Field(default=None, description="What it counts, as written ('SDF fighters', 'civilians').")
+    part: bool = Field(default=False, description="Part of a figure already counted ('including 4 children').")
+    start: int | None = Field(default=None, description="Offset of the figure in the quote.")
+    end: int | None = Field(default=None, description="End of the figure and its kind in the quote.")
+
+
+class Incident(Cited):
+    """One sentence that reports an event, read from its evidence frame plus the role and casualty rules:
+    type (Sitrep's and ACLED's), event date apart from the publication date, location, perpetrator and target,
+    casualty figures by kind, the claiming source and the citation."""
+
+    event_types: list[str] = Field(description="Every type the sentence names (events.yaml).")
     as_of: date | None = Field(description="The event's date, else the publication date (see date_basis).")
     date_basis: Literal["event", "published"] | None = None
     date_text: str | None = None
@@ -95,4 +108,46 @@ class Incident(Cited):
     actor_names: list[str] = Field(default_factory=list)
     killed: list[str] = Field(default_factory=list, description="Figures counting the dead, as written.")
     injured: list[str] = Field(default_factory=list, description="Figures counting the wounded, as written.")
-    fatalities: int | None = Field(default=None, description="The first killed figure with a value (ACLED's column).")
+    fatalities: int | None = Field(default=None, description="ACLED's column: the killed total (= killed_total).")
+    event_type: str | None = Field(default=None, description="The most specific type named (acled.yaml priority).")
+    acled_event_type: str | None = Field(default=None, description="ACLED event type ('Battles', ...).")
+    acled_sub_event_type: str | None = Field(default=None, description="ACLED sub-event type ('Air/drone strike').")
+    event_date: date | None = Field(default=None, description="The date the sentence gives the event (else None).")
+    location: str | None = Field(default=None, description="The place of the event (not a bearing from it).")
+    actor1: str | None = Field(default=None, description="Perpetrator: actor token, or None when not named.")
+    actor1_name: str | None = None
+    actor2: str | None = Field(default=None, description="Target / victim: actor token, 'civilians', or None.")
+    actor2_name: str | None = None
+    casualties: list[Casualty] = Field(default_factory=list)
+    killed_total: int | None = Field(default=None, description="Sum of the killed figures with a value.")
+    injured_total: int | None = Field(default=None, description="Sum of the injured figures with a value.")
+
+
+class SourceReport(_Model):
+    """What one source reports of a grouped incident: its (largest) figures and its citations."""
+
+    source: str
+    killed: int | None = None
+    injured: int | None = None
+    citations: list[str] = Field(default_factory=list, description="doc_id:start-end of its sentences.")
+
+
+class IncidentGroup(_Model):
+    """Records of one event from several reports (same ACLED type, a shared place, dates within two days, no
+    conflicting actors), with each source's figures kept apart."""
+
+    id: str = Field(description="doc_id:start of its earliest report.")
+    event_type: str
+    acled_event_type: str | None = None
+    acled_sub_event_type: str | None = None
+    first: date | None = None
+    last: date | None = None
+    location: str | None = None
+    places: list[str] = Field(default_factory=list)
+    actor1: str | None = None
+    actor1_name: str | None = None
+    actor2: str | None = None
+    actor2_name: str | None = None
+    sources: list[SourceReport] = Field(default_factory=list)
+    reports: list[Incident] = Field(default_factory=list)
+    disagree: bool = Field(default=False, description="Sources give different killed or injured totals.")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from assistant.conflict.models import ActorInfo, ActorSummary, ControlClaim, ControlTimeline, Incident
+from assistant.conflict.models import (
+    ActorInfo,
+    ActorSummary,
+    ControlClaim,
+    ControlTimeline,
+    Incident,
+    IncidentGroup,
+)
 
 
 def show_actors(rows: list[ActorSummary], as_json: bool = False) -> str:
@@ -58,6 +65,20 @@ def show_control(tl: ControlTimeline, as_json: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _figures(r: Incident) -> str:
+    def side(outcome: str, written: list[str]) -> str:
+        parts = [f"{c.text} {c.kind}" if c.kind else c.text for c in r.casualties if c.outcome == outcome]
+        return f"; {outcome} {', '.join(parts or written)}" if parts or written else ""
+
+    return side("killed", r.killed) + side("injured", r.injured)
+
+
+def _roles(actor1: str | None, actor2: str | None) -> str:
+    if not actor1 and not actor2:
+        return ""
+    return f" — {actor1 or 'unnamed'} against {actor2 or 'unnamed'}"
+
+
 def show_incidents(found: list[Incident], as_json: bool = False) -> str:
     if as_json:
         return json.dumps([r.model_dump(mode="json") for r in found], indent=2)
@@ -67,11 +88,32 @@ def show_incidents(found: list[Incident], as_json: bool = False) -> str:
     for n, r in enumerate(found, start=1):
         when = r.as_of.isoformat() if r.as_of else "undated"
         basis = " (report date)" if r.date_basis == "published" else ""
-        figures = "".join([f"; killed {', '.join(r.killed)}" if r.killed else "",
-                           f"; injured {', '.join(r.injured)}" if r.injured else ""])
-        where = f" in {', '.join(r.places)}" if r.places else ""
-        who = f" — {', '.join(r.actor_names)}" if r.actor_names else ""
-        lines.append(f"[{n}] {when}{basis}  {'/'.join(r.event_types)}{where}{who}{figures} — per "
-                     f"{r.source or r.title} — {r.cite()}")
+        where = f" in {r.location}" if r.location else (f" in {', '.join(r.places)}" if r.places else "")
+        acled = f" [{r.acled_event_type} / {r.acled_sub_event_type}]" if r.acled_event_type else ""
+        lines.append(f"[{n}] {when}{basis}  {'/'.join(r.event_types)}{acled}{where}"
+                     f"{_roles(r.actor1_name, r.actor2_name)}{_figures(r)} — per {r.source or r.title} — "
+                     f"{r.cite()}")
         lines.append(f'    "{r.quote}"')
+    return "\n".join(lines)
+
+
+def show_groups(groups: list[IncidentGroup], as_json: bool = False) -> str:
+    if as_json:
+        return json.dumps([g.model_dump(mode="json") for g in groups], indent=2)
+    if not groups:
+        return "No incident matches."
+    lines = [f"{len(groups)} incident(s) from {sum(len(g.reports) for g in groups)} report(s)"]
+    for n, g in enumerate(groups, start=1):
+        when = (g.first.isoformat() if g.first else "undated") + (
+            f" to {g.last.isoformat()}" if g.last and g.last != g.first else "")
+        where = f" in {g.location}" if g.location else ""
+        acled = f" [{g.acled_event_type} / {g.acled_sub_event_type}]" if g.acled_event_type else ""
+        note = " — the sources disagree" if g.disagree else ""
+        lines.append(f"[{n}] {when}  {g.event_type}{acled}{where}{_roles(g.actor1_name, g.actor2_name)}{note}")
+        for s in g.sources:
+            figures = ", ".join(x for x in (f"{s.killed} killed" if s.killed is not None else "",
+                                            f"{s.injured} injured" if s.injured is not None else "") if x)
+            lines.append(f"    {s.source} says {figures or 'no figures'} — {', '.join(s.citations)}")
+        for r in g.reports:
+            lines.append(f'      "{r.quote}" ({r.cite()})')
     return "\n".join(lines)

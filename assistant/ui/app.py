@@ -1,4 +1,5 @@
-"""The analyst's workbench: chat with an evidence panel and filters, the corpus (upload, remove), eval results.
+"""The analyst's workbench: chat with an evidence panel and filters, the corpus (upload, remove), knowledge
+(actors, control, incidents), eval results.
 
 Per-session state only (``gr.State`` and the form's values): no history, answer or filter is shared between
 users. The queue serves ``ui.concurrency`` chat requests at once; writers (ingest, remove) run one at a time.
@@ -17,7 +18,7 @@ from assistant.core import Assistant
 from assistant.errors import SitrepError
 from assistant.models import Answer
 from assistant.settings import Settings
-from assistant.ui import corpus, evaltab
+from assistant.ui import corpus, evaltab, knowledge
 from assistant.ui.chat import Turn, answer_stream, check_message, make_filters, scope_choices
 from assistant.ui.evidence import answer_html, esc, evidence_html, export_markdown
 from assistant.ui.static import CSS, HEAD
@@ -129,6 +130,7 @@ def build(assistant: Assistant) -> Any:
 
         chat.clear(clear, None, [session, evidence, status, export], api_visibility="private")
         changed, corpus_parts = corpus.build_tab(assistant)
+        knowledge.build_tab(assistant)
         evaltab.build_tab()
 
         def choices() -> tuple[Any, ...]:

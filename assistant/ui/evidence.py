@@ -94,12 +94,12 @@ def _context(c: Citation, passages: dict[str, RetrievedPassage], doc: Document |
     return f"<mark>{esc(c.quote)}</mark>"
 
 
-def document_html(doc: Document, start: int, end: int, mark_id: str) -> str:
-    """The stored text of a document with the span marked; very long documents are cut around the span."""
+def document_html(doc: Document, start: int, end: int, mark_id: str, window: int = DOC_WINDOW) -> str:
+    """The stored text of a document with the span marked; documents longer than ``window`` are cut around it."""
     text, offset = doc.text, 0
-    if len(text) > DOC_WINDOW:
-        offset = max(0, min(start - DOC_WINDOW // 2, len(text) - DOC_WINDOW))
-        text = text[offset:offset + DOC_WINDOW]
+    if len(text) > window:
+        offset = max(0, min(start - window // 2, len(text) - window))
+        text = text[offset:offset + window]
     cut = '<div class="sitrep-meta">(excerpt of a long document)</div>' if offset or len(text) < len(doc.text) else ""
     return cut + f'<div class="sitrep-doc-text">{highlight(text, start - offset, end - offset, mark_id)}</div>'
 

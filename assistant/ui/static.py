@@ -21,6 +21,12 @@ CSS = """
 .sitrep-panel mark { background: #fde68a; color: #111; padding: 0 1px; }
 a.sitrep-marker { display: inline !important; font-weight: 600; text-decoration: none; cursor: pointer; }
 .sitrep-refusal-note, .sitrep-rewritten { font-size: 0.9em; opacity: 0.85; margin-top: 6px; }
+.sitrep-kwrap { overflow-x: auto; }
+.sitrep-ktable { border-collapse: collapse; width: 100%; font-size: 0.92em; }
+.sitrep-ktable th, .sitrep-ktable td { border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
+  text-align: left; vertical-align: top; }
+.sitrep-ktable td:last-child { min-width: 260px; }
+.sitrep-kcite q { display: block; line-height: 1.4; }
 @media (max-width: 760px) {
   #sitrep-chat { height: 60vh !important; }
   #sitrep-evidence { max-height: none !important; overflow-y: visible !important; }

@@ -76,7 +76,8 @@ def test_cli_incidents(reports: Assistant, monkeypatch: pytest.MonkeyPatch) -> N
     index = str(reports.settings.index.dir)
     out = CliRunner().invoke(app, ["incidents", "--type", "airstrike", "--index", index])
     assert out.exit_code == 0, out.output
-    assert "2020-05-03" in out.output and "killed 4; injured 7" in out.output and "demo/wire/strike.txt:" in out.output
+    assert "2020-05-03" in out.output and "killed 4 fighters; injured 7 civilians" in out.output
+    assert "demo/wire/strike.txt:" in out.output and "US-led coalition against" in out.output
     as_json = CliRunner().invoke(app, ["incidents", "--actor", "SAA", "--json", "--index", index])
     assert as_json.exit_code == 0 and '"killed": [' in as_json.output and "Kafr Zeita" in as_json.output
 
@@ -93,8 +94,76 @@ def test_incidents_csv_in_acled_columns(reports: Assistant, tmp_path: Path, monk
     assert list(rows[0])[:9] == ["event_date", "event_type", "sub_event_type", "actor1", "actor2", "location",
                                  "fatalities", "notes", "source"]
     strike = rows[0]
-    assert strike["event_date"] == "2020-05-03" and strike["event_type"] == "airstrike"
+    assert strike["event_date"] == "2020-05-03" and strike["event_type"] == "Explosions/Remote violence"
+    assert strike["sub_event_type"] == "Air/drone strike" and strike["sitrep_type"] == "airstrike"
     assert strike["actor1"] == "US-led coalition" and strike["fatalities"] == "4" and strike["source"] == "Demo Wire"
     doc = reports.document(strike["doc_id"])
     assert doc is not None and doc.text[int(strike["start"]):int(strike["end"])] == strike["notes"]
     assert rows[1]["fatalities"] == "2"  # 'killing two children'
+
+
+def test_incident_roles_types_and_casualties(reports: Assistant) -> None:
+    strike, shelling = reports.incidents()
+    assert strike.event_type == "airstrike" and strike.acled_sub_event_type == "Air/drone strike"
+    assert strike.actor1 == "actor_coalition" and strike.location == "Tell Marwan"
+    assert [(c.outcome, c.value, c.kind) for c in strike.casualties] == [("killed", 4, "fighters"),
+                                                                        ("injured", 7, "civilians")]
+    assert strike.killed_total == 4 and strike.injured_total == 7 and strike.event_date == date(2020, 5, 3)
+    assert shelling.actor1 == "actor_saa" and shelling.actor2 == "civilians" and shelling.actor2_name == "Civilians"
+    assert shelling.acled_event_type == "Explosions/Remote violence" and shelling.fatalities == 2
+    assert shelling.source == "Demo Monitor"
+
+
+GROUPED = {  # DEMO MATERIAL: three invented reports of one invented strike, and one of another
+    "a/monitor.txt": "Title: Strike\nSource: Demo Monitor\nDate: 2020-07-02\n\n"
+                     "Twelve civilians were killed by Russian warplanes in Tell Qasr on 1 July 2020.\n",
+    "a/state.txt": "Title: Strike\nSource: Demo State Media\nDate: 2020-07-02\n\n"
+                   "Russian warplanes struck militant positions in Tell Qasr on 1 July 2020, killing 4 terrorists.\n",
+    "a/wire.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-03\n\n"
+                  "Russian warplanes struck Tell Qasr on 2 July 2020, local residents said.\n",
+    "a/later.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-20\n\n"
+                   "Russian warplanes struck Tell Qasr again on 19 July 2020, killing 3 civilians.\n",
+}
+
+
+def test_reports_of_one_event_are_grouped_with_each_source_apart(tmp_path: Path, make_assistant: MakeAssistant
+                                                                  ) -> None:
+    for name, text in GROUPED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "a"], progress=False)
+    groups = assistant.incident_groups()
+    assert [len(g.reports) for g in groups] == [3, 1]  # 19 July is another strike
+    first = groups[0]
+    assert first.event_type == "airstrike" and first.location == "Tell Qasr" and first.actor1 == "actor_russian_forces"
+    figures = {s.source: s.killed for s in first.sources}
+    assert figures == {"Demo Monitor": 12, "Demo State Media": 4, "local residents": None} and first.disagree
+    assert all(s.citations for s in first.sources)
+    assert [len(g.reports) for g in assistant.incident_groups(days=0)] == [2, 1, 1]  # 2 July apart
+    with pytest.raises(QuestionError):
+        assistant.incident_groups(days=-1)
+
+
+def test_cli_incidents_grouped(tmp_path: Path, make_assistant: MakeAssistant, monkeypatch: pytest.MonkeyPatch
+                               ) -> None:
+    import csv
+
+    for name, text in GROUPED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "a"], progress=False)
+    monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
+    monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
+    target = tmp_path / "grouped.csv"
+    out = CliRunner().invoke(app, ["incidents", "--grouped", "--csv", str(target), "--index",
+                                   str(assistant.settings.index.dir)])
+    assert out.exit_code == 0, out.output
+    assert "2 incident(s) from 4 report(s)" in out.output and "the sources disagree" in out.output
+    assert "Demo Monitor says 12 killed" in out.output and "Demo State Media says 4 killed" in out.output
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert len(rows) == 4 and {r["fatalities"] for r in rows if r["incident"] == rows[0]["incident"]} == {"12", "4", ""}
+    as_json = CliRunner().invoke(app, ["incidents", "--grouped", "--json", "--index",
+                                       str(assistant.settings.index.dir)])
+    assert as_json.exit_code == 0 and '"sources": [' in as_json.output
