@@ -13,6 +13,7 @@ from datetime import date
 
 from assistant.answer.constraints import Constraints, DateWant, said_on
 from assistant.knowledge import Lexicon
+from assistant.knowledge.lexicon import MONTHS
 from assistant.knowledge.loader import CheckCues
 from assistant.models import DateSpan, Frame
 
@@ -62,7 +63,7 @@ class EvidenceCheck:
             reasons.append("shares no word with the question")
         reasons += self._names(want, ev) + self._outcome(want, ev) + self._dates(want, ev) + self._source(want, ev)
         reasons += self._events(want, ev) + self._whose(want, ev) + self._attributes(want, ev)
-        fills = self._fills(want, ev)
+        fills = self._fills(want, ev) and self._names_new(want, question_tokens, ev)
         if not fills:
             reasons.append(f"does not state the {want.slot} asked for")
         return Verdict(passed=not reasons, fills_slot=fills, reasons=reasons)
@@ -216,6 +217,28 @@ class EvidenceCheck:
             return bool(frame.sources or ev.doc_source)
         return True
 
+    def _names_new(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> bool:
+        """'Which village ...', 'Who was the commander ...': the sentence names a place (a person, an actor) that the
+        question does not; 'an eastern district of the capital' names none."""
+        if want.slot == "place":
+            found = [*ev.frame.places, *(m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text))]
+        elif want.slot == "actor" and want.person:
+            found = [m[0] for m in _PERSON.finditer(ev.text) if len(m[0].split()) > 1]
+        elif want.slot == "actor":
+            if set(ev.frame.actors) - question_tokens - set(want.actors):
+                return True
+            found = [*ev.frame.names, *ev.frame.sources, *(m[0] for m in _PERSON.finditer(ev.text))]
+        else:
+            return True
+        for name in found:
+            toks = set(self.lexicon.tokens(name))
+            if want.person and any(t.startswith("actor_") for t in toks):
+                continue  # 'Islamic State' is not a person
+            plain = {t for t in toks if len(t) >= 3 and not t.startswith("actor_")} - _CALENDAR
+            if plain - question_tokens or {t for t in toks if t.startswith("actor_")} - question_tokens:
+                return True
+        return False
+
     def _same_kind(self, counted: str, ev: Evidence) -> bool:
         """A sentence counts what was asked: not only another kind ('how many civilians' vs '9 fighters'), a kind
         other than people by its name ('five were killed' is not five children), and a kind the knowledge file
@@ -241,6 +264,17 @@ def _number_before(counted: str, text: str) -> bool:
     """'40 tons', 'three barrel bombs', '6 vehicle-borne IEDs': the counted word soon after a number."""
     stem = re.escape(counted[:max(3, len(counted) - 1)])
     return bool(re.search(rf"\b{_NUMBER.pattern}\s+(?:[\w-]+\s+){{0,3}}{stem}", text, re.I))
+
+
+#: A capitalised name, with Arabic particles ('Jowan Ibrahim', 'Abu Firas al-Suri', 'al-Hawamah').
+_NAME = r"(?:(?:al|el|ad|ar|as|ash|at|az)-)?[A-Z][\w'’\-]+"
+_PERSON = re.compile(rf"(?<![\w-]){_NAME}(?:\s+(?:(?:bin|ibn|abu|abd|al|el|de|van|von)\s+)?{_NAME})*")
+#: A place named after a preposition or a place noun ('in Qaboun', 'the village of Buyir', 'al-Hawamah district').
+_PLACE_NAMED = re.compile(rf"\b(?:in|at|near|from|into|outside|of|to|towards?|village|town|city|district|"
+                          rf"neighbou?rhood|province)\s+(?:the\s+)?({_NAME}(?:\s+{_NAME})*)"
+                          rf"|({_NAME}(?:\s+{_NAME})*)\s+(?:village|town|city|district|neighbou?rhood|camp|province|area)\b")
+_CALENDAR = {*(m for m in MONTHS), *(m[:3] for m in MONTHS), "monday", "tuesday", "wednesday", "thursday", "friday",
+             "saturday", "sunday"}
 
 
 def _firm(spans: list[DateSpan]) -> list[DateSpan]:

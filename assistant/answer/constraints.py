@@ -114,6 +114,7 @@ class Constraints(BaseModel):
                                   description="Whose the counted are ('Russian servicemen'): lexicon tokens.")
     events: list[str] = Field(default_factory=list, description="Specific event kinds named ('capture').")
     attributes: list[str] = Field(default_factory=list, description="Attributes asked for ('population').")
+    person: bool = Field(default=False, description="The actor asked for is a person ('Which official ...').")
 
 
 def question_dates(text: str) -> list[DateWant]:
@@ -256,4 +257,13 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         counted=counted if counted not in _OUTCOME_WORDS else None, counted_by=counted_by,
         events=specific_events(events, checks.event_families) if checks else [],
         attributes=asked_attributes(text, checks.attribute_nouns) if checks and slot in {"actor", "other"} else [],
+        person=slot == "actor" and bool(checks) and asks_person(text, checks.person_nouns if checks else ()),
     )
+
+
+def asks_person(text: str, nouns: Sequence[str]) -> bool:
+    """'Which local official ...', 'Who was the commander of ...', 'the real name of ...': a person is asked."""
+    head = re.match(r"\W*(?:\w+\s+)?(?:which|what|who\s+(?:was|is|were|are))\s+(?:the\s+)?((?:[\w'’\-]+\s+){0,4})",
+                    text, re.I)
+    words = set(re.findall(r"[a-z]+", head[1].lower())) if head else set()
+    return bool(words & set(nouns)) or bool(re.search(r"\b(?:real|full|first|last) name\b", text, re.I))

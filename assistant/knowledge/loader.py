@@ -126,6 +126,7 @@ class CheckCues(_Model):
     claim_evidence: str = Field(description="Regex: the sentence states a claim of responsibility.")
     attribute_nouns: list[str] = Field(default_factory=list, description="Attributes evidence must name.")
     source_roles: list[str] = Field(default_factory=list, description="Role words that belong to a source name.")
+    person_nouns: list[str] = Field(default_factory=list, description="Nouns by which a question asks for a person.")
     event_families: list[list[str]] = Field(default_factory=list, description="Specific event kinds, by family.")
     counted_kinds: list[list[str]] = Field(default_factory=list, description="Words counting the same kind.")
     generic_kind: str = Field(default="people", description="A word of the kind a count need not name.")
@@ -139,7 +140,7 @@ class CheckCues(_Model):
         QuestionType._compiles([pattern])
         return pattern
 
-    @field_validator("attribute_nouns", "source_roles")
+    @field_validator("attribute_nouns", "source_roles", "person_nouns")
     @classmethod
     def _lower_words(cls, words: list[str]) -> list[str]:
         return EventCues._lower_words(words)

@@ -230,3 +230,30 @@ def test_one_actor_under_two_source_names_is_one_source(answerer: ExtractiveAnsw
             "killed at Al-Shaafa.")
     checks = _checks(answerer, "What death toll did ISIS's Amaq agency claim for the SDF at Al-Shaafa?", amaq)
     assert not any("is reported by" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+SCHOOL = ("Levant Wire", date(2014, 11, 5), "At least 11 children were killed when a mortar hit a school in an eastern "
+          "district of Damascus on Wednesday.")
+SCHOOL_NAMED = ("Levant Wire", date(2014, 11, 5), "At least 11 children were killed when a mortar hit a school in the "
+                "eastern district of Qaboun in Damascus on Wednesday.")
+
+
+@pytest.mark.parametrize(("doc", "passes"), [(SCHOOL, False), (SCHOOL_NAMED, True)])
+def test_a_which_place_question_needs_a_place_the_question_does_not_name(
+        answerer: ExtractiveAnswerer, doc: tuple[str, date, str], passes: bool) -> None:
+    question = "In which eastern Damascus district was the school where a mortar killed at least 11 children?"
+    assert answerer.analyser.question(question).constraints.slot == "place"
+    checks = _checks(answerer, question, doc)
+    assert checks[0]["passed"] is passes, checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("It was not immediately clear who carried out the attack on the Qamishli police checkpoint.", False),
+    ("Islamic State said it carried out the attack on the Qamishli police checkpoint.", False),
+    ("Police commander Jowan Ibrahim said five officers died at the Qamishli checkpoint.", True),
+])
+def test_a_question_asking_for_a_person_needs_a_name(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    question = "Who was the commander of the Qamishli police when five officers died at a checkpoint?"
+    assert answerer.analyser.question(question).constraints.person
+    checks = _checks(answerer, question, ("Levant Wire", date(2016, 4, 20), text))
+    assert checks[0]["passed"] is passes, checks[0]["reasons"]
