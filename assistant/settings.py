@@ -119,8 +119,9 @@ class AnswerSettings(_Section):
         True, description="Quote only sentences that fill the asked slot and contradict no question constraint."
     )
     min_score: float = Field(0.3, description="Abstain when the best evidence sentence scores below this.")
-    min_answerability: float = Field(
-        0.65, ge=0, le=1, description="Abstain when the answerability estimate (answer/weights.json) is lower."
+    min_answerability: float | None = Field(
+        None, ge=0, le=1, description="Abstain when the answerability estimate is lower (default: the threshold "
+        "fitted with the gate's weights in answer/weights.json by `python -m eval.fit`)."
     )
     relative_margin: float = Field(
         0.05, ge=0, description="Further sentences must score within this margin of the best one."

@@ -28,7 +28,8 @@ What it does, in order:
 
 ``--write`` replaces only the ``answerability`` section of ``assistant/answer/weights.json`` (weights, bias,
 ``fitted_on``); every other byte of the file is kept. Without ``--write`` the script only prints. The decision
-threshold ``settings.answer.min_answerability`` is left as it is.
+threshold is fitted on demo too (``--no-fit-threshold`` keeps it): the middle of the run of thresholds with the
+best balanced accuracy of the decision to abstain; ``settings.answer.min_answerability`` overrides it when set.
 """
 
 from __future__ import annotations
@@ -187,7 +188,33 @@ def predicted_abstention(row: Row, gate: Answerability, answer: AnswerSettings) 
     if row.features is None or row.refused_elsewhere:
         return True
     best = row.best if row.best is not None else row.features[0]
-    return best < answer.min_score or answerability(row.features, gate) < answer.min_answerability
+    threshold = gate.threshold if answer.min_answerability is None else answer.min_answerability
+    return best < answer.min_score or answerability(row.features, gate) < threshold
+
+
+def fit_threshold(rows: Sequence[Row], gate: Answerability, answer: AnswerSettings) -> float:
+    """The threshold that best separates answerable from unanswerable questions (balanced accuracy of the decision
+    to abstain, so the few unanswerable questions weigh as much as the many answerable ones); the middle of the
+    best run of thresholds, as every threshold in it decides the same."""
+    grid = [round(0.05 + 0.01 * i, 2) for i in range(91)]
+    unanswerable = [r for r in rows if r.label == 0]
+    answerable = [r for r in rows if r.label == 1]
+
+    def score(t: float) -> float:
+        probe = answer.model_copy(update={"min_answerability": t})
+        refused = sum(predicted_abstention(r, gate, probe) for r in unanswerable) / max(1, len(unanswerable))
+        kept = sum(not predicted_abstention(r, gate, probe) for r in answerable) / max(1, len(answerable))
+        return (refused + kept) / 2
+
+    scores = [score(t) for t in grid]
+    top = max(scores)
+    best = [i for i, v in enumerate(scores) if v >= top - 1e-9]
+    run = [i for i in best if i - 1 not in best or i == best[0]]  # first index of each run of equal scores
+    first = run[0]
+    last = first
+    while last + 1 < len(grid) and last + 1 in best:
+        last += 1
+    return round((grid[first] + grid[last]) / 2, 2)
 
 
 def check_rows(rows: Sequence[Row], gate: Answerability, answer: AnswerSettings, *, reported: bool) -> None:
@@ -266,14 +293,20 @@ def design(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
     return x, np.array([r.label for r in usable], dtype=float)
 
 
-def fit_gate(rows: Sequence[Row], old: Answerability, balanced: bool, l2: float, fitted_on: str) -> Answerability:
-    """The new gate section: fitted weights and bias (rounded), the old feature names, ``fitted_on``."""
+def fit_gate(rows: Sequence[Row], old: Answerability, balanced: bool, l2: float, fitted_on: str,
+             answer: AnswerSettings | None = None) -> Answerability:
+    """The new gate section: fitted weights and bias (rounded), the old feature names, ``fitted_on``, and (given
+    the answer settings) the threshold fitted for those weights; without them the old threshold is kept."""
     x, y = design(rows)
     w, b = fit_logistic(x, y, class_weights(y, balanced), l2)
-    return Answerability(
+    gate = Answerability(
         features=list(old.features), weights=[round(float(v), DECIMALS) for v in w],
-        bias=round(b, DECIMALS), fitted_on=fitted_on,
+        bias=round(b, DECIMALS), threshold=old.threshold, fitted_on=fitted_on,
     )
+    if answer is not None:
+        free = answer.model_copy(update={"min_answerability": None})
+        gate = gate.model_copy(update={"threshold": fit_threshold(rows, gate, free)})
+    return gate
 
 
 def fitted_on_text(demo: SetResult, balanced: bool, l2: float, held_out: str, today: date) -> str:
@@ -419,6 +452,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--write", action="store_true", help="update the answerability section of the weights file")
     p.add_argument("--balanced", action=argparse.BooleanOptionalAction, default=False,
                    help="weigh the two classes equally in the fit (default: every question weighs 1)")
+    p.add_argument("--fit-threshold", action=argparse.BooleanOptionalAction, default=True,
+                   help="also fit the abstention threshold on demo (balanced accuracy of abstaining)")
     p.add_argument("--l2", type=float, default=DEFAULT_L2, help="L2 penalty on the weights (default %(default)g)")
     p.add_argument("--weights-file", type=Path, default=None, help="default: the packaged weights.json")
     p.add_argument("--index-root", type=Path, default=None,
@@ -471,7 +506,8 @@ def main(argv: Sequence[str] | None = None, *, opener: Opener = open_corpus, tod
     def fit_demo(demo: SetResult) -> Weights:
         nonlocal new
         text = fitted_on_text(demo, args.balanced, args.l2, held_out, today or date.today())
-        gate = fit_gate(demo.rows, current.answerability, args.balanced, args.l2, text)
+        gate = fit_gate(demo.rows, current.answerability, args.balanced, args.l2, text,
+                        settings.answer if args.fit_threshold else None)
         new = current.model_copy(update={"answerability": gate})
         return new
 
@@ -495,7 +531,9 @@ def main(argv: Sequence[str] | None = None, *, opener: Opener = open_corpus, tod
     print(_gate_line("current", current.answerability))
     print(_gate_line("fitted ", new.answerability))
     print(f"fitted_on: {new.answerability.fitted_on}")
-    print(f"threshold min_answerability = {settings.answer.min_answerability} (unchanged), "
+    print(f"threshold {current.answerability.threshold} -> {new.answerability.threshold}"
+          f"{' (fitted on demo)' if args.fit_threshold else ' (kept)'}; setting min_answerability = "
+          f"{settings.answer.min_answerability} (None: the fitted one), "
           f"min_score = {settings.answer.min_score}")
     print()
     print(format_report(results))

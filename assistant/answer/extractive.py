@@ -195,7 +195,7 @@ class ExtractiveAnswerer:
 
     def _select(self, ranked: list[Candidate]) -> list[Candidate]:
         best = ranked[0].score
-        if best < self.settings.min_score or self.answerability(ranked) < self.settings.min_answerability:
+        if best < self.settings.min_score or self.answerability(ranked) < self.threshold:
             return []
         chosen: list[Candidate] = []
         for cand in ranked:
@@ -205,6 +205,12 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
         return chosen
+
+    @property
+    def threshold(self) -> float:
+        """The answerability below which the answerer abstains: the setting, else the fitted one."""
+        chosen = self.settings.min_answerability
+        return self.weights.answerability.threshold if chosen is None else chosen
 
     def answerability(self, ranked: list[Candidate]) -> float:
         """Probability-like confidence that the best sentences answer the question at all."""

@@ -45,6 +45,7 @@ class Answerability(_Model):
     features: list[str]
     weights: list[float]
     bias: float
+    threshold: float = Field(0.65, ge=0, le=1, description="Abstain below this estimate (fitted with the weights).")
     fitted_on: str
 
     @model_validator(mode="after")

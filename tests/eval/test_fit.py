@@ -23,6 +23,7 @@ from eval.fit import (
     Row,
     answerability,
     check_rows,
+    fit_threshold,
     class_weights,
     features_from_debug,
     fit_logistic,
@@ -109,7 +110,7 @@ class FakeAssistant:
         assert feats is not None
         p = answerability(feats, self.gate)
         debug: dict[str, Any] = {"best": top[0]["score"], "answerability": round(p + self.lie, 4), "top": top}
-        if p < SETTINGS.min_answerability or top[0]["score"] < SETTINGS.min_score:
+        if p < self.gate.threshold or top[0]["score"] < SETTINGS.min_score:
             return Answer(question=question, text=REFUSAL, abstained=True, debug=debug)
         return Answer(question=question, text="It was 36 [1].", debug=debug)
 
@@ -180,3 +181,19 @@ def test_recorder_keeps_answers_and_maps_gold_doc_ids() -> None:
     assert rooted.resolve_doc_id("a.txt", None) == "corpus/a.txt"
     rooted.ask("answerable 0?")
     assert [a.question for a in rooted.answers] == ["answerable 0?"]
+
+
+def test_the_threshold_is_the_middle_of_the_best_run() -> None:
+    gate = Answerability(features=["a", "b", "c", "d"], weights=[0.0, 1.0, 0.0, 0.0], bias=0.0, fitted_on="test")
+
+    def row(i: int, label: int, anchor: float) -> Row:
+        return Row(id=f"q{i}", label=label, features=(1.0, anchor, 0.0, 0.0), reported=None, best=1.0,
+                   refused_elsewhere=False, abstained=False)
+
+    # unanswerable questions at p = 0.12, answerable ones at p = 0.88: every threshold in (0.12, 0.88] separates
+    rows = [row(0, 0, -2.0), row(1, 0, -2.0), row(2, 1, 2.0), row(3, 1, 2.0), row(4, 1, 2.0)]
+    free = SETTINGS.model_copy(update={"min_answerability": None})
+    assert fit_threshold(rows, gate, free) == pytest.approx(0.5, abs=0.01)
+    # one answerable question as doubtful as the unanswerable ones: answering it is worth less than refusing two
+    rows.append(row(5, 1, -2.0))
+    assert 0.12 < fit_threshold(rows, gate, free) <= 0.88
