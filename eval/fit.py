@@ -23,7 +23,8 @@ What it does, in order:
    new weights. Every question that flips (in either direction) is asked again, over the same index, with an
    Assistant whose answerer carries the new weights, and must now abstain exactly as its features predict:
    the "fitted" figures are measured answers, not a simulation (a refusal has no answer text to reuse).
-5. Does 1, 2 and 4 for the wiki gold set (``eval/gold_wiki.jsonl`` over ``../shared/corpora/wiki-conflicts/
+5. Does 1, 2 and 4 for the FA-KES gold set (``eval/gold_fakes.jsonl`` over ``../shared/corpora/fakes-syria``) and
+   for the wiki gold set (``eval/gold_wiki.jsonl`` over ``../shared/corpora/wiki-conflicts/
    website/syria``), which the fit never sees; when that folder is absent the held-out set is skipped.
 
 ``--write`` replaces only the ``answerability`` section of ``assistant/answer/weights.json`` (weights, bias,
@@ -69,6 +70,7 @@ DEFAULT_L2 = 1e-3
 
 REPO = Path(__file__).resolve().parents[1]
 WIKI_CORPUS = REPO / ".." / "shared" / "corpora" / "wiki-conflicts" / "website" / "syria"
+FAKES_CORPUS = REPO / ".." / "shared" / "corpora" / "fakes-syria" / "fakes_annotated.csv"
 
 Features = tuple[float, float, float, float]
 #: Builds an Assistant over an already ingested index whose answerer uses the given weights.
@@ -462,16 +464,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--demo-gold", type=Path, default=None, help="default: eval/gold.jsonl")
     p.add_argument("--wiki-corpus", type=Path, default=WIKI_CORPUS, help="default: %(default)s")
     p.add_argument("--wiki-gold", type=Path, default=None, help="default: eval/gold_wiki.jsonl")
+    p.add_argument("--fakes-corpus", type=Path, default=FAKES_CORPUS, help="default: %(default)s")
+    p.add_argument("--fakes-gold", type=Path, default=None, help="default: eval/gold_fakes.jsonl")
     p.add_argument("--k", type=int, default=None, help="passages per question (default: settings.retrieval.k)")
     return p.parse_args(argv)
 
 
 def _run_set(name: str, held_out: bool, corpus: Path, gold: Path, index: Path, settings: Settings,
-             current: Weights, opener: Opener, k: int, fit: Callable[[SetResult], Weights]) -> SetResult:
+             current: Weights, opener: Opener, k: int, fit: Callable[[SetResult], Weights],
+             resolve: bool = True) -> SetResult:
+    """One gold set: ask with the current weights, fit (or take the fitted weights), ask the flipped again.
+    ``resolve``: gold documents are named relative to ``corpus`` (a folder); else by their stored ids' ends."""
     items = load_gold(gold)
+    base = corpus if resolve else None
     print(f"{name}: {len(items)} questions from {gold}", flush=True)
     with opener(corpus, index, settings) as build:
-        records, rows = ask_all(items, build(current), k, corpus)
+        records, rows = ask_all(items, build(current), k, base)
         check_rows(rows, current.answerability, settings.answer, reported=True)
         result = SetResult(name, held_out, rows, records)
         print(f"  feature check passed on {len(rows)} questions ({result.skipped} without candidates)", flush=True)
@@ -480,7 +488,7 @@ def _run_set(name: str, held_out: bool, corpus: Path, gold: Path, index: Path, s
         # flipped questions are asked again with the new weights (a refusal has no answer text to reuse).
         flipped = [i for i, row in enumerate(rows)
                    if predicted_abstention(row, new.answerability, settings.answer) != row.abstained]
-        again, after = ask_all([items[i] for i in flipped], build(new), k, corpus)
+        again, after = ask_all([items[i] for i in flipped], build(new), k, base)
         check_rows(after, new.answerability, settings.answer, reported=True)
         result.fitted = list(records)
         for i, record in zip(flipped, again, strict=True):
@@ -499,8 +507,10 @@ def main(argv: Sequence[str] | None = None, *, opener: Opener = open_corpus, tod
     current = parse_weights(weights_file.read_text(encoding="utf-8"), str(weights_file))
     demo_corpus = args.demo_corpus or _packaged("corpus")
     wiki_ok = args.wiki_corpus is not None and args.wiki_corpus.is_dir()
-    held_out = "wiki gold set (eval/gold_wiki.jsonl over wiki-conflicts/website/syria)" if wiki_ok else (
-        "none (the wiki corpus was absent when fitted)")
+    fakes_ok = args.fakes_corpus is not None and args.fakes_corpus.is_file()
+    held = [*(["wiki gold set (eval/gold_wiki.jsonl over wiki-conflicts/website/syria)"] if wiki_ok else []),
+            *(["FA-KES gold set (eval/gold_fakes.jsonl over fakes-syria/fakes_annotated.csv)"] if fakes_ok else [])]
+    held_out = "; ".join(held) or "none (the shared corpora were absent when fitted)"
     new: Weights | None = None
 
     def fit_demo(demo: SetResult) -> Weights:
@@ -523,6 +533,10 @@ def main(argv: Sequence[str] | None = None, *, opener: Opener = open_corpus, tod
                 results.append(_run_set("wiki", True, args.wiki_corpus, args.wiki_gold
                                         or _packaged("gold_wiki.jsonl"), root / "wiki", settings, current,
                                         opener, k, fitted))
+            if fakes_ok:
+                results.append(_run_set("FA-KES", True, args.fakes_corpus, args.fakes_gold
+                                        or _packaged("gold_fakes.jsonl"), root / "fakes", settings, current,
+                                        opener, k, fitted, resolve=False))
     except FitError as exc:
         print(f"eval.fit: {exc}\nnothing written.", file=sys.stderr)
         return 1
@@ -539,6 +553,8 @@ def main(argv: Sequence[str] | None = None, *, opener: Opener = open_corpus, tod
     print(format_report(results))
     if not wiki_ok:
         print(f"held-out wiki set skipped: {args.wiki_corpus} is absent")
+    if not fakes_ok:
+        print(f"held-out FA-KES set skipped: {args.fakes_corpus} is absent")
     if args.write:
         write_section(weights_file, new.answerability)
         print(f"\nwrote the answerability section of {weights_file}")

@@ -23,10 +23,10 @@ from eval.fit import (
     Row,
     answerability,
     check_rows,
-    fit_threshold,
     class_weights,
     features_from_debug,
     fit_logistic,
+    fit_threshold,
     main,
     packaged_weights_file,
     replace_section,
@@ -137,6 +137,7 @@ def _setup(tmp_path: Path) -> list[str]:
     gold.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
     (tmp_path / "weights.json").write_text(packaged_weights_file().read_text(encoding="utf-8"), encoding="utf-8")
     return ["--demo-gold", str(gold), "--demo-corpus", str(tmp_path), "--wiki-corpus", str(tmp_path / "absent"),
+            "--fakes-corpus", str(tmp_path / "absent.csv"),
             "--weights-file", str(tmp_path / "weights.json"), "--index-root", str(tmp_path / "idx")]
 
 
