@@ -229,10 +229,12 @@ def slot_of(qtype: str, text: str, source: str | None, claim: re.Pattern[str] | 
     return {"who": "actor", "where": "place"}.get(qtype, "other")
 
 
-def asked_attributes(text: str, nouns: Sequence[str]) -> list[str]:
-    """Attributes a question asks for by name ('What was Hajin's population')."""
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    return [n for n in nouns if n in words or f"{n}s" in words]
+def asked_attributes(text: str, nouns: Sequence[str], exclude: Sequence[str] = ()) -> list[str]:
+    """Attributes a question asks for by name near its start ('What was Hajin's population'), not ones that only
+    describe the event ('... killed at a meeting of the group's commanders'); ``exclude``: the role of a person
+    asked for, which the answer names rather than repeats ('Which Daesh commander ...' -> 'Omar al-Shishani')."""
+    words = set(re.findall(r"[a-z]+", " ".join(text.lower().split()[:8])))
+    return [n for n in nouns if (n in words or f"{n}s" in words) and n not in exclude]
 
 
 def specific_events(events: Sequence[str], families: Sequence[Sequence[str]]) -> list[str]:
@@ -251,13 +253,15 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
     counted, counted_by = counted_noun(text, lexicon, kinds) if qtype == "count" else (None, [])
     claim = re.compile(checks.claim_question, re.I) if checks else None
     slot = slot_of(qtype, text, source, claim)
+    person = slot == "actor" and checks is not None and asks_person(text, checks.person_nouns)
     return Constraints(
         slot=slot, outcome=outcome, dates=question_dates(text), names=question_names(text, lexicon, source),
         actors=sorted(actors - asked_actors(text, lexicon)), source=source,
         counted=counted if counted not in _OUTCOME_WORDS else None, counted_by=counted_by,
         events=specific_events(events, checks.event_families) if checks else [],
-        attributes=asked_attributes(text, checks.attribute_nouns) if checks and slot in {"actor", "other"} else [],
-        person=slot == "actor" and bool(checks) and asks_person(text, checks.person_nouns if checks else ()),
+        attributes=asked_attributes(text, checks.attribute_nouns, checks.person_nouns if person else ())
+        if checks and slot in {"actor", "other"} else [],
+        person=person,
     )
 
 

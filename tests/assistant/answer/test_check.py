@@ -257,3 +257,23 @@ def test_a_question_asking_for_a_person_needs_a_name(answerer: ExtractiveAnswere
     assert answerer.analyser.question(question).constraints.person
     checks = _checks(answerer, question, ("Levant Wire", date(2016, 4, 20), text))
     assert checks[0]["passed"] is passes, checks[0]["reasons"]
+
+
+def test_attributes_are_asked_near_the_start_and_a_person_role_is_not_one(analyser: Analyser) -> None:
+    read = analyser.question
+    assert read("What was the population of the camp in March 2019?").constraints.attributes == ["population"]
+    assert read("Which leader was killed in the blast at a meeting of the group's commanders in the town of "
+                "Ram Hamdan?").constraints.attributes == []
+    asked = read("Which Daesh commander did Russia claim to have killed in October 2017?").constraints
+    assert asked.person and asked.attributes == []
+
+
+def test_a_source_named_in_the_sentence_with_its_figure_is_the_source(answerer: ExtractiveAnswerer) -> None:
+    tolls = ("Levant Wire", date(2014, 5, 26), "The governor had earlier reported a toll of eight while the Syrian "
+             "Observatory for Human Rights gave a death toll of 12 for the car bomb in Homs.")
+    checks = _checks(answerer, "What death toll did the Syrian Observatory give for the car bomb in Homs?", tolls)
+    assert not any("is reported by" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+    checks = _checks(answerer, "What death toll did the Homs governor give for the car bomb in Homs?",
+                     ("Levant Wire", date(2014, 5, 26), "The Syrian Observatory for Human Rights gave a death toll "
+                      "of 12 for the car bomb in Homs."))
+    assert any("is reported by" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
