@@ -230,6 +230,13 @@ class EvidenceCheck:
     def _names_new(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> bool:
         """'Which village ...', 'Who was the commander ...': the sentence names a place (a person, an actor) that the
         question does not; 'an eastern district of the capital' names none."""
+        if want.designation:
+            # 'two Russian Sukhoi SU-24 warplanes', 'a Mazda': a designation, or a name that is neither an actor
+            # nor the sentence's first word, which the question does not give
+            found = [m[0] for m in _PERSON.finditer(ev.text) if m.start() > 0]
+            if any(m[0].lower() not in question_tokens for m in _MODEL.finditer(ev.text)):
+                return True
+            return any(self._new_plain(name, question_tokens) for name in found)
         if want.slot == "place":
             found = [*ev.frame.places, *(m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text))]
         elif want.slot == "actor" and want.person:
@@ -248,6 +255,12 @@ class EvidenceCheck:
             if plain - question_tokens or {t for t in toks if t.startswith("actor_")} - question_tokens:
                 return True
         return False
+
+    def _new_plain(self, name: str, question_tokens: frozenset[str]) -> bool:
+        toks = set(self.lexicon.tokens(name))
+        if any(t.startswith("actor_") for t in toks):
+            return False
+        return bool({t for t in toks if len(t) >= 3} - _CALENDAR - question_tokens)
 
     def _same_kind(self, counted: str, ev: Evidence) -> bool:
         """A sentence counts what was asked: not only another kind ('how many civilians' vs '9 fighters'), a kind
@@ -283,6 +296,8 @@ _PERSON = re.compile(rf"(?<![\w-]){_NAME}(?:\s+(?:(?:bin|ibn|abu|abd|al|el|de|va
 _PLACE_NAMED = re.compile(rf"\b(?:in|at|near|from|into|outside|of|to|towards?|village|town|city|district|"
                           rf"neighbou?rhood|province)\s+(?:the\s+)?({_NAME}(?:\s+{_NAME})*)"
                           rf"|({_NAME}(?:\s+{_NAME})*)\s+(?:village|town|city|district|neighbou?rhood|camp|province|area)\b")
+#: A model designation: 'SU-24', 'F-16', 'T-72', 'MiG-23', 'BM-21'.
+_MODEL = re.compile(r"\b[A-Z][A-Za-z]{0,5}-?\d{1,4}[A-Za-z]?\b")
 _CALENDAR = {*(m for m in MONTHS), *(m[:3] for m in MONTHS), "monday", "tuesday", "wednesday", "thursday", "friday",
              "saturday", "sunday"}
 

@@ -115,6 +115,7 @@ class Constraints(BaseModel):
     events: list[str] = Field(default_factory=list, description="Specific event kinds named ('capture').")
     attributes: list[str] = Field(default_factory=list, description="Attributes asked for ('population').")
     person: bool = Field(default=False, description="The actor asked for is a person ('Which official ...').")
+    designation: bool = Field(default=False, description="A make, model or type is asked ('What type of aircraft').")
 
 
 def question_dates(text: str) -> list[DateWant]:
@@ -262,7 +263,12 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         attributes=asked_attributes(text, checks.attribute_nouns, checks.person_nouns if person else ())
         if checks and slot in {"actor", "other"} else [],
         person=person,
+        designation=bool(_DESIGNATION.search(text)),
     )
+
+
+#: 'What type of aircraft', 'which make of car', 'what model of drone': answered by a name or a designation.
+_DESIGNATION = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:types?|makes?|models?|brands?)\s+of\b", re.I)
 
 
 def asks_person(text: str, nouns: Sequence[str]) -> bool:

@@ -277,3 +277,14 @@ def test_a_source_named_in_the_sentence_with_its_figure_is_the_source(answerer: 
                      ("Levant Wire", date(2014, 5, 26), "The Syrian Observatory for Human Rights gave a death toll "
                       "of 12 for the car bomb in Homs."))
     assert any("is reported by" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("A coalition aircraft struck an artillery position near Al-Sukkariyeh on 9 February 2019.", False),
+    ("Two Russian SU-24 warplanes struck an artillery position near Al-Sukkariyeh on 9 February 2019.", True),
+])
+def test_a_type_question_needs_a_name_or_a_designation(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    question = "What type of aircraft struck the artillery position near Al-Sukkariyeh?"
+    assert answerer.analyser.question(question).constraints.designation
+    checks = _checks(answerer, question, ("Levant Wire", date(2019, 2, 10), text))
+    assert checks[0]["passed"] is passes, checks[0]["reasons"]
