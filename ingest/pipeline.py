@@ -51,7 +51,11 @@ class PassageSink(RootRegistry, Protocol):
         """doc_id -> (content hash, root name) of everything stored."""
         ...
 
-    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None: ...
+    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray,
+                     sentences: np.ndarray | None = None) -> None:
+        """Store one document (``sentences``: the answerer's vectors, passed only to a sink that has
+        ``put_sentence_vectors``)."""
+        ...
 
     def remove_documents(self, doc_ids: Sequence[str]) -> None: ...
 
@@ -239,11 +243,13 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
     report.texts_embedded += len(texts)
     offset, extra = 0, len(texts)
     for i, (doc, passages, replaced) in enumerate(pending.docs):
-        sink.put_document(doc, passages, vectors[offset:offset + len(passages)])
-        offset += len(passages)
-        if put_sentences:
-            put_sentences(passages, vectors[extra:extra + len(sentence_parts[i])])
+        if put_sentences:  # a sink with sentence vectors takes them with the document (one commit)
+            sink.put_document(doc, passages, vectors[offset:offset + len(passages)],
+                              sentences=vectors[extra:extra + len(sentence_parts[i])])
             extra += len(sentence_parts[i])
+        else:
+            sink.put_document(doc, passages, vectors[offset:offset + len(passages)])
+        offset += len(passages)
         report.passages_added += len(passages)
         if replaced:
             report.replaced += 1
