@@ -218,6 +218,20 @@ class DocumentStore:
                 self.db.execute("INSERT INTO meta VALUES ('index_id', ?)", (value,))
             return value
 
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self.db:
+            self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                            (key, value))
+
+    def doc_passages(self, doc_id: str) -> list[Passage]:
+        """A document's passages in order."""
+        views = self.views(self.passage_ids(doc_id))
+        return sorted((v.passage for v in views.values()), key=lambda p: p.ordinal)
+
     def generation(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0

@@ -119,6 +119,10 @@ class Store:
                 return 0
             me = self.docs.index_id()
             roots = self.records.roots()
+            if self.docs.get_meta(f"published:{self.records.name}") is None:
+                if self._publish_local(listing, roots, me):
+                    listing, roots = self.records.listing(), self.records.roots()
+                self.docs.set_meta(f"published:{self.records.name}", "1")
             local = self.docs.doc_hashes()
             changed = 0
             for doc_id in local:
@@ -134,6 +138,33 @@ class Store:
                                 {n: (r.path, r.owner) for n, r in roots.items() if r.owner != me})
             self._synced = token if len(fetched) == len(wanted) else None
             return changed
+
+    def _publish_local(self, listing: dict[str, Any], roots: dict[str, Any], me: str) -> int:
+        """Once per index folder and server: publish what this folder stored before the server held document
+        records (an index written by an older version against the server), so upgrading loses nothing. Only
+        documents of roots whose name is free (or this folder's) on the server and whose vectors it holds are
+        published; the rest is dropped from the cache by the refresh (ingest embeds them again)."""
+        assert self.records is not None
+        own = {n: p for n, p in self.docs.roots().items() if n not in roots or roots[n].owner == me}
+        candidates = [d for d, (_, root) in self.docs.doc_hashes().items() if root in own and d not in listing]
+        if not candidates:
+            return 0
+        present = set(self.vectors.ids({"index": me}))
+        published = 0
+        for name, path in own.items():
+            if name not in roots:
+                self.records.put_root(name, path, me)
+        for doc_id in candidates:
+            doc, passages = self.docs.document(doc_id), self.docs.doc_passages(doc_id)
+            if doc is None or not passages or any(p.passage_id not in present for p in passages):
+                continue
+            stored = self.docs.sentence_vectors([(p.passage_id, s) for p in passages for s, _ in p.sentences])
+            rows = [(pid, start, np.asarray(sv, dtype=np.float16).tobytes(), np.asarray(wv, dtype=np.float16).tobytes())
+                    for (pid, start), (sv, wv) in sorted(stored.items())]
+            self.records.put_document(doc, passages, rows, me)
+            published += 1
+        self.records.bump()
+        return published
 
     def _put_local(self, doc: Document, passages: list[Passage], rows: Sequence[tuple[str, int, bytes, bytes]]) -> None:
         self.lexical.ensure()

@@ -149,3 +149,21 @@ def test_two_roots_on_one_server_never_prune_each_other(tmp_path: Path, client: 
     assert b.ingest([theirs], progress=False).removed == 1
     assert {d["doc_id"] for d in a.documents()} == {"reports/hajin.txt", "reports-2/baghuz.txt"}
     _verified(a, a.ask(QUESTION))
+
+
+def test_an_index_written_before_the_records_is_published_not_lost(tmp_path: Path, client: Client) -> None:
+    """An index folder an older version wrote against the server (vectors there, text only in its SQLite)
+    publishes its documents at its first refresh instead of dropping them."""
+    folder = tmp_path / "reports"
+    _report(folder, "hajin.txt", "12")
+    _filler(folder)
+    old = client("a")
+    old.store.records = None  # the older version: no document records on the server
+    old.ingest([folder], progress=False)
+    upgraded = client("a")  # the same folder with this version
+    assert len(upgraded.documents()) == 2
+    b = client("b")
+    answer = b.ask(QUESTION)
+    _verified(b, answer)
+    assert any("killed 12 civilians" in c.quote for c in answer.citations)
+    assert upgraded.ingest([folder], progress=False).texts_embedded == 0  # nothing re-embedded
