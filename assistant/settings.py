@@ -104,6 +104,11 @@ class IndexSettings(_Section):
         True, description="Embed every sentence (alone and with its predecessor) at ingest, so a question embeds "
         "only itself; off: embedded when a question first retrieves them, then stored.",
     )
+    derived_vectors: Literal["none", "windows", "all"] = Field(
+        "none", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
+        "'windows': a sentence+predecessor window is the normalised sum of the two sentence vectors; 'all': "
+        "passage vectors too are the normalised mean of their sentences' (a collection of its own).",
+    )
 
 
 class RetrievalSettings(_Section):
@@ -219,6 +224,8 @@ class Settings(BaseSettings):
         shape: dict[str, object] = {"model": self.embedding.model, "chunking": self.chunking.model_dump()}
         if self.embedding.backend != "sentence-transformers":  # other vectors, other collection
             shape["backend"] = self.embedding.backend
+        if self.index.derived_vectors == "all":  # passage vectors made otherwise
+            shape["passage_vectors"] = "mean-of-sentences"
         key = json.dumps(shape, sort_keys=True)
         return "sitrep-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 

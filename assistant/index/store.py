@@ -230,7 +230,8 @@ class Store:
                 self.vectors.upsert([p.passage_id for p in passages], vectors, [meta] * len(passages))
             new_ids = {p.passage_id for p in passages}
             old_ids = set(self.docs.passage_ids(doc.doc_id))
-            rows = sentence_rows(passages, sentences) if sentences is not None else []
+            derived = self.settings.index.derived_vectors != "none"
+            rows = sentence_rows(passages, sentences, derived) if sentences is not None else []
             if self.records is not None:
                 previous = self.records.put_document(doc, passages, rows, self.docs.index_id())
                 old_ids |= set(previous.passage_ids if previous else ())
@@ -242,11 +243,11 @@ class Store:
     def put_sentence_vectors(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         """Store the answerer's sentence and window vectors of committed passages (assistant.index.sentences):
         ``vectors`` holds the rows of ``sentence_texts(passages)``."""
-        self.docs.put_sentence_vectors(sentence_rows(passages, vectors))
+        self.docs.put_sentence_vectors(sentence_rows(passages, vectors, self.settings.index.derived_vectors != "none"))
 
     def sentence_vectors(self, embedder: Embedder) -> SentenceVectors:
         """What the extractive answerer reads sentence vectors from (stored rows, else embedded and stored)."""
-        return SentenceVectors(self.docs, embedder)
+        return SentenceVectors(self.docs, embedder, derived=self.settings.index.derived_vectors != "none")
 
     @staticmethod
     def _vector_meta(doc: Document) -> dict[str, Any]:
