@@ -104,6 +104,10 @@ class IndexSettings(_Section):
         True, description="Embed every sentence (alone and with its predecessor) at ingest, so a question embeds "
         "only itself; off: embedded when a question first retrieves them, then stored.",
     )
+    sync_interval_s: float = Field(
+        1.0, ge=0, description="With a Chroma server: check it for teammates' writes at most this often (one small "
+        "request; 0: before every question). Ingest and removal always check first.",
+    )
     derived_vectors: Literal["none", "windows", "all"] = Field(
         "none", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
         "'windows': a sentence+predecessor window is the normalised sum of the two sentence vectors; 'all': "

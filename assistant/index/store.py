@@ -15,6 +15,7 @@ question, ingest and removal) brings the cache in step with the server's documen
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -61,6 +62,7 @@ class Store:
         make_records = getattr(self.vectors, "records", None)
         self.records: ServerRecords | None = make_records() if make_records else None
         self._synced: str | None = None  # the server's state token at the last refresh
+        self._checked = -1e9  # time.monotonic() of the last look at it
 
     @property
     def shared(self) -> bool:
@@ -110,6 +112,9 @@ class Store:
         if self.records is None:
             return 0
         with self._lock:
+            if not force and time.monotonic() - self._checked < self.settings.index.sync_interval_s:
+                return 0
+            self._checked = time.monotonic()
             token = self.records.token()
             if not force and token is not None and token == self._synced:
                 return 0
@@ -282,7 +287,7 @@ class Store:
         Raises NotInIndexError when nothing by that name is stored. Hold the writer lock.
         """
         with self._lock:
-            self.refresh()
+            self.refresh(force=True)
             roots = self.all_roots()
             if target in roots:
                 doc_ids = self.docs.root_doc_ids(target)

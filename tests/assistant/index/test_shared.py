@@ -34,7 +34,8 @@ def client(tmp_path: Path, fake_embedder: Embedder) -> Iterator[Client]:
 
     def make(name: str) -> Assistant:
         base = fake_settings(Settings().with_index(tmp_path / f"index-{name}"))
-        settings = base.model_copy(update={"index": base.index.model_copy(update={"chroma_url": CHROMA_URL})})
+        settings = base.model_copy(update={"index": base.index.model_copy(
+            update={"chroma_url": CHROMA_URL, "sync_interval_s": 0})})
         vectors = http_index(settings)
         vectors.name = collection
         assistant = Assistant(settings, embedder=fake_embedder, store=Store(settings, vectors=vectors))
@@ -167,3 +168,17 @@ def test_an_index_written_before_the_records_is_published_not_lost(tmp_path: Pat
     _verified(b, answer)
     assert any("killed 12 civilians" in c.quote for c in answer.citations)
     assert upgraded.ingest([folder], progress=False).texts_embedded == 0  # nothing re-embedded
+
+
+def test_a_reader_checks_the_server_at_most_every_sync_interval(tmp_path: Path, client: Client) -> None:
+    folder = tmp_path / "reports"
+    _report(folder, "hajin.txt", "12")
+    a, b = client("a"), client("b")
+    a.ingest([folder], progress=False)
+    b.store.settings = b.store.settings.model_copy(update={"index": b.store.settings.index.model_copy(
+        update={"sync_interval_s": 3600})})
+    assert b.store.refresh() == 1  # the first look always happens
+    _filler(folder)
+    a.ingest([folder], progress=False)
+    assert b.store.refresh() == 0  # within the interval: no request
+    assert b.store.refresh(force=True) == 1
