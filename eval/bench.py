@@ -119,8 +119,9 @@ def _langchain(embedder: Any, texts: list[str]) -> float:
 def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed: int = 0) -> dict[str, float]:
     """An index of ``size`` passages made by recombining the source index's real sentences into new documents.
 
-    Each synthetic document is 4-14 sentences drawn at random from the whole source (titles, sources and dates
-    of their documents), cut into passages by the real chunker, its BM25 postings written as ingest writes them.
+    Each synthetic document is 4-14 sentences drawn at random from one source document (a report recombined:
+    its title, source and date; topics stay coherent, as in a real archive), cut into passages by the real
+    chunker, its BM25 postings written as ingest writes them.
     Nothing is embedded: a sentence keeps its stored sentence and window vectors (its source passage's vector
     when the source never stored them), a passage's vector is the normalised mean of its sentences' vectors,
     and every vector gets Gaussian noise of ``noise`` (re-normalised). Frames are shifted with their sentence
@@ -141,6 +142,7 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
     stored = src.docs.sentence_vectors([(v.passage.passage_id, st) for v in views.values()
                                         for st, _ in v.passage.sentences])
     pool: list[tuple[str, np.ndarray, np.ndarray, Any, Any]] = []  # text, sentence vec, window vec, frame, view
+    by_doc: dict[str, list[int]] = {}
     for view in views.values():
         p = view.passage
         frames = p.frames if p.frames is not None and len(p.frames) == len(p.sentences) else None
@@ -150,8 +152,10 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
                 continue
             base = vectors[p.passage_id]
             sv, wv = stored.get((p.passage_id, st), (base, base))
+            by_doc.setdefault(p.doc_id, []).append(len(pool))
             pool.append((text, sv, wv, frames[i] if frames else None, view))
     src.close()
+    groups = [np.asarray(g) for g in by_doc.values()]
     out = Store(Settings().with_index(target))
     out.docs.db.execute("PRAGMA synchronous = NORMAL")  # a build, not a crash-safe ingest
     out.lexical.ensure()
@@ -160,7 +164,8 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
     n, d, batch_ids, batch_vecs, batch_meta = 0, 0, [], [], []
     while n < size:
         d += 1
-        picks = rng.integers(0, len(pool), int(rng.integers(4, 15)))
+        members = groups[int(rng.integers(0, len(groups)))]
+        picks = rng.choice(members, size=min(len(members), int(rng.integers(4, 15))), replace=False)
         first = pool[int(picks[0])][4]
         parts, starts, at = [], [], 0
         for j, k in enumerate(picks):
@@ -356,6 +361,7 @@ def main() -> None:
     parser.add_argument("--source-gold", type=Path, help="gold questions for the synthetic indexes (default: "
                         "the largest corpus's; eval/gold_wiki.jsonl goes with a wiki --source-index)")
     parser.add_argument("--no-langchain", action="store_true")
+    parser.add_argument("--no-corpora", action="store_true", help="with --source-index: synthetic sizes only")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--gold", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
@@ -379,14 +385,14 @@ def main() -> None:
         except ImportError:
             print("langchain-chroma not installed: no baseline column (pip install langchain-chroma)")
             langchain = False
-    corpora = [(demo_corpus(), demo_gold())]
+    corpora = [] if args.no_corpora and args.source_index else [(demo_corpus(), demo_gold())]
     if args.shared and SHARED.is_dir():
         corpora += [(WIKI, REPO / "eval" / "gold_wiki.jsonl"), (FAKES, REPO / "eval" / "gold_fakes.jsonl")]
     elif args.shared:
         print(f"{SHARED} is absent: demo corpus only")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="sitrep-bench-") as tmp:
-        largest: tuple[int, Path, Path] | None = None
+        largest: tuple[int, Path, Path] | None = (0, Path(), Path()) if not corpora else None
         for i, (corpus, gold) in enumerate(corpora):
             index = Path(tmp) / f"ingest-{i}"
             row = bench_ingest(corpus, index, langchain)
