@@ -135,18 +135,22 @@ class ServerRecords:
         return out
 
     def put_document(self, doc: Document, passages: Sequence[Passage], rows: Sequence[SentenceRow],
-                     writer: str) -> DocRecord | None:
+                     writer: str, known: bool = True) -> DocRecord | None:
         """Blob parts, then the document record (the commit point), then the old version's parts deleted.
-        Returns the record it replaced (None for a new document)."""
-        previous = self.listing([doc.doc_id]).get(doc.doc_id)
+        Returns the record it replaced (None for a new document). ``known=False``: the caller's fresh cache
+        does not hold the document, so the server is not asked for an older record (a stale cache only leaves
+        this writer's leftovers, which ``Store.reconcile`` deletes)."""
+        previous = self.listing([doc.doc_id]).get(doc.doc_id) if known else None
         payload = encode_payload(doc, passages, rows)
         parts = [payload[i:i + PART_CHARS] for i in range(0, len(payload), PART_CHARS)] or [""]
-        blob_ids = _blob_ids(doc.doc_id, doc.content_hash, len(parts))
-        self._upsert(blob_ids, [{"kind": "blob", "writer": writer, "data": part} for part in parts])
-        self._upsert([f"d/{doc.doc_id}"], [{
-            "kind": "doc", "doc_id": doc.doc_id, "hash": doc.content_hash, "root": doc.root, "writer": writer,
-            "parts": len(parts), "passages": json.dumps([p.passage_id for p in passages]),
-        }])
+        ids = _blob_ids(doc.doc_id, doc.content_hash, len(parts))
+        metas: list[dict[str, Any]] = [{"kind": "blob", "writer": writer, "data": part} for part in parts]
+        # the record last: in the same request when the blob is small (a reader that sees the record before
+        # its blob skips it until its next refresh, see fetch)
+        ids.append(f"d/{doc.doc_id}")
+        metas.append({"kind": "doc", "doc_id": doc.doc_id, "hash": doc.content_hash, "root": doc.root,
+                      "writer": writer, "parts": len(parts), "passages": json.dumps([p.passage_id for p in passages])})
+        self._upsert(ids, metas)
         if previous is not None and previous.content_hash != doc.content_hash:
             self._delete(_blob_ids(previous.doc_id, previous.content_hash, previous.parts))
         return previous

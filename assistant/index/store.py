@@ -63,6 +63,8 @@ class Store:
         self.records: ServerRecords | None = make_records() if make_records else None
         self._synced: str | None = None  # the server's state token at the last refresh
         self._checked = -1e9  # time.monotonic() of the last look at it
+        self._bumped: float | None = None  # time.monotonic() of this store's last token bump
+        self._pending = False  # writes not announced yet (see _announce)
 
     @property
     def shared(self) -> bool:
@@ -235,15 +237,15 @@ class Store:
                 self.vectors.upsert([p.passage_id for p in passages], vectors, [meta] * len(passages))
             new_ids = {p.passage_id for p in passages}
             old_ids = set(self.docs.passage_ids(doc.doc_id))
+            known = bool(old_ids) or self.docs.document(doc.doc_id) is not None
             derived = self.settings.index.derived_vectors != "none"
             rows = sentence_rows(passages, sentences, derived) if sentences is not None else []
             if self.records is not None:
-                previous = self.records.put_document(doc, passages, rows, self.docs.index_id())
+                previous = self.records.put_document(doc, passages, rows, self.docs.index_id(), known)
                 old_ids |= set(previous.passage_ids if previous else ())
             self._put_local(doc, passages, rows)
             self.vectors.delete([pid for pid in old_ids if pid not in new_ids])
-            if self.records is not None:
-                self.records.bump()
+            self._announce()
 
     def put_sentence_vectors(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         """Store the answerer's sentence and window vectors of committed passages (assistant.index.sentences):
@@ -272,8 +274,8 @@ class Store:
                     ids |= set(previous.passage_ids if previous else ())
                 ids |= set(self.docs.remove(doc_id))
                 self.vectors.delete(sorted(ids))
-            if self.records is not None and doc_ids:
-                self.records.bump()
+            if doc_ids:
+                self._announce(now=True)
 
     def drop_root(self, name: str) -> None:
         self.docs.drop_root(name)
@@ -304,9 +306,24 @@ class Store:
             self.remove_documents(doc_ids)
             return RemoveReport(target=target, documents=doc_ids)
 
+    def _announce(self, now: bool = False) -> None:
+        """Tell readers on the server that something was written: the state token is replaced at most once a
+        second during a run (and always at ``finish``), so a big ingest does not write it per document."""
+        if self.records is None:
+            return
+        if now or self._bumped is None or time.monotonic() - self._bumped >= 1.0:
+            self.records.bump()
+            self._bumped = time.monotonic()
+            self._pending = False
+        else:
+            self._pending = True
+
     def finish(self) -> None:
-        """After a run: nothing to rebuild (the lexical index is written with each passage)."""
+        """After a run: nothing to rebuild (the lexical index is written with each passage); on a server, the
+        last writes announced."""
         self.lexical.ensure()
+        if self._pending:
+            self._announce(now=True)
 
     # --- reading ----------------------------------------------------------------------------------------
 
