@@ -1,6 +1,6 @@
 """Ingest and query benchmark: one table, every figure measured in this run (``make bench``; not a test).
 
-    python -m eval.bench --quick                 # a few minutes: demo corpus + one 2k synthetic index
+    python -m eval.bench                         # --quick: a few minutes, demo corpus + one 2k synthetic index
     python -m eval.bench [--shared] [--sizes 20000,200000] [--questions 50] [--source-index DIR --source-gold F]
 
 Ingest (per corpus: the demo corpus, and with ``--shared`` the wiki and FA-KES corpora of ../shared/corpora):
@@ -353,9 +353,9 @@ def _table(rows: list[dict[str, Any]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--shared", action="store_true", help="also ingest the corpora of ../shared/corpora")
-    parser.add_argument("--quick", action="store_true",
-                        help="minutes, not an hour: demo corpus, one 2,000-passage synthetic index, 10 questions")
-    parser.add_argument("--sizes", default="20000,200000", help="synthetic index sizes in passages ('' for none)")
+    parser.add_argument("--quick", action="store_true", help="minutes, not an hour: demo corpus, one "
+                        "2,000-passage synthetic index, 10 questions (the default without --sizes/--shared)")
+    parser.add_argument("--sizes", help="synthetic index sizes in passages, e.g. 20000,200000 ('' for none)")
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--source-index", type=Path, help="index to synthesise from (copied; default: largest)")
     parser.add_argument("--source-gold", type=Path, help="gold questions for the synthetic indexes (default: "
@@ -376,8 +376,10 @@ def main() -> None:
     if args.build:
         print(json.dumps(synthesise(args.build, args.target, args.size)))
         return
-    if args.quick:
+    if args.quick or (args.sizes is None and not args.shared and not args.source_index):
+        print("quick run (demo corpus, 2k synthetic, 10 questions); --sizes 20000,200000 --shared for the full table")
         args.sizes, args.questions, args.no_langchain, args.shared = "2000", 10, True, False
+    args.sizes = "20000,200000" if args.sizes is None else args.sizes
     langchain = not args.no_langchain
     if langchain:
         try:
