@@ -94,7 +94,7 @@ class IndexSettings(_Section):
         None, description="http://host:port of a Chroma server; embedded PersistentClient when unset."
     )
     hnsw_search_ef: int = Field(
-        200, ge=1, description="HNSW candidate list at query time (Chroma ef_search): higher is closer to exact "
+        1000, ge=1, description="HNSW candidate list at query time (Chroma ef_search): higher is closer to exact "
         "search and slower; set on the collection when it is opened.",
     )
     hnsw_construction_ef: int = Field(
