@@ -37,7 +37,7 @@ eval: install
 
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) -m eval.bench --shared
+	$(PY) -m eval.bench --shared --sizes 20000,200000
 
 fit: install
 	$(PY) -m eval.fit

@@ -81,6 +81,7 @@ class Assistant:
 
     def roots(self) -> list[RootInfo]:
         """Every ingested root: name, path, document count, whether the folder still exists."""
+        self.store.refresh()
         return self.store.root_infos()
 
     def resolve_doc_id(self, doc: str, folder: Path | str | None = None) -> str | None:
@@ -90,10 +91,11 @@ class Assistant:
         Without: ``doc`` itself when it is a stored id, else the only id ending in ``/doc`` (None when there
         is none, or several).
         """
+        self.store.refresh()
         if folder is not None:
             real = Path(folder).resolve()
             real = real.parent if real.is_file() else real  # a corpus given as one file: its folder
-            roots = {name: Path(path) for name, path in self.store.roots().items()}
+            roots = {name: Path(path) for name, path in self.store.all_roots().items()}
             holding = sorted((len(p.parts), name) for name, p in roots.items() if real.is_relative_to(p))
             if not holding:
                 return None
@@ -169,15 +171,18 @@ class Assistant:
 
     def documents(self) -> list[dict[str, Any]]:
         """Every stored document: doc_id, title, source, published (ISO), passages, root."""
+        self.store.refresh()
         if not self.store.exists():
             return []
         return [{**d, "root": d["doc_id"].split("/", 1)[0]} for d in self.store.documents()]
 
     def sources(self) -> list[str]:
         """The distinct sources of the stored documents, sorted."""
+        self.store.refresh()
         return self.store.sources() if self.store.exists() else []
 
     def stats(self) -> dict[str, Any]:
+        self.store.refresh()
         docs, passages = self.store.count()
         return {"index": str(self.store.dir), "collection": self.store.collection_name, "documents": docs,
                 "passages": passages, "embedding_model": self.settings.embedding.model,
@@ -201,6 +206,7 @@ class Assistant:
         """Actor token -> passage id -> the sentences naming it (stored frames; cached per index generation)."""
         from assistant.conflict.actors import all_views, mention_index
 
+        self.store.refresh()
         if not self.store.exists():
             return {}
         key = (self.store.generation(), self.lexicon.version)
@@ -300,6 +306,7 @@ class Assistant:
         return doc.text if doc else None
 
     def _require_documents(self) -> None:
+        self.store.refresh()  # on a Chroma server: what teammates wrote since the last question
         if self.store.count()[0] == 0:
             raise IndexEmptyError(self.settings.index.dir)
 

@@ -94,7 +94,7 @@ class IndexSettings(_Section):
         None, description="http://host:port of a Chroma server; embedded PersistentClient when unset."
     )
     hnsw_search_ef: int = Field(
-        200, ge=1, description="HNSW candidate list at query time (Chroma ef_search): higher is closer to exact "
+        1000, ge=1, description="HNSW candidate list at query time (Chroma ef_search): higher is closer to exact "
         "search and slower; set on the collection when it is opened.",
     )
     hnsw_construction_ef: int = Field(
@@ -103,6 +103,15 @@ class IndexSettings(_Section):
     sentence_vectors: bool = Field(
         True, description="Embed every sentence (alone and with its predecessor) at ingest, so a question embeds "
         "only itself; off: embedded when a question first retrieves them, then stored.",
+    )
+    sync_interval_s: float = Field(
+        1.0, ge=0, description="With a Chroma server: check it for teammates' writes at most this often (one small "
+        "request; 0: before every question). Ingest and removal always check first.",
+    )
+    derived_vectors: Literal["none", "windows", "all"] = Field(
+        "none", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
+        "'windows': a sentence+predecessor window is the normalised sum of the two sentence vectors; 'all': "
+        "passage vectors too are the normalised mean of their sentences' (a collection of its own).",
     )
 
 
@@ -220,6 +229,8 @@ class Settings(BaseSettings):
         shape: dict[str, object] = {"model": self.embedding.model, "chunking": self.chunking.model_dump()}
         if self.embedding.backend != "sentence-transformers":  # other vectors, other collection
             shape["backend"] = self.embedding.backend
+        if self.index.derived_vectors == "all":  # passage vectors made otherwise
+            shape["passage_vectors"] = "mean-of-sentences"
         key = json.dumps(shape, sort_keys=True)
         return "sitrep-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 

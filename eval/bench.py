@@ -1,6 +1,7 @@
 """Ingest and query benchmark: one table, every figure measured in this run (``make bench``; not a test).
 
-    python -m eval.bench [--shared] [--sizes 20000,200000] [--questions 50] [--source-index DIR]
+    python -m eval.bench                         # --quick: a few minutes, demo corpus + one 2k synthetic index
+    python -m eval.bench [--shared] [--sizes 20000,200000] [--questions 50] [--source-index DIR --source-gold F]
 
 Ingest (per corpus: the demo corpus, and with ``--shared`` the wiki and FA-KES corpora of ../shared/corpora):
 passages/s of a cold ingest into a fresh index; its ratio to the pure embedding time of the same texts (the
@@ -11,9 +12,10 @@ langchain-chroma is installed); re-ingest of the unchanged corpus (seconds, text
 Serving (per size: each ingested corpus, then synthetic indexes of ``--sizes`` passages): a fresh process per
 index measures cold start (process start to the first answer), ``ask()`` p50/p95 over the gold questions, the
 time of the query embedding plus the raw Chroma top-k it is compared with, the lexical (FTS5) search, and peak
-RSS. Synthetic indexes are built from the largest ingested index (or ``--source-index``): its passages are
-sampled with new document ids and their real vectors (passage and sentence vectors) perturbed with small
-Gaussian noise; embedding 200k passages takes hours on two cores, so nothing is embedded for them. At each
+RSS. Synthetic indexes are built (in a child process: its peak RSS is the build's) from the largest ingested
+index (or ``--source-index``) by recombining its real sentences into new documents, with their real vectors
+reused and perturbed with small Gaussian noise (see ``synthesise``); embedding 200k passages takes hours on two
+cores, so nothing is embedded for them. At each
 size: the time to add one 5-passage document (SQLite + FTS5 + Chroma; its embedding shown apart), and the
 dense top-10's recall against exact (brute-force) search over the same vectors with the collection's HNSW
 settings.
@@ -115,58 +117,99 @@ def _langchain(embedder: Any, texts: list[str]) -> float:
 
 
 def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed: int = 0) -> dict[str, float]:
-    """An index of ``size`` passages: the source's documents sampled under new ids, vectors perturbed."""
+    """An index of ``size`` passages made by recombining the source index's real sentences into new documents.
+
+    Each synthetic document is 4-14 sentences drawn at random from one source document (a report recombined:
+    its title, source and date; topics stay coherent, as in a real archive), cut into passages by the real
+    chunker, its BM25 postings written as ingest writes them.
+    Nothing is embedded: a sentence keeps its stored sentence and window vectors (its source passage's vector
+    when the source never stored them), a passage's vector is the normalised mean of its sentences' vectors,
+    and every vector gets Gaussian noise of ``noise`` (re-normalised). Frames are shifted with their sentence
+    when the source has them. Meant to run in a child process (``--build``), so its peak RSS is the build's.
+    """
+    from bisect import bisect_right
+
     from assistant import Settings
     from assistant.index import Store
+    from assistant.models import Document
+    from ingest.chunk import chunk_document
+    from ingest.pipeline import content_hash
 
     rng = np.random.default_rng(seed)
     src = Store(Settings().with_index(source))
-    docs = [src.document(d["doc_id"]) for d in src.documents()]
-    pids = [pid for pid, _ in src.docs.passage_texts()]
-    views = src.views(pids)
+    views = src.views([pid for pid, _ in src.docs.passage_texts()])
     vectors = _all_vectors(src)
-    by_doc: dict[str, list[Any]] = {}
+    stored = src.docs.sentence_vectors([(v.passage.passage_id, st) for v in views.values()
+                                        for st, _ in v.passage.sentences])
+    pool: list[tuple[str, np.ndarray, np.ndarray, Any, Any]] = []  # text, sentence vec, window vec, frame, view
+    by_doc: dict[str, list[int]] = {}
     for view in views.values():
-        by_doc.setdefault(view.passage.doc_id, []).append(view.passage)
-    stored_sent = src.docs.sentence_vectors([(p.passage_id, s) for v in views.values() for p in [v.passage]
-                                             for s, _ in p.sentences])
-    out = Store(Settings().with_index(target))
-    out.lexical.ensure()
-    started = time.perf_counter()
-    n, copy, batch_ids, batch_vecs, batch_meta = 0, 0, [], [], []
-    while n < size:
-        copy += 1
-        for doc in docs:
-            if doc is None or doc.doc_id not in by_doc or n >= size:
+        p = view.passage
+        frames = p.frames if p.frames is not None and len(p.frames) == len(p.sentences) else None
+        for i, (st, en) in enumerate(p.sentences):
+            text = p.text[st - p.start:en - p.start].strip()
+            if len(text) < 20 or "\n" in text:
                 continue
-            new = doc.model_copy(update={"doc_id": f"{doc.doc_id}~{copy}", "root": doc.root})
-            passages = [p.model_copy(update={"passage_id": f"{p.passage_id}~{copy}", "doc_id": new.doc_id})
-                        for p in sorted(by_doc[doc.doc_id], key=lambda p: p.ordinal)]
-            out.docs.put(new, passages, [out.lexical.encode(p.text) for p in passages])
-            rows = []
-            for old, p in zip(sorted(by_doc[doc.doc_id], key=lambda p: p.ordinal), passages, strict=True):
-                base = vectors[old.passage_id]
-                batch_ids.append(p.passage_id)
-                batch_vecs.append(_perturb(base, noise, rng))
-                batch_meta.append(out._vector_meta(new))
-                for s, _ in p.sentences:
-                    sv, wv = stored_sent.get((old.passage_id, s), (base, base))
-                    rows.append((p.passage_id, s, _perturb(sv, noise, rng).astype(np.float16).tobytes(),
-                                 _perturb(wv, noise, rng).astype(np.float16).tobytes()))
-                n += 1
-            out.docs.put_sentence_vectors(rows)
-            if len(batch_ids) >= 4000:
-                out.vectors.upsert(batch_ids, np.asarray(batch_vecs), batch_meta)
-                batch_ids, batch_vecs, batch_meta = [], [], []
+            base = vectors[p.passage_id]
+            sv, wv = stored.get((p.passage_id, st), (base, base))
+            by_doc.setdefault(p.doc_id, []).append(len(pool))
+            pool.append((text, sv, wv, frames[i] if frames else None, view))
+    src.close()
+    groups = [np.asarray(g) for g in by_doc.values()]
+    out = Store(Settings().with_index(target))
+    out.docs.db.execute("PRAGMA synchronous = NORMAL")  # a build, not a crash-safe ingest
+    out.lexical.ensure()
+    out.docs.add_root("synthetic", str(target))
+    started = time.perf_counter()
+    n, d, batch_ids, batch_vecs, batch_meta = 0, 0, [], [], []
+    while n < size:
+        d += 1
+        members = groups[int(rng.integers(0, len(groups)))]
+        picks = rng.choice(members, size=min(len(members), int(rng.integers(4, 15))), replace=False)
+        first = pool[int(picks[0])][4]
+        parts, starts, at = [], [], 0
+        for j, k in enumerate(picks):
+            sep = "" if j == 0 else ("\n\n" if j % 5 == 0 else " ")
+            at += len(sep)
+            starts.append(at)
+            parts.append(sep + pool[int(k)][0])
+            at += len(pool[int(k)][0])
+        doc = Document(doc_id=f"synthetic/d{d:07d}.txt", title=first.title, source=first.source,
+                       published=first.published, url=None, text="".join(parts), root="synthetic",
+                       path=f"d{d:07d}.txt")
+        doc.content_hash = content_hash(doc)
+        passages = chunk_document(doc, out.settings.chunking)[: size - n]
+        rows = []
+        for p in passages:
+            origin = [int(picks[max(0, bisect_right(starts, st) - 1)]) for st, _ in p.sentences]
+            exact = [st in starts for st, _ in p.sentences]
+            if all(exact) and all(pool[k][3] is not None for k in origin):
+                p.frames = [pool[k][3].model_copy(update={"start": st, "end": en})
+                            for k, (st, en) in zip(origin, p.sentences, strict=True)]
+            sent = [pool[k][1] for k in origin]
+            mean = np.mean(sent, axis=0) if sent else vectors[next(iter(vectors))]
+            batch_ids.append(p.passage_id)
+            batch_vecs.append(_perturb(mean / np.linalg.norm(mean), noise, rng))
+            batch_meta.append(out._vector_meta(doc))
+            rows += [(p.passage_id, st, _perturb(pool[k][1], noise, rng).astype(np.float16).tobytes(),
+                      _perturb(pool[k][2], noise, rng).astype(np.float16).tobytes())
+                     for k, (st, _) in zip(origin, p.sentences, strict=True)]
+        out.docs.put(doc, passages, [out.lexical.encode(p.text) for p in passages])
+        out.docs.put_sentence_vectors(rows)
+        n += len(passages)
+        if len(batch_ids) >= 4000:
+            out.vectors.upsert(batch_ids, np.asarray(batch_vecs), batch_meta)
+            batch_ids, batch_vecs, batch_meta = [], [], []
     if batch_ids:
         out.vectors.upsert(batch_ids, np.asarray(batch_vecs), batch_meta)
-    roots = src.docs.roots()
-    for name, path in roots.items():
-        out.docs.add_root(name, path)
     seconds = time.perf_counter() - started
-    src.close()
     out.close()
-    return {"build_s": seconds}
+    return {"build_s": seconds, "build_passages_per_s": n / seconds, "build_rss_mb": _rss_mb(),
+            "source_sentences": float(len(pool))}
+
+
+def _build_child(source: Path, target: Path, size: int) -> dict[str, float]:
+    return _child(["--build", str(source), "--target", str(target), "--size", str(size)])
 
 
 def _perturb(vector: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -272,12 +315,15 @@ def serve(index: Path, questions: list[str]) -> dict[str, float]:
 
 
 def _serve_child(index: Path, gold: Path, n: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-m", "eval.bench", "--serve", str(index), "--gold", str(gold),
-                          "--questions", str(n)], capture_output=True, text=True, cwd=REPO, check=False,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    return _child(["--serve", str(index), "--gold", str(gold), "--questions", str(n)])
+
+
+def _child(args: list[str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-m", "eval.bench", *args], capture_output=True, text=True, cwd=REPO,
+                         check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def _questions(gold: Path, n: int) -> list[str]:
@@ -306,19 +352,34 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--shared", action="store_true", help="also the corpora of ../shared/corpora")
-    parser.add_argument("--sizes", default="20000,200000", help="synthetic index sizes in passages ('' for none)")
+    parser.add_argument("--shared", action="store_true", help="also ingest the corpora of ../shared/corpora")
+    parser.add_argument("--quick", action="store_true", help="minutes, not an hour: demo corpus, one "
+                        "2,000-passage synthetic index, 10 questions (the default without --sizes/--shared)")
+    parser.add_argument("--sizes", help="synthetic index sizes in passages, e.g. 20000,200000 ('' for none)")
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--source-index", type=Path, help="index to synthesise from (copied; default: largest)")
+    parser.add_argument("--source-gold", type=Path, help="gold questions for the synthetic indexes (default: "
+                        "the largest corpus's; eval/gold_wiki.jsonl goes with a wiki --source-index)")
     parser.add_argument("--no-langchain", action="store_true")
+    parser.add_argument("--no-corpora", action="store_true", help="with --source-index: synthetic sizes only")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--gold", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--target", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     from eval.run import demo_corpus, demo_gold
 
     if args.serve:
         print(json.dumps(serve(args.serve, _questions(args.gold, args.questions))))
         return
+    if args.build:
+        print(json.dumps(synthesise(args.build, args.target, args.size)))
+        return
+    if args.quick or (args.sizes is None and not args.shared and not args.source_index):
+        print("quick run (demo corpus, 2k synthetic, 10 questions); --sizes 20000,200000 --shared for the full table")
+        args.sizes, args.questions, args.no_langchain, args.shared = "2000", 10, True, False
+    args.sizes = "20000,200000" if args.sizes is None else args.sizes
     langchain = not args.no_langchain
     if langchain:
         try:
@@ -326,14 +387,14 @@ def main() -> None:
         except ImportError:
             print("langchain-chroma not installed: no baseline column (pip install langchain-chroma)")
             langchain = False
-    corpora = [(demo_corpus(), demo_gold())]
+    corpora = [] if args.no_corpora and args.source_index else [(demo_corpus(), demo_gold())]
     if args.shared and SHARED.is_dir():
         corpora += [(WIKI, REPO / "eval" / "gold_wiki.jsonl"), (FAKES, REPO / "eval" / "gold_fakes.jsonl")]
     elif args.shared:
         print(f"{SHARED} is absent: demo corpus only")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="sitrep-bench-") as tmp:
-        largest: tuple[int, Path, Path] | None = None
+        largest: tuple[int, Path, Path] | None = (0, Path(), Path()) if not corpora else None
         for i, (corpus, gold) in enumerate(corpora):
             index = Path(tmp) / f"ingest-{i}"
             row = bench_ingest(corpus, index, langchain)
@@ -348,11 +409,12 @@ def main() -> None:
         if args.source_index:
             source = Path(tmp) / "source"
             shutil.copytree(args.source_index, source)
+        gold = args.source_gold or gold
         queries = _query_vectors(source, gold, args.questions)
         for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
             index = Path(tmp) / f"synthetic-{size}"
-            row = {"corpus": f"synthetic {size // 1000}k", "passages": size}
-            row.update(synthesise(source, index, size))
+            row = {"corpus": f"synthetic {size / 1000:g}k", "passages": size}
+            row.update(_build_child(source, index, size))
             row.update(add_one(index))
             row.update(recall(index, queries))
             row.update(_serve_child(index, gold, args.questions))

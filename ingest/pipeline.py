@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 from tqdm import tqdm
 
-from assistant.index.sentences import sentence_texts
+from assistant.index.sentences import passage_means, sentence_texts
 from assistant.knowledge import Lexicon, load_knowledge
 from assistant.knowledge.frames import FrameReader
 from assistant.models import Document, IngestReport, Passage, SkippedFile
@@ -51,7 +51,11 @@ class PassageSink(RootRegistry, Protocol):
         """doc_id -> (content hash, root name) of everything stored."""
         ...
 
-    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None: ...
+    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray,
+                     sentences: np.ndarray | None = None) -> None:
+        """Store one document (``sentences``: the answerer's vectors, passed only to a sink that has
+        ``put_sentence_vectors``)."""
+        ...
 
     def remove_documents(self, doc_ids: Sequence[str]) -> None: ...
 
@@ -234,16 +238,22 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
     # The answerer's sentence vectors ride in the same batch (assistant.index.sentences); a sink without them
     # (or the setting off) leaves them to the first question.
     put_sentences = getattr(sink, "put_sentence_vectors", None) if settings.index.sentence_vectors else None
-    sentence_parts = [sentence_texts(passages) for _, passages, _ in pending.docs] if put_sentences else []
-    vectors = embedder.embed(texts + [t for part in sentence_parts for t in part])
+    derive = settings.index.derived_vectors
+    sentence_parts = ([sentence_texts(passages, derive != "none") for _, passages, _ in pending.docs]
+                      if put_sentences or derive == "all" else [])
+    flat = [t for part in sentence_parts for t in part]
+    # derived_vectors 'all': only sentences embedded, each passage's vector their mean
+    vectors = _embed_derived(pending, embedder, flat) if derive == "all" else embedder.embed(texts + flat)
     report.texts_embedded += len(texts)
     offset, extra = 0, len(texts)
     for i, (doc, passages, replaced) in enumerate(pending.docs):
-        sink.put_document(doc, passages, vectors[offset:offset + len(passages)])
-        offset += len(passages)
-        if put_sentences:
-            put_sentences(passages, vectors[extra:extra + len(sentence_parts[i])])
+        if put_sentences:  # a sink with sentence vectors takes them with the document (one commit)
+            sink.put_document(doc, passages, vectors[offset:offset + len(passages)],
+                              sentences=vectors[extra:extra + len(sentence_parts[i])])
             extra += len(sentence_parts[i])
+        else:
+            sink.put_document(doc, passages, vectors[offset:offset + len(passages)])
+        offset += len(passages)
         report.passages_added += len(passages)
         if replaced:
             report.replaced += 1
@@ -251,6 +261,20 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
             report.ingested += 1
     pending.docs.clear()
     pending.n_passages = 0
+
+
+def _embed_derived(pending: _Pending, embedder: TextEmbedder, sentences: list[str]) -> np.ndarray:
+    """[passage vectors..., sentence vectors...] with only the sentences embedded (``derived_vectors='all'``):
+    a passage's vector is the normalised mean of its sentences' (its text is embedded only when it has none)."""
+    vectors = embedder.embed(sentences) if sentences else np.zeros((0, 0), dtype=np.float32)
+    passages = [p for _, ps, _ in pending.docs for p in ps]
+    means = passage_means(passages, vectors)
+    lonely = [i for i, m in enumerate(means) if m is None]
+    if lonely:
+        for i, v in zip(lonely, embedder.embed([passages[i].text for i in lonely]), strict=True):
+            means[i] = v
+    stacked = np.stack([m for m in means if m is not None])
+    return np.concatenate([stacked, vectors]) if len(vectors) else stacked
 
 
 def _read_frames(pending: _Pending, reader: FrameReader) -> None:

@@ -13,7 +13,9 @@ path, kept by the store. For each folder given to ingest (for a file: its parent
   are renamed into the outer root (``CHILD/x.txt`` becomes ``PARENT/child/x.txt``, re-embedded when next
   loaded) and the child root disappears, so nothing is stored twice.
 
-Nothing of another root is ever overwritten: every document id carries its root's name.
+Nothing of another root is ever overwritten: every document id carries its root's name. On a shared Chroma
+server the registry's ``roots()`` are the roots this index folder owns; the names other folders own
+(``reserved_roots()``) are never reused, and their roots are never moved, absorbed or pruned from here.
 """
 
 from __future__ import annotations
@@ -122,8 +124,10 @@ def _new_root(folder: Path, roots: dict[str, Path], may_move: bool, registry: Ro
                 registry.move_root(name, str(folder))
                 report.notes.append(f"root {name} moved from {roots[name]} (gone) to {folder}")
                 return name
+    reserved = getattr(registry, "reserved_roots", None)
+    taken = set(roots) | (reserved() if reserved else set())
     name, n = base, 1
-    while name in roots:
+    while name in taken:
         n += 1
         name = f"{base}-{n}"
     registry.add_root(name, str(folder))

@@ -151,7 +151,9 @@ class ExtractiveAnswerer:
         contexts: dict[str, set[str]] = {}
         for cand, sim in zip(found, sims, strict=True):
             pid = cand.item.view.passage.passage_id
-            context = contexts.setdefault(pid, self._context_tokens(cand.item))
+            if pid not in contexts:  # once per passage (setdefault would tokenise it for every sentence)
+                contexts[pid] = self._context_tokens(cand.item)
+            context = contexts[pid]
             sent_tokens = self._sentence_tokens(cand.text)
             lex = _overlap(question.tokens, sent_tokens, idf)
             ctx = _overlap(question.tokens, sent_tokens | context, idf)

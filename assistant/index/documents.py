@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roots (name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS foreign_roots (name TEXT PRIMARY KEY, path TEXT NOT NULL, owner TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     passage_id TEXT NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE, start INTEGER NOT NULL,
     sentence BLOB NOT NULL, win BLOB NOT NULL, PRIMARY KEY (passage_id, start)) WITHOUT ROWID;
@@ -182,6 +183,22 @@ class DocumentStore:
     def drop_root(self, name: str) -> None:
         with self._lock, self.db:
             self.db.execute("DELETE FROM roots WHERE name = ?", (name,))
+            self.db.execute("DELETE FROM foreign_roots WHERE name = ?", (name,))
+
+    def set_roots(self, own: dict[str, str], foreign: dict[str, tuple[str, str]]) -> None:
+        """Replace the roots with a Chroma server's: this folder's own (name -> path) and other folders'
+        (name -> (path, owner)), which this folder never prunes, moves or absorbs."""
+        with self._lock, self.db:
+            if own != self.roots():
+                self.db.execute("DELETE FROM roots")
+                self.db.executemany("INSERT INTO roots VALUES (?, ?)", sorted(own.items()))
+            self.db.execute("DELETE FROM foreign_roots")
+            self.db.executemany("INSERT INTO foreign_roots VALUES (?, ?, ?)",
+                                [(n, p, o) for n, (p, o) in sorted(foreign.items())])
+
+    def foreign_roots(self) -> dict[str, str]:
+        """name -> path of the roots other index folders own on a shared server."""
+        return dict(self.db.execute("SELECT name, path FROM foreign_roots ORDER BY name").fetchall())
 
     def _bump(self) -> None:
         self.db.execute(
@@ -201,6 +218,20 @@ class DocumentStore:
                 self.db.execute("INSERT INTO meta VALUES ('index_id', ?)", (value,))
             return value
 
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self.db:
+            self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                            (key, value))
+
+    def doc_passages(self, doc_id: str) -> list[Passage]:
+        """A document's passages in order."""
+        views = self.views(self.passage_ids(doc_id))
+        return sorted((v.passage for v in views.values()), key=lambda p: p.ordinal)
+
     def generation(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
@@ -216,9 +247,10 @@ class DocumentStore:
         return dict(self.db.execute("SELECT name, path FROM roots ORDER BY name").fetchall())
 
     def root_counts(self) -> dict[str, int]:
-        """name -> number of documents, for every root."""
+        """name -> number of documents, for every root (own and foreign)."""
         rows = self.db.execute(
-            "SELECT r.name, COUNT(d.doc_id) FROM roots r LEFT JOIN docs d ON d.root = r.name GROUP BY r.name"
+            "SELECT r.name, COUNT(d.doc_id) FROM (SELECT name FROM roots UNION SELECT name FROM foreign_roots) r "
+            "LEFT JOIN docs d ON d.root = r.name GROUP BY r.name"
         ).fetchall()
         return {name: int(n) for name, n in rows}
 

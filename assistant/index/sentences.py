@@ -40,16 +40,61 @@ def sentence_windows(passage: Passage) -> list[tuple[int, str, str]]:
     return out
 
 
-def sentence_rows(passages: Sequence[Passage], vectors: np.ndarray) -> list[tuple[str, int, bytes, bytes]]:
-    """Rows for ``DocumentStore.put_sentence_vectors`` from vectors laid out as [sentences..., windows...]."""
+def sentence_rows(passages: Sequence[Passage], vectors: np.ndarray,
+                  derived: bool = False) -> list[tuple[str, int, bytes, bytes]]:
+    """Rows for ``DocumentStore.put_sentence_vectors`` from vectors laid out as [sentences..., windows...]
+    (``derived``: one vector per sentence, each window the normalised sum of its two sentences' vectors)."""
+    if derived:
+        return _derived_rows(passages, vectors)
     keys = [(p.passage_id, s) for p in passages for s, _, _ in sentence_windows(p)]
     n = len(keys)
     half = np.asarray(vectors, dtype=np.float16)
     return [(pid, start, half[i].tobytes(), half[n + i].tobytes()) for i, (pid, start) in enumerate(keys)]
 
 
-def sentence_texts(passages: Sequence[Passage]) -> list[str]:
-    """The texts to embed for ``sentence_rows``: every sentence, then every window, in passage order."""
+def _derived_rows(passages: Sequence[Passage], vectors: np.ndarray) -> list[tuple[str, int, bytes, bytes]]:
+    rows, i = [], 0
+    for p in passages:
+        previous: np.ndarray | None = None
+        for s, e in p.sentences:
+            v = np.asarray(vectors[i], dtype=np.float32)
+            i += 1
+            if e - s >= MIN_CHARS and len(p.text[s - p.start:e - p.start]) >= MIN_CHARS:
+                w = v if previous is None else window_vector(previous, v)
+                rows.append((p.passage_id, s, v.astype(np.float16).tobytes(), w.astype(np.float16).tobytes()))
+            previous = v if p.text[s - p.start:e - p.start].strip() else previous
+    return rows
+
+
+def window_vector(previous: np.ndarray, sentence: np.ndarray) -> np.ndarray:
+    """A sentence+predecessor window derived from the two sentence vectors (normalised sum)."""
+    total = np.asarray(previous, dtype=np.float32) + np.asarray(sentence, dtype=np.float32)
+    norm = float(np.linalg.norm(total))
+    return total / norm if norm else np.asarray(sentence, dtype=np.float32)
+
+
+def passage_means(passages: Sequence[Passage], vectors: np.ndarray) -> list[np.ndarray | None]:
+    """Each passage's vector as the normalised mean of its sentences' (rows of ``sentence_texts(.., True)``);
+    None for a passage without sentences (embed its text)."""
+    out: list[np.ndarray | None] = []
+    i = 0
+    for p in passages:
+        n = len(p.sentences)
+        if n == 0:
+            out.append(None)
+            continue
+        mean = np.asarray(vectors[i:i + n], dtype=np.float32).mean(axis=0)
+        i += n
+        norm = float(np.linalg.norm(mean))
+        out.append(mean / norm if norm else None)
+    return out
+
+
+def sentence_texts(passages: Sequence[Passage], derived: bool = False) -> list[str]:
+    """The texts to embed for ``sentence_rows``: every sentence, then every window, in passage order
+    (``derived``: every sentence of every passage, once; windows are derived from them)."""
+    if derived:
+        return [p.text[s - p.start:e - p.start] for p in passages for s, e in p.sentences]
     found = [w for p in passages for w in sentence_windows(p)]
     return [t for _, t, _ in found] + [w for _, _, w in found]
 
@@ -58,8 +103,9 @@ class SentenceVectors:
     """Vectors of questions (a small memo: retrieval and answering embed the same question once) and of
     sentences (stored rows, else embedded now and stored)."""
 
-    def __init__(self, docs: DocumentStore, embedder: Embedder, memo: int = 64) -> None:
+    def __init__(self, docs: DocumentStore, embedder: Embedder, memo: int = 64, derived: bool = False) -> None:
         self.docs = docs
+        self.derived = derived  # windows derived from sentence vectors (index.derived_vectors)
         self.embedder = embedder
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = memo
@@ -84,8 +130,17 @@ class SentenceVectors:
         stored = self.docs.sentence_vectors([(pid, start) for pid, start, _, _ in keys])
         missing = [k for k in keys if (k[0], k[1]) not in stored]
         if missing:
-            vectors = self.embedder.embed([k[2] for k in missing] + [k[3] for k in missing])
-            self.embedded += len(vectors)
+            if self.derived:  # the window's predecessor embedded alone, the window derived
+                previous = [k[3][:len(k[3]) - len(k[2])].strip() or k[2] for k in missing]
+                alone = self.embedder.embed([k[2] for k in missing] + previous)
+                self.embedded += len(alone)
+                n = len(missing)
+                vectors = np.concatenate([alone[:n], np.stack([
+                    alone[i] if previous[i] == k[2] else window_vector(alone[n + i], alone[i])
+                    for i, k in enumerate(missing)])])
+            else:
+                vectors = self.embedder.embed([k[2] for k in missing] + [k[3] for k in missing])
+                self.embedded += len(vectors)
             n = len(missing)
             for i, (pid, start, _, _) in enumerate(missing):
                 stored[(pid, start)] = (vectors[i], vectors[n + i])

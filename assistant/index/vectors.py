@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.index.shared import ServerRecords
 from assistant.settings import Settings
 
 
@@ -46,6 +47,7 @@ class ChromaIndex:
         self.construction_ef = construction_ef
         self.shared = False  # a server other index folders may write to (see Store.reconcile)
         self._collection: Any = None
+        self._records: ServerRecords | None = None
 
     @property
     def collection(self) -> Any:
@@ -83,6 +85,14 @@ class ChromaIndex:
 
     def ids(self, where: dict[str, Any] | None = None) -> list[str]:
         return list(self.collection.get(where=where, include=[])["ids"])
+
+    def records(self) -> ServerRecords | None:
+        """On a server: the document records beside this collection (assistant.index.shared), else None."""
+        if not self.shared:
+            return None
+        if self._records is None or self._records.name != f"{self.name}-records":
+            self._records = ServerRecords(self._client, f"{self.name}-records")
+        return self._records
 
 
 def _chroma_settings() -> Any:

@@ -275,13 +275,14 @@ class CrashingStore(Store):
         self.after = after
         self.calls = 0
 
-    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None:
+    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray,
+                     sentences: np.ndarray | None = None) -> None:
         self.calls += 1
         if self.calls > self.after:
             self.vectors.upsert([p.passage_id for p in passages], vectors,
                                 [self._vector_meta(doc) for _ in passages])
             raise _Killed(doc.doc_id)
-        super().put_document(doc, passages, vectors)
+        super().put_document(doc, passages, vectors, sentences)
 
 
 def test_crash_half_way_keeps_committed_documents(

@@ -49,7 +49,8 @@ class DyingVectors:
 class DiesBeforeCommit(Store):
     """Writes a document's vectors, then dies before its SQLite transaction commits."""
 
-    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None:
+    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray,
+                     sentences: np.ndarray | None = None) -> None:
         self.vectors.upsert([p.passage_id for p in passages], vectors, [self._vector_meta(doc)] * len(passages))
         raise _Killed(doc.doc_id)
 

@@ -87,3 +87,37 @@ def test_replaced_and_removed_documents_drop_their_sentence_vectors(make_assista
     (folder / "b.txt").unlink()
     assistant.ingest([folder], progress=False)
     assert assistant.store.docs.sentence_vector_count() == 1
+
+
+def _derived(mode: str) -> Settings:
+    base = Settings()
+    return base.model_copy(update={"index": base.index.model_copy(update={"derived_vectors": mode})})
+
+
+def test_derived_windows_are_the_normalised_sum_of_two_sentence_vectors(make_assistant: MakeAssistant) -> None:
+    import numpy as np
+
+    assistant = make_assistant(_derived("windows"))
+    report = assistant.ingest([DEMO_CORPUS], progress=False)
+    passages = _all_passages(assistant)
+    assert report.passages_added == len(passages)
+    assert assistant.store.docs.sentence_vector_count() == sum(len(sentence_windows(p)) for p in passages)
+    p = next(p for p in passages if len(sentence_windows(p)) >= 2)
+    (s0, t0, _), (s1, t1, _) = sentence_windows(p)[:2]
+    stored = assistant.store.docs.sentence_vectors([(p.passage_id, s0), (p.passage_id, s1)])
+    a, b = assistant.embedder.embed([t0, t1])
+    assert np.allclose(stored[(p.passage_id, s0)][1], a, atol=2e-3)  # the first window is the sentence itself
+    previous = [p.text[s - p.start:e - p.start] for s, e in p.sentences if e <= s1][-1]
+    if previous == t0:  # adjacent quotable sentences: the window is their normalised sum
+        assert np.allclose(stored[(p.passage_id, s1)][1], (a + b) / np.linalg.norm(a + b), atol=2e-3)
+    assistant.ask(QUESTIONS[0])
+    assert assistant.sentence_vectors.embedded == 0
+
+
+def test_derived_all_embeds_only_sentences_and_answers(make_assistant: MakeAssistant) -> None:
+    plain, derived = make_assistant(), make_assistant(_derived("all"), index=None)
+    assert derived.store.collection_name != plain.store.collection_name  # passage vectors of another kind
+    report = derived.ingest([DEMO_CORPUS], progress=False)
+    assert report.passages_added > 0 and derived.store.vectors.count() == derived.store.count()[1]
+    answer = derived.ask(QUESTIONS[0])
+    assert answer.passages and derived.sentence_vectors.embedded == 0
