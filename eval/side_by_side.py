@@ -22,6 +22,7 @@ The two processes take turns, so machine load (2 shared cores) falls on both ali
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -196,11 +197,12 @@ class Worker:
         return self._read()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(SystemExit, BrokenPipeError, OSError):
             self.call(cmd="quit")
-        except (SystemExit, BrokenPipeError, OSError):
-            pass
-        self.proc.wait(timeout=60)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
         self.log.close()
 
 
