@@ -166,14 +166,15 @@ def format_table(summary: dict[str, Any]) -> str:
 class Worker:
     """One version's long-lived subprocess, spoken to in JSON lines."""
 
-    def __init__(self, name: str, checkout: Path, python: str, tmp: Path) -> None:
+    def __init__(self, name: str, checkout: Path, python: str, tmp: Path,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.name = name
         home = tmp / name / "home"
         home.mkdir(parents=True)
         script = tmp / name / "worker.py"
         script.write_text(WORKER, encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(checkout), "SITREP_HOME": str(home),
-               "SITREP_INDEX__DIR": str(tmp / name / "default-index")}
+               "SITREP_INDEX__DIR": str(tmp / name / "default-index"), **(extra_env or {})}
         self.log: IO[str] = open(tmp / name / "stderr.log", "w", encoding="utf-8")  # noqa: SIM115
         self.proc = subprocess.Popen([python, str(script)], cwd=checkout, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, bufsize=1)
@@ -221,7 +222,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.time()
     try:
         for name in ("baseline", "current"):
-            workers[name] = Worker(name, checkouts[name], args.python, tmp)
+            extra = dict(kv.split("=", 1) for kv in args.current_env) if name == "current" else {}
+            workers[name] = Worker(name, checkouts[name], args.python, tmp, extra)
             workers[name].call(cmd="ingest", path=str(scratch), index=str(tmp / name / "warmup-index"))
             print(f"{name}: {checkouts[name]} warmed up", file=sys.stderr)
         ingest: dict[str, list[dict[str, float]]] = {"baseline": [], "current": []}
@@ -253,6 +255,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     summary["questions"] = len(questions)
     summary["rounds"] = args.rounds
     summary["baseline_checkout"] = str(checkouts["baseline"])
+    summary["current_env"] = args.current_env
     summary["seconds"] = time.time() - started
     return summary
 
@@ -268,13 +271,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", default=str(REPO / "eval" / "corpus"))
     parser.add_argument("--gold", default=str(REPO / "eval" / "gold.jsonl"))
     parser.add_argument("--python", default=sys.executable, help="interpreter for both workers")
+    parser.add_argument("--current-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment of the current worker only, e.g. "
+                             "SITREP_INDEX__SENTENCE_VECTORS=false (repeatable)")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     args.questions = args.questions or None
     summary = run(args)
     table = format_table(summary)
     print(f"demo corpus, {summary['questions']} questions x {summary['rounds']} round(s), "
-          f"baseline {summary['baseline_checkout']}, {summary['seconds']:.0f} s")
+          f"baseline {summary['baseline_checkout']}, current env {summary['current_env'] or 'default'}, "
+          f"{summary['seconds']:.0f} s")
     print(table)
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1), encoding="utf-8")
