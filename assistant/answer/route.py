@@ -66,9 +66,13 @@ class Router:
         c = question.constraints
         actor_names = {n for n in c.names if self.analyser.lexicon.actors_in(n)}
         places = [n for n in c.names if n not in actor_names]
-        common = {"places": places, "actors": list(c.actors), "dates": list(c.dates)}
+
+        def routed(name: RouteName, mode: str | None, reason: str, event_type: str | None = None) -> Route:
+            return Route(name=name, mode=mode, reason=reason, event_type=event_type, places=places,
+                         actors=list(c.actors), dates=list(c.dates))
+
         if self._contested and (m := self._contested.search(text)):
-            return Route(name="claims", reason=f"contested: {m[0]!r}", **common)
+            return routed("claims", None, f"contested: {m[0]!r}")
         excluded = self._exclude.search(text) if self._exclude else None
         for mode, rx in (("holder", self._holder), ("change", self._change)):
             if rx and (m := rx.search(text)):
@@ -77,7 +81,7 @@ class Router:
                                                           f"{excluded[0]!r}")
                 if not places:
                     return Route(name="retrieval", reason=f"control cue {m[0]!r} but no place named")
-                return Route(name="control", mode=mode, reason=f"{mode}: {m[0]!r}", **common)
+                return routed("control", mode, f"{mode}: {m[0]!r}")
         for mode, rx in (("count", self._count), ("list", self._list)):
             if rx and (m := rx.search(text)):
                 events = self.analyser.event_types(text)
@@ -85,6 +89,5 @@ class Router:
                     return Route(name="retrieval", reason=f"incident cue {m[0]!r} but no event type named")
                 if not (places or c.actors or c.dates):
                     return Route(name="retrieval", reason=f"incident cue {m[0]!r} but no place, actor or date")
-                return Route(name="incidents", mode=mode, event_type=events[0], reason=f"{mode}: {m[0]!r}",
-                             **common)
+                return routed("incidents", mode, f"{mode}: {m[0]!r}", events[0])
         return Route(name="retrieval", reason="no route cue")
