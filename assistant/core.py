@@ -192,20 +192,18 @@ class Assistant:
             answer = claims_answer(cs, route, views, retrieved)
             return answer, "" if answer else cs.reason or "no claim found"
         if route.name == "control":
-            for place in route.places[:3]:
-                if route.mode == "holder" and route.dates and route.as_of() is None:
-                    return None, "the date asked has no year"
-                tl = self.control(place, as_of=route.as_of() if route.mode == "holder" else None)
-                tl = tl.model_copy(update={"claims": _allowed(tl.claims, filters, self.store)})
-                views = self.store.views({c.passage_id for c in tl.claims})
-                answer = control_answer(q.text, route, tl, views, retrieved, cues.claims.max_sources,
-                                        cues.incidents.max_listed)
-                if answer is not None:
-                    return answer, ""
-            return None, f"no control claim covers {', '.join(route.places[:3])}"
+            if route.mode == "holder" and route.dates and route.as_of() is None:
+                return None, "the date asked has no year"
+            place = route.places[0]  # the place asked about is the first one named ('X, south of Y')
+            tl = self.control(place, as_of=route.as_of() if route.mode == "holder" else None)
+            tl = tl.model_copy(update={"claims": _allowed(tl.claims, filters, self.store)})
+            views = self.store.views({c.passage_id for c in tl.claims})
+            answer = control_answer(q.text, route, tl, views, retrieved, cues.claims.max_sources,
+                                    cues.incidents.max_listed)
+            return answer, "" if answer else f"no control claim covers {place}"
         if route.name == "incidents" and route.event_type:
             actor = route.actors[0] if route.actors else None
-            wheres: list[str | None] = [*route.places[:3]] or [None]
+            wheres: list[str | None] = [*route.places[:1]] or [None]
             for where in wheres:
                 found = _allowed(self.incidents(event_type=route.event_type, place=where, actor=actor), filters,
                                  self.store)

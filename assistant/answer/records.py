@@ -76,6 +76,13 @@ def _effect(c: ControlClaim) -> str:
     return f"{who} {_VERBS.get(c.kind, 'held')} {c.place}"
 
 
+def _same_source(asked: str, c: Cited) -> bool:
+    """Whether a record's source is the one the question asks about ('according to the SDF')."""
+    a = fold(asked).strip()
+    have = fold(f"{c.source or ''} {c.title}")
+    return bool(a) and (a in have or a in fold(c.quote))
+
+
 def _claim_line(c: ControlClaim) -> str:
     basis = " (report date)" if c.date_basis == "published" else ""
     return f'{_day(c.as_of)}{basis}, per {c.source or c.title}: {_effect(c)}: "{c.quote}"'
@@ -94,29 +101,29 @@ def control_answer(question: str, route: Route, tl: ControlTimeline, views: dict
         if not chosen:
             return None
         newest = chosen[0]
-        same_day = [c for c in chosen if c.as_of == newest.as_of]  # sources that disagree on the latest day
-        held = {c.actor for c in same_day if c.holds}
-        lost = {c.actor for c in same_day if c.holds is False}
+        # the latest day claimed: older claims of other sources are superseded, not a disagreement
+        chosen = [c for c in chosen if c.as_of == newest.as_of]
+        held = {c.actor for c in chosen if c.holds}
+        lost = {c.actor for c in chosen if c.holds is False}
         as_of = f" as of {_day(tl.as_of)}" if tl.as_of else ""
+        latest_day = f"the latest claim ({_day(newest.as_of)})"
         if len(held) > 1 or held & lost:
-            head = (f"The sources disagree about who held {tl.place} on {_day(newest.as_of)}, the latest day "
-                    f"claimed{as_of}; the latest claim of each source:")
+            head = (f"The sources disagree about who held {tl.place} by {latest_day}{as_of}; each source's "
+                    f"claim:")
         elif held:
-            head = (f"{newest.actor_name or newest.actor} held {tl.place}{as_of}, by the latest claim "
-                    f"({_day(newest.as_of)}, per {newest.source or newest.title}); the latest claim of each source:")
-            if not newest.holds:
-                holder = next(c for c in same_day if c.holds)
-                head = (f"{holder.actor_name or holder.actor} held {tl.place}{as_of}, by the latest claim "
-                        f"({_day(holder.as_of)}, per {holder.source or holder.title}); the latest claim of each "
-                        f"source:")
+            holder = next(c for c in chosen if c.holds)
+            head = f"{holder.actor_name or holder.actor} held {tl.place}{as_of}, by {latest_day} of each source:"
         else:
-            head = f"{_effect(newest)} on {_day(newest.as_of)}{as_of and ' (' + as_of.strip() + ')'}; the latest " \
-                   f"claim of each source:"
+            head = f"{_effect(newest)}{as_of}, by {latest_day} of each source:"
         records: list[ControlClaim] = chosen
     else:
         changes = [c for c in usable if c.kind in CHANGE_KINDS]
-        if route.actors:
-            changes = [c for c in changes if c.actor in route.actors]
+        if route.actors:  # the subject: the first actor named ('when did ISIS retake X from the SDF')
+            changes = [c for c in changes if c.actor == route.actors[0] and c.holds is not route.loses]
+        if route.again and any(c.kind == "recapture" for c in changes):
+            changes = [c for c in changes if c.kind == "recapture"]
+        if route.source:
+            changes = [c for c in changes if _same_source(route.source, c)]
         if route.dates:
             changes = [c for c in changes if c.as_of and any(d.meets(c.as_of, c.as_of) for d in route.dates)]
         event_dated = {(c.actor, c.holds) for c in changes if c.date_basis == "event"}
@@ -185,6 +192,7 @@ def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names
         return ClaimSet(question=question, reason="the retrieved passages do not answer the question")
     best = ranked[0].score
     claims: dict[str, SourceClaim] = {}
+    spans: dict[str, tuple[date, date] | None] = {}
     for cand in ranked:
         if cand.score < best - margin or len(claims) >= max_sources:
             break
@@ -192,25 +200,38 @@ def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names
         frame = cand.frame
         said = frame.sources[0] if frame and frame.sources else None
         claimant = source_name(said, lexicon, names) if said else (view.source or view.title)
+        if view.source and _initials(view.source) == claimant:  # 'EMN' quoted in a Euphrates Monitoring Network log
+            claimant = view.source
         key = fold(claimant).strip()
         if key in claims:
             continue
         figures = [f for f in (frame.figures if frame else []) if outcome is None or f.counts == outcome]
+        days = frame.dates if frame else []
+        spans[key] = (min(d.start for d in days), max(d.end for d in days)) if days else None
         claims[key] = SourceClaim(
             doc_id=view.passage.doc_id, passage_id=view.passage.passage_id, start=cand.start, end=cand.end,
             quote=cand.text, title=view.title, source=view.source, published=view.published, url=view.url,
             claimant=claimant, figures=[f.text for f in figures],
             actors=[names.get(a, a) for a in (frame.actors if frame else [])], score=round(cand.score, 4))
     found = list(claims.values())
+    first = spans[next(iter(claims))]
+    # Figures of one event: a claim dated apart from the best one's dates reports another event.
+    same = [c for key, c in claims.items() if first is None or (s := spans[key]) is None
+            or (s[0] <= first[1] and first[0] <= s[1])]
     differences = []
-    with_figures = {frozenset(c.figures) for c in found if c.figures}
+    with_figures = {c.figures[0] for c in same if c.figures}  # each sentence's first (headline) figure
     if len(with_figures) > 1:
         differences.append("figures")
-    with_actors = {frozenset(c.actors) for c in found if c.actors}
+    with_actors = {frozenset(c.actors) for c in same if c.actors}
     if asks_actor and len(with_actors) > 1:
         differences.append("actors")
     return ClaimSet(question=question, claims=found, disagree=len(found) > 1 and bool(differences),
                     differences=differences)
+
+
+def _initials(name: str) -> str:
+    """'EMN' for 'Euphrates Monitoring Network' (capitalised words only)."""
+    return "".join(w[0] for w in name.split() if w[:1].isupper())
 
 
 def _claimant(c: SourceClaim) -> str:

@@ -21,6 +21,14 @@ from assistant.knowledge.loader import RouteCues
 
 RouteName = Literal["control", "incidents", "claims", "retrieval"]
 
+_ART = r"(?:al|el|ad|ar|as|ash|at|az|an|ez|es|ed|er|ibn|bin|abu|umm)"
+#: A place as questions write it: capitalised words, with Arabic articles and hyphens ('Abu al-Khatir', 'Al-Shaafa').
+_PLACE = re.compile(rf"(?<![\w'’-])(?:{_ART}-)?[A-Z][\w'’]*(?:(?:\s+|-)(?:{_ART}-)?[A-Z][\w'’]*)*")
+_NOT_PLACE = re.compile(r"^(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|was|were|are|has|had|have|"
+                        r"on|in|at|by|after|before|since|according|list|show|give|tell|please|the|a|an|and|i|"
+                        r"january|february|march|april|may|june|july|august|september|october|november|december|"
+                        r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)$", re.I)
+
 
 class Route(BaseModel):
     """Where a question goes, and what the records must be filtered by."""
@@ -30,7 +38,10 @@ class Route(BaseModel):
     name: RouteName
     mode: str | None = Field(default=None, description="control: holder | change; incidents: list | count.")
     places: list[str] = Field(default_factory=list, description="Candidate places, in question order.")
-    actors: list[str] = Field(default_factory=list, description="Actor tokens the question names.")
+    actors: list[str] = Field(default_factory=list, description="Actor tokens the question names, in its order.")
+    source: str | None = Field(default=None, description="The reporting source asked about ('according to X').")
+    loses: bool = Field(default=False, description="control change: the question asks when an actor lost it.")
+    again: bool = Field(default=False, description="control change: the question asks about a retaking.")
     event_type: str | None = None
     dates: list[DateWant] = Field(default_factory=list)
     reason: str = ""
@@ -60,16 +71,35 @@ class Router:
         self._list = _compile(cues.incidents.listing)
         self._count = _compile(cues.incidents.counting)
         self._contested = _compile(cues.claims.contested)
+        self._loses = re.compile("|".join(f"(?:{p})" for p in cues.control.loses) or "(?!)", re.I)
+        self._again = re.compile("|".join(f"(?:{p})" for p in cues.control.again) or "(?!)", re.I)
+
+    @staticmethod
+    def places(text: str, actor_spans: list[tuple[int, int]]) -> list[str]:
+        """Capitalised names of the question that are no actor, question word, month or weekday, in order."""
+        found = []
+        for m in _PLACE.finditer(text):
+            words = m[0].split()
+            while words and _NOT_PLACE.match(words[0]):
+                words = words[1:]
+            name = " ".join(words)
+            start = m.end() - len(name)
+            if not name or _NOT_PLACE.match(name) or any(s < m.end() and start < e for s, e in actor_spans):
+                continue
+            found.append(name)
+        return list(dict.fromkeys(found))
 
     def route(self, question: Question) -> Route:
         text = question.text
         c = question.constraints
-        actor_names = {n for n in c.names if self.analyser.lexicon.actors_in(n)}
-        places = [n for n in c.names if n not in actor_names]
+        spans = self.analyser.lexicon.actor_spans(text)
+        actors = list(dict.fromkeys(canon for _, _, canon in sorted(spans)))
+        places = self.places(text, [(s, e) for s, e, _ in spans])
 
         def routed(name: RouteName, mode: str | None, reason: str, event_type: str | None = None) -> Route:
-            return Route(name=name, mode=mode, reason=reason, event_type=event_type, places=places,
-                         actors=list(c.actors), dates=list(c.dates))
+            return Route(name=name, mode=mode, reason=reason, event_type=event_type, places=places, actors=actors,
+                         dates=list(c.dates), source=c.source, loses=bool(self._loses.search(text)),
+                         again=bool(self._again.search(text)))
 
         if self._contested and (m := self._contested.search(text)):
             return routed("claims", None, f"contested: {m[0]!r}")
@@ -87,7 +117,7 @@ class Router:
                 events = self.analyser.event_types(text)
                 if not events:
                     return Route(name="retrieval", reason=f"incident cue {m[0]!r} but no event type named")
-                if not (places or c.actors or c.dates):
+                if not (places or actors or c.dates):
                     return Route(name="retrieval", reason=f"incident cue {m[0]!r} but no place, actor or date")
                 return routed("incidents", mode, f"{mode}: {m[0]!r}", events[0])
         return Route(name="retrieval", reason="no route cue")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.conflict.models import ActorInfo, ActorSummary, ControlClaim, ControlTimeline, Incident
+from assistant.conflict.models import ActorInfo, ActorSummary, ClaimSet, ControlClaim, ControlTimeline, Incident
 
 
 def show_actors(rows: list[ActorSummary], as_json: bool = False) -> str:
@@ -74,4 +74,25 @@ def show_incidents(found: list[Incident], as_json: bool = False) -> str:
         lines.append(f"[{n}] {when}{basis}  {'/'.join(r.event_types)}{where}{who}{figures} — per "
                      f"{r.source or r.title} — {r.cite()}")
         lines.append(f'    "{r.quote}"')
+    return "\n".join(lines)
+
+
+def show_claims(cs: ClaimSet, as_json: bool = False) -> str:
+    """Who claims what: one line per source (claimant, reporting document, date, figures, citation), then its quote."""
+    if as_json:
+        return cs.model_dump_json(indent=2)
+    if not cs.claims:
+        return f"No claim found: {cs.reason or 'nothing matches'}."
+    if cs.disagree:
+        head = f"The sources disagree ({' and '.join(cs.differences)} differ): {len(cs.claims)} source(s)"
+    else:
+        head = f"{len(cs.claims)} source(s); no difference in figures or actors found"
+    lines = [head]
+    for n, c in enumerate(cs.claims, start=1):
+        when = c.published.isoformat() if c.published else "undated"
+        via = f" (in {c.source or c.title})" if (c.source or c.title) != c.claimant else ""
+        figures = f"; figures {', '.join(c.figures)}" if c.figures else ""
+        actors = f"; names {', '.join(c.actors)}" if c.actors else ""
+        lines.append(f"[{n}] {c.claimant}{via}, {when}{figures}{actors} — {c.cite()}")
+        lines.append(f'    "{c.quote}"')
     return "\n".join(lines)

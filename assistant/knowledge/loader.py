@@ -298,6 +298,8 @@ class ControlRoute(_Routes):
     holder: list[str] = Field(min_length=1, description="Regexes: the question asks who holds a place.")
     change: list[str] = Field(min_length=1, description="Regexes: the question asks when a place changed hands.")
     exclude: list[str] = Field(default_factory=list, description="Regexes: not about a whole place's holder.")
+    loses: list[str] = Field(default_factory=list, description="Regexes: the question asks when an actor lost it.")
+    again: list[str] = Field(default_factory=list, description="Regexes: the question asks about a retaking.")
 
 
 class IncidentsRoute(_Routes):
