@@ -32,12 +32,15 @@ def _day(d: date | None) -> str:
 
 
 def _cited(records: Sequence[Cited], views: dict[str, PassageView]) -> tuple[list[Citation], list[Cited]]:
-    """Citations for the records whose passage is known, numbered from 1 (records without a view are skipped)."""
+    """Citations for the records whose passage is known, numbered from 1 (records without a view, and a sentence
+    cited already, are skipped)."""
     citations: list[Citation] = []
     kept: list[Cited] = []
+    seen: set[tuple[str, int, int]] = set()
     for r in records:
-        if r.passage_id not in views:
+        if r.passage_id not in views or (r.doc_id, r.start, r.end) in seen:
             continue
+        seen.add((r.doc_id, r.start, r.end))
         citations.append(Citation(marker=len(citations) + 1, passage_id=r.passage_id, doc_id=r.doc_id, start=r.start,
                                   end=r.end, quote=r.quote, title=r.title, source=r.source, published=r.published,
                                   url=r.url))
@@ -185,7 +188,9 @@ def incidents_answer(question: str, route: Route, found: list[Incident], scope: 
 def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names: dict[str, str], outcome: str | None,
               asks_actor: bool, margin: float, max_sources: int, answerable: bool) -> ClaimSet:
     """One claim per source from the answerer's checked, scored sentences (best first): the best sentence of
-    each source within ``margin`` of the best one; whether their figures (of the asked outcome) or actors differ."""
+    each source within ``margin`` of the best one, or further down (to half the best score) when it reports the
+    same event (dates overlapping the best claim's, a figure of the asked outcome); whether their figures (of the
+    asked outcome) or actors differ."""
     if not ranked:
         return ClaimSet(question=question, reason="no sentence passed the evidence check")
     if not answerable:
@@ -193,11 +198,20 @@ def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names
     best = ranked[0].score
     claims: dict[str, SourceClaim] = {}
     spans: dict[str, tuple[date, date] | None] = {}
+    first_span: tuple[date, date] | None = None
     for cand in ranked:
-        if cand.score < best - margin or len(claims) >= max_sources:
+        if len(claims) >= max_sources or cand.score < best / 2:
             break
         view = cand.item.view
         frame = cand.frame
+        days = frame.dates if frame else []
+        span = (min(d.start for d in days), max(d.end for d in days)) if days else None
+        # beyond the margin, only another report of the same event: a figure of the asked outcome, same days
+        same_event = bool(claims) and first_span is not None and span is not None and bool(frame) \
+            and span[0] <= first_span[1] and first_span[0] <= span[1] \
+            and any(outcome is None or f.counts == outcome for f in frame.figures)  # type: ignore[union-attr]
+        if cand.score < best - margin and not same_event:
+            continue
         said = frame.sources[0] if frame and frame.sources else None
         claimant = source_name(said, lexicon, names) if said else (view.source or view.title)
         if view.source and _initials(view.source) == claimant:  # 'EMN' quoted in a Euphrates Monitoring Network log
@@ -206,8 +220,9 @@ def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names
         if key in claims:
             continue
         figures = [f for f in (frame.figures if frame else []) if outcome is None or f.counts == outcome]
-        days = frame.dates if frame else []
-        spans[key] = (min(d.start for d in days), max(d.end for d in days)) if days else None
+        spans[key] = span
+        if not claims:
+            first_span = span
         claims[key] = SourceClaim(
             doc_id=view.passage.doc_id, passage_id=view.passage.passage_id, start=cand.start, end=cand.end,
             quote=cand.text, title=view.title, source=view.source, published=view.published, url=view.url,

@@ -25,9 +25,10 @@ _ART = r"(?:al|el|ad|ar|as|ash|at|az|an|ez|es|ed|er|ibn|bin|abu|umm)"
 #: A place as questions write it: capitalised words, with Arabic articles and hyphens ('Abu al-Khatir', 'Al-Shaafa').
 _PLACE = re.compile(rf"(?<![\w'’-])(?:{_ART}-)?[A-Z][\w'’]*(?:(?:\s+|-)(?:{_ART}-)?[A-Z][\w'’]*)*")
 _NOT_PLACE = re.compile(r"^(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|was|were|are|has|had|have|"
-                        r"on|in|at|by|after|before|since|according|list|show|give|tell|please|the|a|an|and|i|"
+                        r"on|in|at|by|after|before|since|according|the|a|an|and|i|"
                         r"january|february|march|april|may|june|july|august|september|october|november|december|"
                         r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)$", re.I)
+_IMPERATIVE = re.compile(r"^(?:list|show|give|tell|please|count|name)$", re.I)  # only as the question's first word
 
 
 class Route(BaseModel):
@@ -80,8 +81,9 @@ class Router:
         found = []
         for m in _PLACE.finditer(text):
             words = m[0].split()
-            while words and _NOT_PLACE.match(words[0]):
-                words = words[1:]
+            first = not text[:m.start()].strip(" \t\"'¿")
+            while words and (_NOT_PLACE.match(words[0]) or first and _IMPERATIVE.match(words[0])):
+                words, first = words[1:], False
             name = " ".join(words)
             start = m.end() - len(name)
             if not name or _NOT_PLACE.match(name) or any(s < m.end() and start < e for s, e in actor_spans):
