@@ -188,9 +188,9 @@ def incidents_answer(question: str, route: Route, found: list[Incident], scope: 
 def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names: dict[str, str], outcome: str | None,
               asks_actor: bool, margin: float, max_sources: int, answerable: bool) -> ClaimSet:
     """One claim per source from the answerer's checked, scored sentences (best first): the best sentence of
-    each source within ``margin`` of the best one, or further down (to half the best score) when it reports the
-    same event (dates overlapping the best claim's, a figure of the asked outcome); whether their figures (of the
-    asked outcome) or actors differ."""
+    each source within ``margin`` of the best one, or further down (to half the best score) when it gives another
+    figure for the same event (dates overlapping the best claim's, a new headline figure of the asked outcome);
+    whether their figures (of the asked outcome) or actors differ."""
     if not ranked:
         return ClaimSet(question=question, reason="no sentence passed the evidence check")
     if not answerable:
@@ -207,9 +207,10 @@ def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names
         days = frame.dates if frame else []
         span = (min(d.start for d in days), max(d.end for d in days)) if days else None
         # beyond the margin, only another report of the same event: a figure of the asked outcome, same days
-        same_event = bool(claims) and first_span is not None and span is not None and bool(frame) \
+        asked = [f.text for f in (frame.figures if frame else []) if outcome is None or f.counts == outcome]
+        same_event = bool(claims) and first_span is not None and span is not None \
             and span[0] <= first_span[1] and first_span[0] <= span[1] \
-            and any(outcome is None or f.counts == outcome for f in frame.figures)  # type: ignore[union-attr]
+            and bool(asked) and asked[0] not in {c.figures[0] for c in claims.values() if c.figures}
         if cand.score < best - margin and not same_event:
             continue
         said = frame.sources[0] if frame and frame.sources else None
