@@ -7,6 +7,7 @@ None when the records do not cover the question; the Assistant then falls back t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 #: What an actor did to a place, by kind of claim (holds=True) — a lost place reads "withdrew from".
 _VERBS = {"capture": "captured", "recapture": "recaptured", "control": "held", "stronghold": "held",
           "fall": "took"}
+#: Cues whose actor stands after them ('held by', 'fell to'): their words do not read '<actor> <cue> <place>'.
+_ACTOR_AFTER = re.compile(r"(?:\bby|\bto|control of|hands of|stronghold of|bastion of|enclave of|bulwark of|"
+                          r"siege|besieged|encircled|surrounded)\W*$", re.I)
 #: Claims that say a place changed hands (not a state: 'held by', 'stronghold of').
 CHANGE_KINDS = frozenset({"capture", "recapture", "fall", "withdrawal"})
 
@@ -72,8 +76,14 @@ def _answer(question: str, head: str, lines: list[str], citations: list[Citation
 # --- control --------------------------------------------------------------------------------------------------
 
 
-def _effect(c: ControlClaim) -> str:
+def _effect(c: ControlClaim, lexicon: Lexicon | None = None) -> str:
+    """'<actor> captured <place>'; with a lexicon, the actor as the sentence names it ('IS', 'the SDF')."""
     who = c.actor_name or c.actor or "an unnamed actor"
+    if lexicon is not None:
+        who = next((c.quote[s:e] for s, e, canon in lexicon.actor_spans(c.quote) if canon == c.actor), who)
+    if lexicon is not None and not _ACTOR_AFTER.search(c.cue):  # the sentence's own verb: 'IS retook X'
+        verb = re.sub(r"^los(?:es|ing)\b", "lost", c.cue, flags=re.I)
+        return f"{who} {verb} {c.place}"
     if c.holds is False:
         return f"{who} withdrew from {c.place}" if c.kind == "withdrawal" else f"{who} lost {c.place}"
     return f"{who} {_VERBS.get(c.kind, 'held')} {c.place}"
@@ -86,13 +96,14 @@ def _same_source(asked: str, c: Cited) -> bool:
     return bool(a) and (a in have or a in fold(c.quote))
 
 
-def _claim_line(c: ControlClaim) -> str:
+def _claim_line(c: ControlClaim, lexicon: Lexicon | None) -> str:
     basis = " (report date)" if c.date_basis == "published" else ""
-    return f'{_day(c.as_of)}{basis}, per {c.source or c.title}: {_effect(c)}: "{c.quote}"'
+    return f'{_day(c.as_of)}{basis}, per {c.source or c.title}: {_effect(c, lexicon)}: "{c.quote}"'
 
 
 def control_answer(question: str, route: Route, tl: ControlTimeline, views: dict[str, PassageView],
-                   retrieved: list[RetrievedPassage], max_sources: int, max_listed: int) -> Answer | None:
+                   retrieved: list[RetrievedPassage], max_sources: int, max_listed: int,
+                   lexicon: Lexicon | None = None) -> Answer | None:
     """Who holds the place (latest claim of each source; says when they disagree), or when it changed hands."""
     usable = [c for c in tl.claims if c.actor and c.holds is not None and c.as_of is not None]
     if route.mode == "holder":
@@ -138,11 +149,11 @@ def control_answer(question: str, route: Route, tl: ControlTimeline, views: dict
         if not records:
             return None
         more = f" (the first {max_listed} of {len(one)})" if len(one) > max_listed else ""
-        head = f"Claims of {tl.place} changing hands, by date{more}:"
+        head = f"{tl.place} changed hands, by date{more}:"
     citations, kept = _cited(records, views)
     if not citations:
         return None
-    lines = [_claim_line(c) for c in kept if isinstance(c, ControlClaim)]
+    lines = [_claim_line(c, lexicon) for c in kept if isinstance(c, ControlClaim)]
     debug = {"route": {**route.debug(), "place": tl.place, "records": [c.cite() for c in kept]}}
     return _answer(question, head, lines, citations, with_records(retrieved, kept, views), debug)
 
