@@ -199,9 +199,8 @@ def incidents_answer(question: str, route: Route, found: list[Incident], scope: 
 def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names: dict[str, str], outcome: str | None,
               asks_actor: bool, margin: float, max_sources: int, answerable: bool) -> ClaimSet:
     """One claim per source from the answerer's checked, scored sentences (best first): the best sentence of
-    each source within ``margin`` of the best one, or further down (to half the best score) when it gives another
-    figure for the same event (dates overlapping the best claim's, a new headline figure of the asked outcome);
-    whether their figures (of the asked outcome) or actors differ."""
+    each source within ``margin`` of the best one; whether the headline figures (of the asked outcome) or the
+    actors of the claims about the best claim's days differ."""
     if not ranked:
         return ClaimSet(question=question, reason="no sentence passed the evidence check")
     if not answerable:
@@ -209,21 +208,13 @@ def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names
     best = ranked[0].score
     claims: dict[str, SourceClaim] = {}
     spans: dict[str, tuple[date, date] | None] = {}
-    first_span: tuple[date, date] | None = None
     for cand in ranked:
-        if len(claims) >= max_sources or cand.score < best / 2:
+        if len(claims) >= max_sources or cand.score < best - margin:
             break
         view = cand.item.view
         frame = cand.frame
         days = frame.dates if frame else []
         span = (min(d.start for d in days), max(d.end for d in days)) if days else None
-        # beyond the margin, only another report of the same event: a figure of the asked outcome, same days
-        asked = [f.text for f in (frame.figures if frame else []) if outcome is None or f.counts == outcome]
-        same_event = bool(claims) and first_span is not None and span is not None \
-            and span[0] <= first_span[1] and first_span[0] <= span[1] \
-            and bool(asked) and asked[0] not in {c.figures[0] for c in claims.values() if c.figures}
-        if cand.score < best - margin and not same_event:
-            continue
         said = frame.sources[0] if frame and frame.sources else None
         claimant = source_name(said, lexicon, names) if said else (view.source or view.title)
         if view.source and _initials(view.source) == claimant:  # 'EMN' quoted in a Euphrates Monitoring Network log
@@ -233,8 +224,6 @@ def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names
             continue
         figures = [f for f in (frame.figures if frame else []) if outcome is None or f.counts == outcome]
         spans[key] = span
-        if not claims:
-            first_span = span
         claims[key] = SourceClaim(
             doc_id=view.passage.doc_id, passage_id=view.passage.passage_id, start=cand.start, end=cand.end,
             quote=cand.text, title=view.title, source=view.source, published=view.published, url=view.url,

@@ -27,7 +27,7 @@ DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
     "monitor/retaken.txt": "Title: Daesh back in Tell Marwan\nSource: Demo Monitor\nDate: 2020-05-13\n\n"
                            "Daesh captured Tell Marwan on 11 May 2020, the Demo Monitor said.\n",
     "wire/strike.txt": "Title: Strike on Kafr Zeita\nSource: Demo Wire\nDate: 2020-06-10\n\n"
-                       "A coalition airstrike hit a depot in Kafr Zeita on 8 June 2020, killing 4 fighters.\n",
+                       "The coalition airstrike on a depot in Kafr Zeita on 8 June 2020 killed 4 fighters.\n",
     "monitor/strike.txt": "Title: Kafr Zeita strike toll\nSource: Demo Monitor\nDate: 2020-06-11\n\n"
                           "The Demo Monitor said the coalition airstrike on Kafr Zeita on 8 June 2020 killed 9 "
                           "fighters.\n",
