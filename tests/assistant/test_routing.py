@@ -138,3 +138,13 @@ def test_cli_claims_prints_each_line_with_its_citation(reports: Assistant) -> No
     assert data["disagree"] is True and {c["claimant"] for c in data["claims"]} >= {"Demo Wire", "Demo Monitor"}
     empty = CliRunner().invoke(app, ["claims", "   ", "--index", index], env=env)
     assert empty.exit_code == 1 and "error:" in empty.output
+
+
+def test_claims_without_an_answer_say_why(reports: Assistant) -> None:
+    from assistant.conflict.render import show_claims
+
+    cs = reports.claims("Who claims responsibility for the flood in Atlantis?")
+    assert cs.claims == [] and cs.reason
+    assert show_claims(cs).startswith("No claim found:")
+    answer = reports.ask("Who claims responsibility for the flood in Atlantis?")
+    assert answer.debug["route"]["name"] == "claims" and answer.debug["route"]["answered_by"] == "retrieval"
