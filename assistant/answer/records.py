@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 _VERBS = {"capture": "captured", "recapture": "recaptured", "control": "held", "stronghold": "held",
           "fall": "took"}
 #: Cues whose actor stands after them ('held by', 'fell to'): their words do not read '<actor> <cue> <place>'.
-_ACTOR_AFTER = re.compile(r"(?:\bby|\bto|control of|hands of|stronghold of|bastion of|enclave of|bulwark of|"
-                          r"siege|besieged|encircled|surrounded)\W*$", re.I)
+_ACTOR_AFTER = re.compile(r"(?:\bby|\bto|liberation of|under (?:the )?control of|hands of|stronghold of|bastion of|"
+                          r"enclave of|bulwark of|siege|besieged|encircled|surrounded)\W*$", re.I)
 #: Claims that say a place changed hands (not a state: 'held by', 'stronghold of').
 CHANGE_KINDS = frozenset({"capture", "recapture", "fall", "withdrawal"})
 
