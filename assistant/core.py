@@ -203,18 +203,17 @@ class Assistant:
             return answer, "" if answer else f"no control claim covers {place}"
         if route.name == "incidents" and route.event_type:
             actor = route.actors[0] if route.actors else None
-            wheres: list[str | None] = [*route.places[:1]] or [None]
-            for where in wheres:
-                found = _allowed(self.incidents(event_type=route.event_type, place=where, actor=actor), filters,
-                                 self.store)
-                scope = " ".join(filter(None, [route.event_type, f"in {where}" if where else "",
-                                               f"naming {self.registry.name_of(actor)}" if actor else "",
-                                               f"in {', '.join(d.text for d in route.dates)}" if route.dates else ""]))
-                views = self.store.views({r.passage_id for r in found[:cues.incidents.max_listed * 4]})
-                answer = incidents_answer(q.text, route, found, scope, views, retrieved, cues.incidents.max_listed)
-                if answer is not None:
-                    return answer, ""
-            return None, "no incident record matches"
+            where = route.places[0] if route.places else None  # the first place named, as for control
+            found = _allowed(self.incidents(event_type=route.event_type, place=where, actor=actor), filters,
+                             self.store)
+            if route.dates:
+                found = [r for r in found if r.as_of and any(d.meets(r.as_of, r.as_of) for d in route.dates)]
+            scope = " ".join(filter(None, [route.event_type, f"in {where}" if where else "",
+                                           f"naming {self.registry.name_of(actor)}" if actor else "",
+                                           f"in {', '.join(d.text for d in route.dates)}" if route.dates else ""]))
+            views = self.store.views({r.passage_id for r in found[:cues.incidents.max_listed]})
+            answer = incidents_answer(q.text, route, found, scope, views, retrieved, cues.incidents.max_listed)
+            return answer, "" if answer else "no incident record matches"
         return None, f"route {route.name} has no records"
 
     def _claim_set(self, q: Question, retrieved: list[RetrievedPassage]) -> ClaimSet | None:
