@@ -45,9 +45,10 @@ def _cited(records: Sequence[Cited], views: dict[str, PassageView]) -> tuple[lis
         if r.passage_id not in views or (r.doc_id, r.start, r.end) in seen:
             continue
         seen.add((r.doc_id, r.start, r.end))
+        view = views[r.passage_id]  # a citation names the document (its title, source, date), like any answer's
         citations.append(Citation(marker=len(citations) + 1, passage_id=r.passage_id, doc_id=r.doc_id, start=r.start,
-                                  end=r.end, quote=r.quote, title=r.title, source=r.source, published=r.published,
-                                  url=r.url))
+                                  end=r.end, quote=r.quote, title=view.title, source=view.source,
+                                  published=view.published, url=view.url))
         kept.append(r)
     return citations, kept
 

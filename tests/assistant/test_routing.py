@@ -52,6 +52,7 @@ def _verified(assistant: Assistant, citations: list[Citation]) -> None:
     for c in citations:
         doc = assistant.document(c.doc_id)
         assert doc is not None and doc.text[c.start:c.end] == c.quote
+        assert (c.title, c.source, c.published) == (doc.title, doc.source, doc.published)  # the document's fields
 
 
 def test_who_holds_is_answered_from_the_control_timeline(reports: Assistant) -> None:
