@@ -199,7 +199,7 @@ class Assistant:
             tl = tl.model_copy(update={"claims": _allowed(tl.claims, filters, self.store)})
             views = self.store.views({c.passage_id for c in tl.claims})
             answer = control_answer(q.text, route, tl, views, retrieved, cues.claims.max_sources,
-                                    cues.incidents.max_listed, self.lexicon)
+                                    cues.control.max_changes, self.lexicon)
             return answer, "" if answer else f"no control claim covers {place}"
         if route.name == "incidents" and route.event_type:
             actor = route.actors[0] if route.actors else None

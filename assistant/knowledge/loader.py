@@ -300,6 +300,7 @@ class ControlRoute(_Routes):
     exclude: list[str] = Field(default_factory=list, description="Regexes: not about a whole place's holder.")
     loses: list[str] = Field(default_factory=list, description="Regexes: the question asks when an actor lost it.")
     again: list[str] = Field(default_factory=list, description="Regexes: the question asks about a retaking.")
+    max_changes: int = Field(default=3, ge=1, description="Most hand changes a change answer quotes.")
 
 
 class IncidentsRoute(_Routes):
