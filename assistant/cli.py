@@ -1,5 +1,5 @@
-"""The `sitrep` command: ingest, ask, eval, chat, stats, remove, actors, control, incidents. Thin over Assistant;
-errors print without tracebacks."""
+"""The `sitrep` command: ingest, ask, eval, chat, stats, remove, actors, control, incidents, claims. Thin over
+Assistant; errors print without tracebacks."""
 
 from __future__ import annotations
 
@@ -258,6 +258,20 @@ def _write(target: Path | None, text: Callable[[], str]) -> None:
         target.write_text(text(), encoding="utf-8")
     except OSError as exc:
         raise SitrepError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+@app.command()
+@_friendly
+def claims(
+    question: Annotated[str, typer.Argument(help="A contested question ('what does each side claim about ...').")],
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
+) -> None:
+    """Who claims what: each source's claim about the question, named and cited, and whether they disagree."""
+    from assistant.conflict.render import show_claims
+
+    typer.echo(show_claims(_assistant(index).claims(question, k=k), as_json))
 
 
 def main() -> None:

@@ -10,15 +10,18 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant.answer import Analyser, Answerer, Question, verify
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.followup import Condenser, Turn
 from assistant.answer.generate import StreamEvent, build_answerer
+from assistant.answer.route import Route, Router
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import IndexEmptyError, QuestionError
 from assistant.index import Store, hybrid_search
 from assistant.knowledge import Lexicon, load_knowledge
+from assistant.knowledge.loader import route_cues
 from assistant.models import Answer, Document, Filters, IngestReport, RemoveReport, RetrievedPassage, RootInfo
 from assistant.prompts import load_prompts
 from assistant.settings import Settings, load_settings
@@ -27,7 +30,10 @@ if TYPE_CHECKING:
     from assistant.conflict import ActorInfo, ActorRegistry, ActorSummary, ControlTimeline
     from assistant.conflict.actors import MentionIndex
     from assistant.conflict.incidents import IncidentReader
-    from assistant.conflict.models import Incident, IncidentGroup
+    from assistant.conflict.models import Cited, ClaimSet, Incident, IncidentGroup
+
+
+_R = TypeVar("_R", bound="Cited")
 
 
 class Assistant:
@@ -53,6 +59,7 @@ class Assistant:
             for target in (self.answerer, getattr(self.answerer, "fallback", None)):
                 if hasattr(target, "vectors"):
                     target.vectors = self.sentence_vectors  # type: ignore[union-attr]
+        self.router = Router(route_cues(), self.analyser)
         self._lock = threading.Lock()
 
     def ingest(self, paths: Sequence[Path | str], prune: bool | None = None,
@@ -144,20 +151,28 @@ class Assistant:
         started = time.perf_counter()
         self.question(question)  # an empty question is refused before any rewriting
         q = self.question(self.condenser.standalone(question, history) if history else question)
+        route = self.router.route(q) if self.settings.answer.route else Route(name="retrieval", reason="off")
         retrieved = self.retrieve(q, filters, k)
         retrieved_at = time.perf_counter()
-        stream = getattr(self.answerer, "stream", None)
-        answer: Answer | None = None
-        if stream is None:
-            answer = self.answerer.answer(q, retrieved)
-        else:
-            for event in stream(q, retrieved):
-                if isinstance(event, Answer):
-                    answer = event
-                else:
-                    yield event
-        assert answer is not None
-        answer = verify(answer, self._doc_text)
+        answer, fallback = self._routed(q, route, retrieved, filters) if route.name != "retrieval" else (None, "")
+        if answer is not None:
+            answer = verify(answer, self._doc_text)
+            if answer.abstained:  # no routed citation survived verification: answer from the passages instead
+                answer, fallback = None, "no routed citation verified"
+        if answer is None:
+            stream = getattr(self.answerer, "stream", None)
+            if stream is None:
+                answer = self.answerer.answer(q, retrieved)
+            else:
+                for event in stream(q, retrieved):
+                    if isinstance(event, Answer):
+                        answer = event
+                    else:
+                        yield event
+            assert answer is not None
+            answer = verify(answer, self._doc_text)
+            decision = {**route.debug(), **({"fallback": fallback, "answered_by": "retrieval"} if fallback else {})}
+            answer = answer.model_copy(update={"debug": {**answer.debug, "route": decision}})
         done = time.perf_counter()
         timings = {**answer.timings, "retrieve": retrieved_at - started, "answer": done - retrieved_at,
                    "total": done - started}
@@ -165,6 +180,73 @@ class Assistant:
         if q.text != question.strip():
             update["debug"] = {**answer.debug, "asked": question}
         yield answer.model_copy(update=update)
+
+    def _routed(self, q: Question, route: Route, retrieved: list[RetrievedPassage],
+                filters: Filters | None) -> tuple[Answer | None, str]:
+        """The answer from the records the route names, or (None, why not) when they do not cover the question."""
+        from assistant.answer.records import claims_answer, control_answer, incidents_answer
+
+        cues = self.router.cues
+        if route.name == "claims":
+            cs = self._claim_set(q, retrieved)
+            if cs is None:
+                return None, "no extractive answerer to read the claims"
+            views = {r.view.passage.passage_id: r.view for r in retrieved}
+            answer = claims_answer(cs, route, views, retrieved)
+            return answer, "" if answer else cs.reason or "no claim found"
+        if route.name == "control":
+            if route.mode == "holder" and route.dates and route.as_of() is None:
+                return None, "the date asked has no year"
+            place = route.places[0]  # the place asked about is the first one named ('X, south of Y')
+            tl = self.control(place, as_of=route.as_of() if route.mode == "holder" else None)
+            tl = tl.model_copy(update={"claims": _allowed(tl.claims, filters, self.store)})
+            views = self.store.views({c.passage_id for c in tl.claims})
+            answer = control_answer(q.text, route, tl, views, retrieved, cues.claims.max_sources,
+                                    cues.control.max_changes, self.lexicon)
+            return answer, "" if answer else f"no control claim covers {place}"
+        if route.name == "incidents" and route.event_type:
+            actor = route.actors[0] if route.actors else None
+            where = route.places[0] if route.places else None  # the first place named, as for control
+            found = _allowed(self.incidents(event_type=route.event_type, place=where, actor=actor), filters,
+                             self.store)
+            if route.dates:
+                found = [r for r in found if r.as_of and any(d.meets(r.as_of, r.as_of) for d in route.dates)]
+            scope = " ".join(filter(None, [route.event_type, f"in {where}" if where else "",
+                                           f"naming {self.registry.name_of(actor)}" if actor else "",
+                                           f"in {', '.join(d.text for d in route.dates)}" if route.dates else ""]))
+            views = self.store.views({r.passage_id for r in found[:cues.incidents.max_listed]})
+            answer = incidents_answer(q.text, route, found, scope, views, retrieved, cues.incidents.max_listed)
+            return answer, "" if answer else "no incident record matches"
+        return None, f"route {route.name} has no records"
+
+    def _claim_set(self, q: Question, retrieved: list[RetrievedPassage]) -> ClaimSet | None:
+        from assistant.answer.records import claim_set
+
+        extractive = self.answerer if isinstance(self.answerer, ExtractiveAnswerer) \
+            else getattr(self.answerer, "fallback", None)
+        if not isinstance(extractive, ExtractiveAnswerer):
+            return None
+        ranked, _ = extractive.rank(q, retrieved)
+        answerable = bool(ranked) and ranked[0].score >= extractive.settings.min_score \
+            and extractive.answerability(ranked) >= extractive.threshold
+        names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+        claims = self.router.cues.claims
+        return claim_set(q.text, ranked, lexicon=self.lexicon, names=names, outcome=q.constraints.outcome,
+                         asks_actor=q.constraints.slot == "actor", margin=claims.margin,
+                         max_sources=claims.max_sources, answerable=answerable)
+
+    def claims(self, question: str, filters: Filters | None = None, k: int | None = None) -> ClaimSet:
+        """Who claims what: one claim per source about the question (its best checked sentence among the retrieved
+        passages, cited), and whether their figures or actors differ. Raises like ``ask``."""
+        from assistant.conflict.models import ClaimSet
+
+        q = self.question(question)
+        cs = self._claim_set(q, self.retrieve(q, filters, k))
+        if cs is None:
+            return ClaimSet(question=q.text, reason="no extractive answerer to read the claims")
+        known = {c.doc_id: self._doc_text(c.doc_id) for c in cs.claims}
+        kept = [c for c in cs.claims if (known[c.doc_id] or "")[c.start:c.end] == c.quote]  # verified
+        return cs.model_copy(update={"claims": kept})
 
     def document(self, doc_id: str) -> Document | None:
         return self.store.document(doc_id)
@@ -309,6 +391,27 @@ class Assistant:
         self.store.refresh()  # on a Chroma server: what teammates wrote since the last question
         if self.store.count()[0] == 0:
             raise IndexEmptyError(self.settings.index.dir)
+
+
+def _allowed(records: list[_R], filters: Filters | None, store: Store) -> list[_R]:
+    """The records whose document passes the ask() filters (sources, doc ids, publication date range)."""
+    if filters is None or filters.is_empty():
+        return records
+    sources = {s.lower() for s in filters.sources}
+    out = []
+    for r in records:
+        if sources and (r.source or "").lower() not in sources:
+            doc = store.document(r.doc_id)
+            if doc is None or (doc.source or "").lower() not in sources:
+                continue
+        if filters.doc_ids and r.doc_id not in filters.doc_ids:
+            continue
+        if filters.date_from and (r.published is None or r.published < filters.date_from):
+            continue
+        if filters.date_to and (r.published is None or r.published > filters.date_to):
+            continue
+        out.append(r)
+    return out
 
 
 def _check_options(filters: Filters | None, k: int | None) -> None:

@@ -135,6 +135,10 @@ class AnswerSettings(_Section):
     relative_margin: float = Field(
         0.05, ge=0, description="Further sentences must score within this margin of the best one."
     )
+    route: bool = Field(
+        True, description="Route control, incident-listing and contested questions to the structured records "
+        "(assistant/answer/route.py, cues in knowledge/data/routes.yaml); off: every question goes to retrieval."
+    )
 
 
 class LLMSettings(_Section):

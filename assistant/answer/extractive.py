@@ -50,6 +50,7 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
     context: set[str] = field(default_factory=set)
     verdict: Verdict | None = None
+    frame: Frame | None = None
 
 
 def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
@@ -91,14 +92,20 @@ class ExtractiveAnswerer:
         self.check = EvidenceCheck(analyser.lexicon, analyser.knowledge.checks)
         self.vectors: VectorSource | None = None  # set by the Assistant; None: embed the sentences now
 
-    def answer(self, question: Question, retrieved: list[RetrievedPassage]) -> Answer:
+    def rank(self, question: Question, retrieved: list[RetrievedPassage]) -> tuple[list[Candidate], list[Candidate]]:
+        """(the sentences that pass the evidence check, every sentence), each best first."""
         found = candidates(retrieved)
         if not found:
-            return refusal(question.text, retrieved, {"reason": "no passages"})
+            return [], []
         self.score(question, found)
         if self.settings.check:
             self._check(question, found)
-        ranked = [c for c in found if c.verdict is None or c.verdict.passed]
+        return [c for c in found if c.verdict is None or c.verdict.passed], found
+
+    def answer(self, question: Question, retrieved: list[RetrievedPassage]) -> Answer:
+        ranked, found = self.rank(question, retrieved)
+        if not found:
+            return refusal(question.text, retrieved, {"reason": "no passages"})
         chosen = self._select(ranked) if ranked else []
         top = ranked or found
         debug = {
@@ -124,6 +131,7 @@ class ExtractiveAnswerer:
             view = cand.item.view
             by_start = frames.setdefault(view.passage.passage_id, {f.start: f for f in self.frames(cand.item)})
             frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
+            cand.frame = frame
             earlier = [f for s, f in by_start.items() if s < cand.start]
             others = [d for s, f in by_start.items() if s != cand.start for d in f.dates]
             previous = max(earlier, key=lambda f: f.start, default=None)

@@ -151,3 +151,22 @@ class IncidentGroup(_Model):
     sources: list[SourceReport] = Field(default_factory=list)
     reports: list[Incident] = Field(default_factory=list)
     disagree: bool = Field(default=False, description="Sources give different killed or injured totals.")
+
+
+class SourceClaim(Cited):
+    """What one source claims about the question: its best sentence, with the figures and actors it names."""
+
+    claimant: str = Field(description="Who makes the claim: the sentence's attributed source, else the document's.")
+    figures: list[str] = Field(default_factory=list, description="Figures the sentence gives, as written.")
+    actors: list[str] = Field(default_factory=list, description="Actors the sentence names (canonical names).")
+    score: float = Field(default=0.0, description="The answerer's score of the sentence for the question.")
+
+
+class ClaimSet(_Model):
+    """Who claims what about one question: one claim per source, and whether the sources disagree."""
+
+    question: str
+    claims: list[SourceClaim] = Field(default_factory=list, description="One per source, best first.")
+    disagree: bool = Field(default=False, description="The sources give different figures or name different actors.")
+    differences: list[str] = Field(default_factory=list, description="What differs ('figures', 'actors').")
+    reason: str = Field(default="", description="Why no claim was found, when none was.")

@@ -7,6 +7,7 @@ import json
 from assistant.conflict.models import (
     ActorInfo,
     ActorSummary,
+    ClaimSet,
     ControlClaim,
     ControlTimeline,
     Incident,
@@ -116,4 +117,25 @@ def show_groups(groups: list[IncidentGroup], as_json: bool = False) -> str:
             lines.append(f"    {s.source} says {figures or 'no figures'} — {', '.join(s.citations)}")
         for r in g.reports:
             lines.append(f'      "{r.quote}" ({r.cite()})')
+    return "\n".join(lines)
+
+
+def show_claims(cs: ClaimSet, as_json: bool = False) -> str:
+    """Who claims what: one line per source (claimant, reporting document, date, figures, citation), then its quote."""
+    if as_json:
+        return cs.model_dump_json(indent=2)
+    if not cs.claims:
+        return f"No claim found: {cs.reason or 'nothing matches'}."
+    if cs.disagree:
+        head = f"The sources disagree ({' and '.join(cs.differences)} differ): {len(cs.claims)} source(s)"
+    else:
+        head = f"{len(cs.claims)} source(s); no difference in figures or actors found"
+    lines = [head]
+    for n, c in enumerate(cs.claims, start=1):
+        when = c.published.isoformat() if c.published else "undated"
+        via = f" (in {c.source or c.title})" if (c.source or c.title) != c.claimant else ""
+        figures = f"; figures {', '.join(c.figures)}" if c.figures else ""
+        actors = f"; names {', '.join(c.actors)}" if c.actors else ""
+        lines.append(f"[{n}] {c.claimant}{via}, {when}{figures}{actors} — {c.cite()}")
+        lines.append(f'    "{c.quote}"')
     return "\n".join(lines)

@@ -286,3 +286,55 @@ def control_cues() -> ControlCues:
     text, where = _packaged("control.yaml")
     cues: ControlCues = _validate(ControlCues, _read_yaml(text, where), where)
     return cues
+
+
+
+class _Routes(_Model):
+    @field_validator("*")
+    @classmethod
+    def _compiles(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            QuestionType._compiles(value)
+        return value
+
+
+class ControlRoute(_Routes):
+    holder: list[str] = Field(min_length=1, description="Regexes: the question asks who holds a place.")
+    change: list[str] = Field(min_length=1, description="Regexes: the question asks when a place changed hands.")
+    exclude: list[str] = Field(default_factory=list, description="Regexes: not about a whole place's holder.")
+    loses: list[str] = Field(default_factory=list, description="Regexes: the question asks when an actor lost it.")
+    again: list[str] = Field(default_factory=list, description="Regexes: the question asks about a retaking.")
+    max_changes: int = Field(default=3, ge=1, description="Most hand changes a change answer quotes.")
+
+
+class IncidentsRoute(_Routes):
+    listing: list[str] = Field(min_length=1, description="Regexes: the question asks to list incidents.")
+    counting: list[str] = Field(min_length=1, description="Regexes: the question asks how many were reported.")
+    max_listed: int = Field(default=6, ge=1, description="Most records a listing answer quotes.")
+
+
+class ClaimsRoute(_Routes):
+    contested: list[str] = Field(min_length=1, description="Regexes: the question asks who claims what.")
+    max_sources: int = Field(default=4, ge=2, description="Most sources a claims answer presents.")
+    margin: float = Field(default=0.15, ge=0, description="Further sources' best sentence within this of the best.")
+
+
+class RouteCues(_Model):
+    """Which questions go to structured records (routes.yaml, read by assistant/answer/route.py)."""
+
+    version: int
+    control: ControlRoute
+    incidents: IncidentsRoute
+    claims: ClaimsRoute
+
+
+def load_route_cues(text: str, where: str) -> RouteCues:
+    """Route cues from YAML text; a bad file is a KnowledgeError naming ``where`` and the field."""
+    cues: RouteCues = _validate(RouteCues, _read_yaml(text, where), where)
+    return cues
+
+
+@lru_cache(maxsize=1)
+def route_cues() -> RouteCues:
+    """The packaged cues of the question router (assistant/knowledge/data/routes.yaml), validated."""
+    return load_route_cues(*_packaged("routes.yaml"))
