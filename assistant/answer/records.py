@@ -198,7 +198,8 @@ def incidents_answer(question: str, route: Route, found: list[Incident], scope: 
 
 
 def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names: dict[str, str], outcome: str | None,
-              asks_actor: bool, margin: float, max_sources: int, answerable: bool) -> ClaimSet:
+              asks_actor: bool, margin: float, max_sources: int, answerable: bool,
+              disputed: re.Pattern[str] | None = None) -> ClaimSet:
     """One claim per source from the answerer's checked, scored sentences (best first): the best sentence of
     each source within ``margin`` of the best one; whether the headline figures (of the asked outcome) or the
     actors of the claims about the best claim's days differ."""
@@ -242,6 +243,8 @@ def claim_set(question: str, ranked: list[Candidate], *, lexicon: Lexicon, names
     with_actors = {frozenset(c.actors) for c in same if c.actors}
     if asks_actor and len(with_actors) > 1:
         differences.append("actors")
+    if disputed is not None and len(same) > 1 and any(disputed.search(c.quote) for c in same):
+        differences.append("accounts")  # 'CJTF-OIR denied striking the hospital'
     return ClaimSet(question=question, claims=found, disagree=len(found) > 1 and bool(differences),
                     differences=differences)
 

@@ -315,6 +315,7 @@ class IncidentsRoute(_Routes):
 
 class ClaimsRoute(_Routes):
     contested: list[str] = Field(min_length=1, description="Regexes: the question asks who claims what.")
+    disputed: list[str] = Field(default_factory=list, description="Regexes: a claim disputes another account.")
     max_sources: int = Field(default=4, ge=2, description="Most sources a claims answer presents.")
     margin: float = Field(default=0.15, ge=0, description="Further sources' best sentence within this of the best.")
 

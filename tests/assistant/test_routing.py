@@ -149,3 +149,26 @@ def test_claims_without_an_answer_say_why(reports: Assistant) -> None:
     assert show_claims(cs).startswith("No claim found:")
     answer = reports.ask("Who claims responsibility for the flood in Atlantis?")
     assert answer.debug["route"]["name"] == "claims" and answer.debug["route"]["answered_by"] == "retrieval"
+
+
+DENIAL = {  # DEMO MATERIAL: invented reports, written for this test
+    "state/clinic.txt": "Title: Clinic struck\nSource: Demo State Agency\nDate: 2020-06-26\n\n"
+                        "The Demo State Agency said a coalition airstrike destroyed the Kafr Zeita clinic on "
+                        "25 June 2020.\n",
+    "coalition/clinic.txt": "Title: Coalition statement on the clinic\nSource: Demo Coalition Office\n"
+                            "Date: 2020-06-27\n\nThe coalition denied striking the Kafr Zeita clinic on 25 June 2020 "
+                            "and said no aircraft flew there that day.\n",
+}
+
+
+def test_a_denial_is_a_disagreement_without_different_figures(tmp_path: Path, make_assistant: MakeAssistant) -> None:
+    folder = tmp_path / "denial"
+    for name, text in DENIAL.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    assistant = make_assistant()
+    assistant.ingest([folder], progress=False)
+    cs = assistant.claims("What does each side claim about the coalition airstrike on the Kafr Zeita clinic on "
+                          "25 June 2020?")
+    assert len(cs.claims) == 2, cs
+    assert cs.disagree and "accounts" in cs.differences
