@@ -81,8 +81,10 @@ class EvidenceCheck:
             found = {t for t in toks if t in ev.context_tokens or (len(t) >= 5 and t[:5] in prefixes)}
             if toks and len(found) * 2 < len(toks):
                 missing_names.append(name)
-        # most names must be there, and always an owner: 'How did Iran's government react' is about Iran
-        owners = [n for n in missing_names if n.endswith(("'s", "’s"))]
+        # most names must be there, and always an owner, near the sentence: 'How did Iran's government react' is
+        # about Iran, and a passage that names Iran elsewhere does not make this sentence Iran's reaction
+        near = self._near_tokens(ev)
+        owners = [n for n in want.names if n.endswith(("'s", "’s")) and not self._named_in(n[:-2], near)]
         if missing_names and len(missing_names) * 2 > len(want.names):
             out += [f"does not mention {name}" for name in missing_names]
         elif owners:
@@ -90,6 +92,15 @@ class EvidenceCheck:
         missing = [a for a in want.actors if a not in ev.context_tokens]
         out += [f"does not mention {a.removeprefix('actor_')}" for a in missing]
         return out
+
+    def _named_in(self, name: str, tokens: set[str]) -> bool:
+        """Is the name (an actor by any alias, or a word of it: 'Iran' in 'Iranian') among the tokens?"""
+        actors = {t for t in self.lexicon.tokens(name) if t.startswith("actor_")}
+        if actors:
+            return bool(actors & tokens)
+        toks = set(self.lexicon.tokens(name, with_actors=False))
+        toks = {t for t in toks if len(t) >= 4} or toks
+        return not toks or any(u.startswith(t[:5]) for t in toks for u in tokens)
 
     def _outcome(self, want: Constraints, ev: Evidence) -> list[str]:
         if want.outcome not in _RIVALS:
@@ -139,8 +150,10 @@ class EvidenceCheck:
             return []
         borrowed = (ev.previous.dates if ev.previous else []) or ev.passage_dates
         spans = _firm(ev.frame.dates or borrowed)
+        if not ev.frame.dates and (early := self._published_before(want, ev)):
+            return early  # a report cannot tell of a day after its own (borrowed dates are no excuse)
         if not spans:
-            return self._published_before(want, ev)
+            return []
         if not ev.frame.dates and all(w.month is None for w in want.dates):
             return []  # dates borrowed from other sentences are too loose to contradict a year
         if self._any_meets(want, spans, ev):
@@ -233,10 +246,12 @@ class EvidenceCheck:
         if want.designation:
             # 'two Russian Sukhoi SU-24 warplanes', 'a Mazda': a designation, or a name that is neither an actor
             # nor the sentence's first word, which the question does not give
+            # ... and not a place: 'near the Euphrates' says where, not what type of aircraft
+            places = {t for p in ev.frame.places for t in self.lexicon.tokens(p)}
             found = [m[0] for m in _PERSON.finditer(ev.text) if m.start() > 0]
             if any(m[0].lower() not in question_tokens for m in _MODEL.finditer(ev.text)):
                 return True
-            return any(self._new_plain(name, question_tokens) for name in found)
+            return any(self._new_plain(name, question_tokens | places) for name in found)
         if want.slot == "place":
             found = [*ev.frame.places, *(m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text))]
         elif want.slot == "actor" and want.person:

@@ -43,7 +43,7 @@ _PLACE_CUES = [
     re.compile(rf"\b(?:[Ii]n|[Aa]t|[Nn]ear|[Oo]utside|[Aa]round|[Ii]nside|[Tt]owards?|[Aa]cross|[Ii]nto)\s+"
                rf"(?:the\s+(?:{_PLACE_WORD}\s+of\s+)?)?({_PLACE_PHRASE})"),
     re.compile(rf"\b(?i:{_PLACE_WORD}|(?:north|south|east|west)(?:east|west)?|outskirts|liberation|loss|fall|"
-               rf"siege|edge|cent(?:re|er)|heart|countryside)\s+of\s+(?:the\s+)?({_PLACE_PHRASE})"),
+               rf"siege|edge|cent(?:re|er)|heart|countryside|banks?|shores?)\s+of\s+(?:the\s+)?({_PLACE_PHRASE})"),
     re.compile(rf"\b(?:[Bb]etween|[Aa]long|[Tt]hrough)\s+(?:the\s+)?({_PLACE_PHRASE})"),
     re.compile(rf"\b(?:withdr[ae]wn?|fled|moved|retreated|advanced|returned|headed|evacuated|displaced|transferred|"
                rf"relocated|went|arrived|marched)\s+(?:back\s+)?(?:to|from)\s+(?:the\s+)?({_PLACE_PHRASE})"),

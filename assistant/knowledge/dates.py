@@ -34,8 +34,8 @@ _DAY_RANGE = re.compile(rf"(?<![\d,.])(\d{{1,2}}){_ORD}\s*(?:-|–|to|and)\s*(\d
                         rf"(?:,?\s+{_YEAR})?(?!\d)")
 _DAY_MONTH = re.compile(rf"(?<![\d,.])(\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MON}(?:,?\s+{_YEAR})?(?!\d)")
 _MONTH_DAY = re.compile(rf"\b{_MON}\s+(\d{{1,2}}){_ORD}(?![\d:])(?:,?\s+{_YEAR})?(?!\d)")
-_MONTH_YEAR = re.compile(rf"\b(?:(?:early|mid|late|in|since|during|until|by|from|of|before|after)[\s-]+)?"
-                         rf"{_MONTH},?\s+{_YEAR}(?!\d)")
+_MONTH_YEAR = re.compile(rf"\b(?:(early|mid|late|in|since|during|until|by|from|of|before|after)[\s-]+)?"
+                         rf"{_MONTH},?\s+{_YEAR}(?!\d)", re.I)
 _BARE_MONTH = re.compile(rf"\b(?:((?:[Ii]n|[Ss]ince|[Dd]uring|[Uu]ntil|[Bb]y|[Ff]rom|[Tt]hroughout|[Ee]arly|[Mm]id"
                          rf"|[Ll]ate|[Ll]ast|[Tt]his|[Bb]efore)[\s-]+)?{_MONTH})\b(?![\s-]\d)")
 _YEAR_ALONE = re.compile(rf"(?:\b(?:in|since|during|until|by|from|through|throughout|of)\s+)?(?<![\w,.$£€-]){_YEAR}"
@@ -62,6 +62,17 @@ class DateHit:
 
 def _month_range(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _part_of_month(cue: str, start: date, end: date) -> tuple[date, date]:
+    """'early/mid/late December': the first, middle or last ten days or so (a day of overlap either side)."""
+    if cue == "early":
+        return start, start.replace(day=11)
+    if cue == "mid":
+        return start.replace(day=9), start.replace(day=21)
+    if cue == "late":
+        return start.replace(day=19), end
+    return start, end
 
 
 def _month_number(name: str) -> int:
@@ -114,7 +125,9 @@ class DateFinder:
         for m in _MONTH_DAY.finditer(text):
             claim(m, self._days(m[0], int(m[2]), int(m[2]), _month_number(m[1]), m[3], published))
         for m in _MONTH_YEAR.finditer(text):
-            start, end = _month_range(int(m[2]), _month_number(m[1]))
+            if not m[2][0].isupper():
+                continue  # 'march 2019' in lower case is not a month
+            start, end = _part_of_month((m[1] or "").lower(), *_month_range(int(m[3]), _month_number(m[2])))
             claim(m, DateSpan(text=m[0], start=start, end=end))
         for m in _BARE_MONTH.finditer(text):
             if m[2] == "May" and not m[1]:
@@ -155,7 +168,7 @@ class DateFinder:
         year = published.year if date(published.year, month, 1) <= published else published.year - 1
         if cue == "last" and year == published.year and month == published.month:
             year -= 1
-        start, end = _month_range(year, month)
+        start, end = _part_of_month(cue, *_month_range(year, month))
         return DateSpan(text=words, start=start, end=end, relative=True)
 
     @staticmethod

@@ -282,9 +282,31 @@ def test_a_source_named_in_the_sentence_with_its_figure_is_the_source(answerer: 
 @pytest.mark.parametrize(("text", "passes"), [
     ("A coalition aircraft struck an artillery position near Al-Sukkariyeh on 9 February 2019.", False),
     ("Two Russian SU-24 warplanes struck an artillery position near Al-Sukkariyeh on 9 February 2019.", True),
+    ("A coalition aircraft struck an artillery position near Al-Sukkariyeh after forces near the Euphrates were "
+     "fired upon.", False),
 ])
 def test_a_type_question_needs_a_name_or_a_designation(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
     question = "What type of aircraft struck the artillery position near Al-Sukkariyeh?"
     assert answerer.analyser.question(question).constraints.designation
     checks = _checks(answerer, question, ("Levant Wire", date(2019, 2, 10), text))
     assert checks[0]["passed"] is passes, checks[0]["reasons"]
+
+
+def test_borrowed_dates_do_not_let_an_earlier_report_tell_of_a_later_day(answerer: ExtractiveAnswerer) -> None:
+    # the passage names December 2018 (which contains the day asked), but the report is from before that day
+    early = ("State News", date(2018, 12, 7), "Fighting went on around Hajin in December 2018. "
+             "A coalition air strike destroyed the Hajin hospital and killed eight civilians.")
+    checks = _checks(answerer, "How many people were killed at the Hajin hospital on 9 December 2018?", early)
+    hospital = next(c for c in checks if "hospital" in c["text"])
+    assert not hospital["passed"] and any("before 9 December" in r for r in hospital["reasons"])
+
+
+def test_an_owner_named_elsewhere_in_the_passage_is_not_enough(answerer: ExtractiveAnswerer) -> None:
+    far = ("Levant Wire", date(2019, 2, 18), "Iran has advisers in Deir ez-Zor. The coalition expanded its "
+           "air campaign in January. The coalition strike near Al-Sukkariyeh was condemned as an act of aggression.")
+    near = ("Levant Wire", date(2019, 2, 18), "The coalition expanded its air campaign in January. Iranian "
+            "officials condemned the coalition strike near Al-Sukkariyeh as an act of aggression.")
+    question = "How did Iran's government react to the coalition strike near Al-Sukkariyeh?"
+    condemned = [c for c in _checks(answerer, question, far) if "condemned" in c["text"]]
+    assert condemned and not condemned[0]["passed"]
+    assert any(c["passed"] for c in _checks(answerer, question, near) if "condemned" in c["text"])

@@ -76,6 +76,10 @@ def test_day_dates_resolve_against_publication(rules: FrameReader, words: str, d
     ("last week", date(2019, 2, 7), date(2019, 2, 13)),
     ("earlier this month", date(2019, 2, 1), date(2019, 2, 14)),
     ("overnight", date(2019, 2, 13), date(2019, 2, 14)),
+    ("in mid-December 2018", date(2018, 12, 9), date(2018, 12, 21)),
+    ("in early January", date(2019, 1, 1), date(2019, 1, 11)),
+    ("in late February 2016", date(2016, 2, 19), date(2016, 2, 29)),
+    ("in Late March 2017", date(2017, 3, 19), date(2017, 3, 31)),
 ])
 def test_month_year_and_week_ranges(rules: FrameReader, words: str, start: date, end: date) -> None:
     (span,) = one(rules, f"Fighting went on {words}.").dates
@@ -94,6 +98,7 @@ def test_places_after_cue_words_never_months_weekdays_or_actors(rules: FrameRead
     assert one(rules, "Daesh made its last stand in Baghuz in March.").places == ["Baghuz"]
     assert one(rules, "The SDF fought in Deir ez-Zor province.").places == ["Deir ez-Zor"]
     assert one(rules, "Clashes broke out in Daesh territory on Monday.").places == []
+    assert one(rules, "Forces on the eastern bank of the Euphrates were fired upon.").places == ["Euphrates"]
 
 
 def test_sources_as_written(rules: FrameReader) -> None:
