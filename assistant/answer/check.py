@@ -246,8 +246,10 @@ class EvidenceCheck:
         if want.designation:
             # 'two Russian Sukhoi SU-24 warplanes', 'a Mazda': a designation, or a name that is neither an actor
             # nor the sentence's first word, which the question does not give
-            # ... and not a place: 'near the Euphrates' says where, not what type of aircraft
-            places = {t for p in ev.frame.places for t in self.lexicon.tokens(p)}
+            # ... and neither a place ('near the Euphrates' says where, not what type of aircraft) nor the source
+            # ('BEIRUT (Levant Wire) -')
+            where_who = [*ev.frame.places, *ev.frame.sources, *([ev.doc_source] if ev.doc_source else [])]
+            places = {t for p in where_who for t in self.lexicon.tokens(p)}
             found = [m[0] for m in _PERSON.finditer(ev.text) if m.start() > 0]
             if any(m[0].lower() not in question_tokens for m in _MODEL.finditer(ev.text)):
                 return True

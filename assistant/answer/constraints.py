@@ -15,6 +15,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.knowledge import Lexicon
+from assistant.knowledge.dates import part_of_month
 from assistant.knowledge.lexicon import MONTHS
 from assistant.knowledge.loader import CheckCues
 
@@ -26,6 +27,7 @@ _DAY_MONTH_YEAR = re.compile(
     rf"|\b({_MONTHS}|(?:{_M3})\.?)\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(\d{{4}}))?"
     rf"|\b(\d{{4}})-(\d{{2}})-(\d{{2}})\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(?:of\s+)?(\d{{4}})\b", re.I)
+_PART = re.compile(r"\b(early|mid|late)[\s-]+$", re.I)
 # a year alone: 'in 2019', 'the 2020 IS assault' (not a count: '2000 people' is followed by what it counts)
 _YEAR = re.compile(r"\b(?:in|during|of|since|by|the|a|an)\s+((?:19|20)\d\d)\b(?![,.]?\d)", re.I)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -140,12 +142,23 @@ def question_dates(text: str) -> list[DateWant]:
             covered.append(m.span())
     for m in _MONTH_YEAR.finditer(text):
         if not any(s <= m.start() < e for s, e in covered):
-            wants.append(DateWant(text=m[0], year=int(m[2]), month=MONTHS[m[1].lower()]))
+            wants.append(_month_want(text, m))
             covered.append(m.span())
     for m in _YEAR.finditer(text):
         if not any(s <= m.start(1) < e for s, e in covered):
             wants.append(DateWant(text=m[1], year=int(m[1])))
     return [w.model_copy(update={"said": True}) if said_on(w.text, text) else w for w in wants]
+
+
+def _month_want(text: str, m: re.Match[str]) -> DateWant:
+    """'February 2019', or a part of it: 'in mid-February 2019' is about the 9th to the 21st."""
+    year, month = int(m[2]), MONTHS[m[1].lower()]
+    part = _PART.search(text, 0, m.start())
+    if not part:
+        return DateWant(text=m[0], year=year, month=month)
+    first = date(year, month, 1)
+    start, end = part_of_month(part[1].lower(), first, first.replace(day=calendar.monthrange(year, month)[1]))
+    return DateWant(text=text[part.start():m.end()], year=year, month=month, day=end.day, first_day=start.day)
 
 
 def question_source(text: str, roles: Sequence[str] = ()) -> str | None:

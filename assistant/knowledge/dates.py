@@ -64,7 +64,7 @@ def _month_range(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _part_of_month(cue: str, start: date, end: date) -> tuple[date, date]:
+def part_of_month(cue: str, start: date, end: date) -> tuple[date, date]:
     """'early/mid/late December': the first, middle or last ten days or so (a day of overlap either side)."""
     if cue == "early":
         return start, start.replace(day=11)
@@ -127,7 +127,7 @@ class DateFinder:
         for m in _MONTH_YEAR.finditer(text):
             if not m[2][0].isupper():
                 continue  # 'march 2019' in lower case is not a month
-            start, end = _part_of_month((m[1] or "").lower(), *_month_range(int(m[3]), _month_number(m[2])))
+            start, end = part_of_month((m[1] or "").lower(), *_month_range(int(m[3]), _month_number(m[2])))
             claim(m, DateSpan(text=m[0], start=start, end=end))
         for m in _BARE_MONTH.finditer(text):
             if m[2] == "May" and not m[1]:
@@ -168,7 +168,7 @@ class DateFinder:
         year = published.year if date(published.year, month, 1) <= published else published.year - 1
         if cue == "last" and year == published.year and month == published.month:
             year -= 1
-        start, end = _part_of_month(cue, *_month_range(year, month))
+        start, end = part_of_month(cue, *_month_range(year, month))
         return DateSpan(text=words, start=start, end=end, relative=True)
 
     @staticmethod

@@ -83,6 +83,8 @@ def test_question_dates() -> None:
     assert question_dates("on 9 February 2019 and March 3") == [
         DateWant(text="9 February 2019", year=2019, month=2, day=9), DateWant(text="March 3", month=3, day=3)]
     assert question_dates("in November 2018")[0].bounds() == (date(2018, 11, 1), date(2018, 11, 30))
+    assert question_dates("in mid-February 2019")[0].bounds() == (date(2019, 2, 9), date(2019, 2, 21))
+    assert question_dates("by late November 2018")[0].bounds() == (date(2018, 11, 19), date(2018, 11, 30))
     assert DateWant(text="3 March", month=3, day=3).meets(date(2019, 3, 1), date(2019, 3, 5))
     assert not DateWant(text="3 March", month=3, day=3).meets(date(2019, 3, 4), date(2019, 3, 5))
 
@@ -284,6 +286,7 @@ def test_a_source_named_in_the_sentence_with_its_figure_is_the_source(answerer: 
     ("Two Russian SU-24 warplanes struck an artillery position near Al-Sukkariyeh on 9 February 2019.", True),
     ("A coalition aircraft struck an artillery position near Al-Sukkariyeh after forces near the Euphrates were "
      "fired upon.", False),
+    ("BEIRUT (Levant Wire) - A coalition aircraft struck an artillery position near Al-Sukkariyeh.", False),
 ])
 def test_a_type_question_needs_a_name_or_a_designation(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
     question = "What type of aircraft struck the artillery position near Al-Sukkariyeh?"
