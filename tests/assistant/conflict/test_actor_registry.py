@@ -174,3 +174,33 @@ def test_cli_actors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert as_json.exit_code == 0 and '"id": "sdf"' in as_json.output
     unknown = runner.invoke(app, ["actors", "Deash", "--index", str(index)])
     assert unknown.exit_code == 1 and "unknown actor 'Deash'" in unknown.output
+
+
+@pytest.mark.parametrize("name", ["regime forces", "Government troops", "pro-government forces", "regime warplanes",
+                                  "the regime's militias", "Assad's army"])
+def test_resolve_force_phrases_to_the_syrian_arab_army(name: str) -> None:
+    assert _registry().resolve(name).id == "saa"
+
+
+@pytest.mark.parametrize("name", ["government", "regime", "the regime"])
+def test_political_body_alone_is_no_actor(name: str) -> None:
+    with pytest.raises(UnknownActorError):
+        _registry().resolve(name)
+
+
+def test_force_phrases_are_tagged_on_passages(tmp_path: Path, make_assistant: MakeAssistant) -> None:
+    folder = tmp_path / "gov"
+    folder.mkdir()
+    (folder / "g.txt").write_text(  # DEMO MATERIAL
+        "Title: Shelling\nSource: Demo Monitor\nDate: 2020-03-02\n\n"
+        "Regime warplanes struck Kafr Demo on Sunday. The government said the town was a militant base.\n")
+    (folder / "h.txt").write_text(
+        "Title: Talks\nSource: Demo Wire\nDate: 2020-03-03\n\nThe government announced talks in Demo City.\n")
+    assistant = make_assistant()
+    assistant.ingest([folder], progress=False)
+    info = assistant.actor("regime troops")
+    assert info.id == "saa" and info.passages == 1
+    assert info.mentions[0].quote == "Regime warplanes struck Kafr Demo on Sunday."
+    hits = assistant.retrieve("Where did government forces strike?")
+    lexical = sorted((h for h in hits if h.bm25_rank is not None), key=lambda h: h.bm25_rank or 0)
+    assert lexical and lexical[0].view.passage.doc_id == "gov/g.txt"
