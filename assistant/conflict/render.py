@@ -19,8 +19,9 @@ def show_actors(rows: list[ActorSummary], as_json: bool = False) -> str:
     if as_json:
         return json.dumps([r.model_dump() for r in rows], indent=2)
     width = max((len(r.name) for r in rows), default=4)
-    lines = [f"{'actor':<{width}}  {'type':<24}  aliases  passages"]
-    lines += [f"{r.name:<{width}}  {r.type or '-':<24}  {r.aliases:>7}  {r.passages:>8}" for r in rows]
+    lines = [f"{'actor':<{width}}  {'type':<24}  aliases  passages  sentences"]
+    lines += [f"{r.name:<{width}}  {r.type or '-':<24}  {r.aliases:>7}  {r.passages:>8}  {r.sentences:>9}"
+              for r in rows]
     return "\n".join(lines)
 
 
@@ -35,11 +36,11 @@ def show_actor(info: ActorInfo, as_json: bool = False) -> str:
     if info.affiliated:
         lines.append("affiliated to it: " + ", ".join(a["name"] for a in info.affiliated))
     lines.append("aliases: " + ", ".join(info.aliases))
-    lines.append(f"passages naming it: {info.passages}")
+    lines.append(f"passages naming it: {info.passages} ({info.sentences} sentence(s))"
+                 + (f"; the {len(info.mentions)} naming it most:" if info.mentions else ""))
     for n, m in enumerate(info.mentions, start=1):
         when = m.published.isoformat() if m.published else "undated"
-        lines.append(f"[{n}] {m.sentences} sentence(s) — {m.source or m.title}, {when} — {m.cite()}")
-        lines.append(f'    "{m.quote}"')
+        lines.append(f'[{n}] "{m.quote}" — {m.source or m.title}, {when}; {m.sentences} sentence(s) — {m.cite()}')
     return "\n".join(lines)
 
 
