@@ -167,3 +167,40 @@ def test_cli_incidents_grouped(tmp_path: Path, make_assistant: MakeAssistant, mo
     as_json = CliRunner().invoke(app, ["incidents", "--grouped", "--json", "--index",
                                        str(assistant.settings.index.dir)])
     assert as_json.exit_code == 0 and '"sources": [' in as_json.output
+
+
+PLACELESS = {  # DEMO MATERIAL: invented reports of invented strikes, most naming no place
+    "p/monitor.txt": "Title: Convoy\nSource: Demo Monitor\nDate: 2020-08-02\n\n"
+                     "Coalition aircraft struck an IS convoy on 1 August 2020, killing 9 fighters.\n",
+    "p/wire.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                  "Coalition airstrikes killed 7 IS fighters on 1 August 2020.\n",
+    "p/placed.txt": "Title: Convoy\nSource: Demo Courier\nDate: 2020-08-03\n\n"
+                    "Coalition aircraft struck an IS convoy in Tell Qasr on 1 August 2020, killing 8 fighters.\n",
+    "p/other_day.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-04\n\n"
+                       "Coalition aircraft struck an IS convoy on 3 August 2020, killing 9 fighters.\n",
+    "p/other_actor.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                         "Russian warplanes struck an IS convoy on 1 August 2020, killing 8 fighters.\n",
+    "p/other_toll.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                        "Coalition aircraft struck IS on 1 August 2020, killing 60 fighters.\n",
+    "p/no_actor.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                      "An airstrike killed 9 people on 1 August 2020.\n",
+}
+
+
+def test_reports_naming_no_place_group_by_date_type_actors_and_figures(tmp_path: Path,
+                                                                        make_assistant: MakeAssistant) -> None:
+    for name, text in PLACELESS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "p"], progress=False)
+    records = {r.doc_id.split("/")[-1]: r for r in assistant.incidents()}
+    assert not records["monitor.txt"].places and not records["wire.txt"].places
+    assert records["placed.txt"].places == ["Tell Qasr"]
+    groups = {tuple(sorted(r.doc_id.split("/")[-1] for r in g.reports)): g for g in assistant.incident_groups()}
+    assert set(groups) == {("monitor.txt", "placed.txt", "wire.txt"), ("other_day.txt",), ("other_actor.txt",),
+                           ("other_toll.txt",), ("no_actor.txt",)}
+    one = groups[("monitor.txt", "placed.txt", "wire.txt")]
+    assert one.actor1 == "actor_coalition" and one.location == "Tell Qasr" and one.first == date(2020, 8, 1)
+    assert {s.source: s.killed for s in one.sources} == {"Demo Monitor": 9, "Demo Wire": 7, "Demo Courier": 8}
+    assert one.disagree and all(len(s.citations) == 1 for s in one.sources)
