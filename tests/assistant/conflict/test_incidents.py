@@ -17,7 +17,7 @@ from assistant.conflict import UnknownActorError
 from assistant.core import Assistant
 from assistant.errors import QuestionError
 
-MakeAssistant = Callable[..., Assistant]
+Ingested = Callable[..., Assistant]
 
 DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
     "wire/strike.txt": "Title: Strike on Tell Marwan\nSource: Demo Wire\nDate: 2020-05-04\n\n"
@@ -30,14 +30,8 @@ DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
 
 
 @pytest.fixture
-def reports(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
-    folder = tmp_path / "demo"
-    for name, text in DEMO.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([folder], progress=False)
-    return assistant
+def reports(ingested: Ingested) -> Assistant:
+    return ingested(DEMO)
 
 
 def test_incidents_are_cited_records_with_figures(reports: Assistant) -> None:
@@ -115,24 +109,19 @@ def test_incident_roles_types_and_casualties(reports: Assistant) -> None:
 
 
 GROUPED = {  # DEMO MATERIAL: three invented reports of one invented strike, and one of another
-    "a/monitor.txt": "Title: Strike\nSource: Demo Monitor\nDate: 2020-07-02\n\n"
-                     "Twelve civilians were killed by Russian warplanes in Tell Qasr on 1 July 2020.\n",
-    "a/state.txt": "Title: Strike\nSource: Demo State Media\nDate: 2020-07-02\n\n"
-                   "Russian warplanes struck militant positions in Tell Qasr on 1 July 2020, killing 4 terrorists.\n",
-    "a/wire.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-03\n\n"
-                  "Russian warplanes struck Tell Qasr on 2 July 2020, local residents said.\n",
-    "a/later.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-20\n\n"
-                   "Russian warplanes struck Tell Qasr again on 19 July 2020, killing 3 civilians.\n",
+    "monitor.txt": "Title: Strike\nSource: Demo Monitor\nDate: 2020-07-02\n\n"
+                   "Twelve civilians were killed by Russian warplanes in Tell Qasr on 1 July 2020.\n",
+    "state.txt": "Title: Strike\nSource: Demo State Media\nDate: 2020-07-02\n\n"
+                 "Russian warplanes struck militant positions in Tell Qasr on 1 July 2020, killing 4 terrorists.\n",
+    "wire.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-03\n\n"
+                "Russian warplanes struck Tell Qasr on 2 July 2020, local residents said.\n",
+    "later.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-20\n\n"
+                 "Russian warplanes struck Tell Qasr again on 19 July 2020, killing 3 civilians.\n",
 }
 
 
-def test_reports_of_one_event_are_grouped_with_each_source_apart(tmp_path: Path, make_assistant: MakeAssistant
-                                                                  ) -> None:
-    for name, text in GROUPED.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([tmp_path / "a"], progress=False)
+def test_reports_of_one_event_are_grouped_with_each_source_apart(ingested: Ingested) -> None:
+    assistant = ingested(GROUPED, "a")
     groups = assistant.incident_groups()
     assert [len(g.reports) for g in groups] == [3, 1]  # 19 July is another strike
     first = groups[0]
@@ -145,15 +134,10 @@ def test_reports_of_one_event_are_grouped_with_each_source_apart(tmp_path: Path,
         assistant.incident_groups(days=-1)
 
 
-def test_cli_incidents_grouped(tmp_path: Path, make_assistant: MakeAssistant, monkeypatch: pytest.MonkeyPatch
-                               ) -> None:
+def test_cli_incidents_grouped(tmp_path: Path, ingested: Ingested, monkeypatch: pytest.MonkeyPatch) -> None:
     import csv
 
-    for name, text in GROUPED.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([tmp_path / "a"], progress=False)
+    assistant = ingested(GROUPED, "a")
     monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
     monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
     target = tmp_path / "grouped.csv"
@@ -170,30 +154,25 @@ def test_cli_incidents_grouped(tmp_path: Path, make_assistant: MakeAssistant, mo
 
 
 PLACELESS = {  # DEMO MATERIAL: invented reports of invented strikes, most naming no place
-    "p/monitor.txt": "Title: Convoy\nSource: Demo Monitor\nDate: 2020-08-02\n\n"
-                     "Coalition aircraft struck an IS convoy on 1 August 2020, killing 9 fighters.\n",
-    "p/wire.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
-                  "Coalition airstrikes killed 7 IS fighters on 1 August 2020.\n",
-    "p/placed.txt": "Title: Convoy\nSource: Demo Courier\nDate: 2020-08-03\n\n"
-                    "Coalition aircraft struck an IS convoy in Tell Qasr on 1 August 2020, killing 8 fighters.\n",
-    "p/other_day.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-04\n\n"
-                       "Coalition aircraft struck an IS convoy on 3 August 2020, killing 9 fighters.\n",
-    "p/other_actor.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
-                         "Russian warplanes struck an IS convoy on 1 August 2020, killing 8 fighters.\n",
-    "p/other_toll.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
-                        "Coalition aircraft struck IS on 1 August 2020, killing 60 fighters.\n",
-    "p/no_actor.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
-                      "An airstrike killed 9 people on 1 August 2020.\n",
+    "monitor.txt": "Title: Convoy\nSource: Demo Monitor\nDate: 2020-08-02\n\n"
+                   "Coalition aircraft struck an IS convoy on 1 August 2020, killing 9 fighters.\n",
+    "wire.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                "Coalition airstrikes killed 7 IS fighters on 1 August 2020.\n",
+    "placed.txt": "Title: Convoy\nSource: Demo Courier\nDate: 2020-08-03\n\n"
+                  "Coalition aircraft struck an IS convoy in Tell Qasr on 1 August 2020, killing 8 fighters.\n",
+    "other_day.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-04\n\n"
+                     "Coalition aircraft struck an IS convoy on 3 August 2020, killing 9 fighters.\n",
+    "other_actor.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                       "Russian warplanes struck an IS convoy on 1 August 2020, killing 8 fighters.\n",
+    "other_toll.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                      "Coalition aircraft struck IS on 1 August 2020, killing 60 fighters.\n",
+    "no_actor.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                    "An airstrike killed 9 people on 1 August 2020.\n",
 }
 
 
-def test_reports_naming_no_place_group_by_date_type_actors_and_figures(tmp_path: Path,
-                                                                        make_assistant: MakeAssistant) -> None:
-    for name, text in PLACELESS.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([tmp_path / "p"], progress=False)
+def test_reports_naming_no_place_group_by_date_type_actors_and_figures(ingested: Ingested) -> None:
+    assistant = ingested(PLACELESS, "p")
     records = {r.doc_id.split("/")[-1]: r for r in assistant.incidents()}
     assert not records["monitor.txt"].places and not records["wire.txt"].places
     assert records["placed.txt"].places == ["Tell Qasr"]
