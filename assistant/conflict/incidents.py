@@ -183,6 +183,8 @@ class IncidentReader:
             kind = better
             actor1, actor2 = self.roles(quote, kind, casualties, own=own, types=types)
         acled_type, acled_sub = self.acled(kind, quote, actor1, actor2)
+        # Read with the current registry, not the frame's actors of ingest time (as the roles and the mentions are).
+        actors = sorted(self.lexicon.actors_in(quote))
         killed = [c for c in casualties if c.outcome == "killed"]
         injured = [c for c in casualties if c.outcome == "injured"]
         return Incident(
@@ -191,8 +193,8 @@ class IncidentReader:
             else view.source or view.title,
             published=view.published, url=view.url, event_types=list(frame.event_types), as_of=as_of,
             date_basis=basis if as_of else None,
-            date_text=day.text if day else None, places=list(frame.places), actors=list(frame.actors),
-            actor_names=[self.names.get(a, a) for a in frame.actors],
+            date_text=day.text if day else None, places=list(frame.places), actors=actors,
+            actor_names=[self.names.get(a, a) for a in actors],
             killed=[f.text for f in frame.figures if f.counts == "kill"],
             injured=[f.text for f in frame.figures if f.counts == "wound"],
             fatalities=_total(killed),

@@ -183,3 +183,30 @@ def test_reports_naming_no_place_group_by_date_type_actors_and_figures(ingested:
     assert one.actor1 == "actor_coalition" and one.location == "Tell Qasr" and one.first == date(2020, 8, 1)
     assert {s.source: s.killed for s in one.sources} == {"Demo Monitor": 9, "Demo Wire": 7, "Demo Courier": 8}
     assert one.disagree and all(len(s.citations) == 1 for s in one.sources)
+
+
+def test_actor_filter_follows_the_current_registry(write_reports: Callable[..., Path], tmp_path: Path,
+                                                   make_assistant: Callable[..., Assistant],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames stored at ingest hold the registry of that time; an alias added since (a user's actors file) still
+    finds the records naming it, as the mentions do."""
+    import sys
+
+    from assistant.knowledge import frames as frames_module
+    from assistant.settings import Settings
+
+    monkeypatch.setattr(frames_module, "_NLP", {})  # frames by rules only: no spaCy model in the fast tier
+    monkeypatch.setitem(sys.modules, "spacy", None)
+    index = tmp_path / "idx"
+    base = Settings()
+    framed = base.model_copy(update={"frames": base.frames.model_copy(update={"enabled": True})})
+    make_assistant(framed, index=index).ingest([write_reports(DEMO)], progress=False)
+    extra = tmp_path / "actors.yaml"
+    extra.write_text("version: 1\nactors:\n  - {id: kafr_guard, name: Kafr Guard, type: non-state armed group, "
+                     "aliases: [demo monitor]}\n")
+    again = make_assistant(framed.model_copy(update={"knowledge": base.knowledge.model_copy(
+        update={"actors_file": extra})}), index=index)
+    views = again.store.views(again.store.docs.all_passage_ids())
+    assert all(v.passage.frames is not None for v in views.values())
+    found = again.incidents(actor="Demo Monitor")
+    assert [r.doc_id for r in found] == ["demo/monitor/shelling.txt"] and "actor_kafr_guard" in found[0].actors
