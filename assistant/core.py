@@ -5,7 +5,6 @@ One question goes one way: analysed once (``Question``) -> hybrid retrieval -> a
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -234,9 +233,7 @@ class Assistant:
         claims = self.router.cues.claims
         return claim_set(q.text, ranked, lexicon=self.lexicon, names=names, outcome=q.constraints.outcome,
                          asks_actor=q.constraints.slot == "actor", margin=claims.margin,
-                         max_sources=claims.max_sources, answerable=answerable,
-                         disputed=re.compile("|".join(f"(?:{p})" for p in claims.disputed), re.I)
-                         if claims.disputed else None)
+                         max_sources=claims.max_sources, answerable=answerable, disputed=self.router.disputed)
 
     def claims(self, question: str, filters: Filters | None = None, k: int | None = None) -> ClaimSet:
         """Who claims what: one claim per source about the question (its best checked sentence among the retrieved

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -127,6 +127,33 @@ def _factory(tmp_path: Path, embedder: Embedder, fake: bool) -> Iterator[Callabl
 def make_assistant(tmp_path: Path, fake_embedder: Embedder) -> Iterator[Callable[..., Assistant]]:
     """An Assistant with the fake embedder over a fresh index in tmp_path (optionally other settings/index)."""
     yield from _factory(tmp_path, fake_embedder, fake=True)
+
+
+@pytest.fixture
+def write_reports(tmp_path: Path) -> Callable[..., Path]:
+    """``write_reports(files, folder="demo")``: the files ({relative path: text}) written under tmp_path/folder."""
+
+    def write(files: Mapping[str, str], folder: str = "demo") -> Path:
+        root = tmp_path / folder
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
+        return root
+
+    return write
+
+
+@pytest.fixture
+def ingested(write_reports: Callable[..., Path], make_assistant: Callable[..., Assistant]) -> Callable[..., Assistant]:
+    """``ingested(files, folder="demo")``: a fake-embedder Assistant over those files, written and ingested (doc
+    ids ``folder/<relative path>``)."""
+
+    def make(files: Mapping[str, str], folder: str = "demo", settings: Settings | None = None) -> Assistant:
+        assistant = make_assistant(settings)
+        assistant.ingest([write_reports(files, folder)], progress=False)
+        return assistant
+
+    return make
 
 
 @pytest.fixture

@@ -72,6 +72,8 @@ class Router:
         self._list = _compile(cues.incidents.listing)
         self._count = _compile(cues.incidents.counting)
         self._contested = _compile(cues.claims.contested)
+        #: A claim that denies or disputes another account (compiled once, used by who-claims-what).
+        self.disputed = _compile(cues.claims.disputed)
         self._loses = re.compile("|".join(f"(?:{p})" for p in cues.control.loses) or "(?!)", re.I)
         self._again = re.compile("|".join(f"(?:{p})" for p in cues.control.again) or "(?!)", re.I)
 

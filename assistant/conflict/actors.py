@@ -82,10 +82,12 @@ class ActorRegistry:
         return actor.name if actor else None
 
     def summaries(self, index: MentionIndex) -> list[ActorSummary]:
-        """Every actor with its number of aliases and of passages mentioning it, most mentioned first."""
+        """Every actor with its number of aliases, of passages and of sentences mentioning it, most mentioned
+        first."""
         rows = [ActorSummary(id=a.id, name=a.name, type=a.type, aliases=len(a.aliases) + len(a.case_sensitive),
-                             passages=len(index.get(f"actor_{a.id}", {}))) for a in self.actors]
-        return sorted(rows, key=lambda r: (-r.passages, r.name.lower()))
+                             passages=len(found := index.get(f"actor_{a.id}", {})),
+                             sentences=sum(len(m.spans) for m in found.values())) for a in self.actors]
+        return sorted(rows, key=lambda r: (-r.passages, -r.sentences, r.name.lower()))
 
     def info(self, actor: ActorEntry, index: MentionIndex, top: int = 5) -> ActorInfo:
         """The actor with its ``top`` passages by number of sentences naming it, each quoted and cited."""
@@ -96,6 +98,7 @@ class ActorRegistry:
             affiliations=[{"id": a, "name": self.by_id[a].name} for a in actor.affiliations if a in self.by_id],
             affiliated=[{"id": a.id, "name": a.name} for a in self.actors if actor.id in a.affiliations],
             aliases=[*actor.aliases, *actor.case_sensitive], passages=len(found),
+            sentences=sum(len(m.spans) for m in found.values()),
             mentions=[_mention(m) for m in ranked[:top]],
         )
 
@@ -109,16 +112,18 @@ def _mention(m: PassageMentions) -> ActorMention:
 
 
 def mention_index(views: Iterable[PassageView], lexicon: Lexicon) -> MentionIndex:
-    """Which sentences of which passages mention each actor: stored frames, else the Lexicon on the text."""
+    """Which sentences of which passages mention each actor, read with the current Lexicon.
+
+    The sentences are the stored frames' (else the passage's); the actors are read again rather than taken from
+    ``Frame.actors``, which holds the registry of ingest time: an alias or force rule added since (or a user's
+    actors file) counts without re-ingesting."""
     index: MentionIndex = {}
     for view in views:
         p = view.passage
-        if p.frames is not None:
-            sentences = [((f.start, f.end), f.actors) for f in p.frames]
-        else:
-            sentences = [((s, e), sorted(lexicon.actors_in(p.text[s - p.start:e - p.start]))) for s, e in p.sentences]
-        for span, actors in sentences:
-            for token in actors:
+        spans = [(f.start, f.end) for f in p.frames] if p.frames is not None else list(p.sentences)
+        for span in spans:
+            actors = lexicon.actors_in(p.text[span[0] - p.start:span[1] - p.start])
+            for token in sorted(actors):
                 index.setdefault(token, {}).setdefault(p.passage_id, PassageMentions(view)).spans.append(span)
     return index
 

@@ -183,6 +183,8 @@ class IncidentReader:
             kind = better
             actor1, actor2 = self.roles(quote, kind, casualties, own=own, types=types)
         acled_type, acled_sub = self.acled(kind, quote, actor1, actor2)
+        # Read with the current registry, not the frame's actors of ingest time (as the roles and the mentions are).
+        actors = sorted(self.lexicon.actors_in(quote))
         killed = [c for c in casualties if c.outcome == "killed"]
         injured = [c for c in casualties if c.outcome == "injured"]
         return Incident(
@@ -191,8 +193,8 @@ class IncidentReader:
             else view.source or view.title,
             published=view.published, url=view.url, event_types=list(frame.event_types), as_of=as_of,
             date_basis=basis if as_of else None,
-            date_text=day.text if day else None, places=list(frame.places), actors=list(frame.actors),
-            actor_names=[self.names.get(a, a) for a in frame.actors],
+            date_text=day.text if day else None, places=list(frame.places), actors=actors,
+            actor_names=[self.names.get(a, a) for a in actors],
             killed=[f.text for f in frame.figures if f.counts == "kill"],
             injured=[f.text for f in frame.figures if f.counts == "wound"],
             fatalities=_total(killed),
@@ -439,28 +441,69 @@ def _compatible(a: Incident, b: Incident) -> bool:
     return not (a.actor1 and b.actor1 and a.actor1 != b.actor1 and parties_a != parties_b)
 
 
+#: Without a shared place, reports are one event only if their figures are this close (largest / smallest).
+FIGURE_RATIO = 3.0
+
+
+def _figures_close(a: Incident, b: Incident) -> bool:
+    """The killed and the injured totals, where both reports give one, within FIGURE_RATIO of each other."""
+    for x, y in ((a.killed_total, b.killed_total), (a.injured_total, b.injured_total)):
+        if x is not None and y is not None and max(x, y) > FIGURE_RATIO * max(min(x, y), 1):
+            return False
+    return True
+
+
+def _same_without_place(a: Incident, b: Incident) -> bool:
+    """Two reports, one naming no place, of one event: the same date, the same event type, the same named
+    perpetrator (or the same parties), and figures close enough to be one toll."""
+    parties_a = {x for x in (a.actor1, a.actor2) if x}
+    parties_b = {x for x in (b.actor1, b.actor2) if x}
+    same_actors = bool(a.actor1 and a.actor1 == b.actor1) or bool(parties_a and parties_a == parties_b)
+    return (a.as_of == b.as_of and a.event_type == b.event_type and a.event_type is not None and same_actors
+            and _figures_close(a, b))
+
+
+def _joins(members: Sequence[Incident], r: Incident, days: int) -> bool:
+    """``r`` joins a group when every member is dated within ``days`` of it with no conflicting actor (and, where
+    either names no place, is the same event by date, type, actors and figures), and some member shares a place
+    with it or is such a placeless match."""
+    if r.as_of is None:
+        return False
+    linked = False
+    for m in members:
+        if m.as_of is None or abs((m.as_of - r.as_of).days) > days or not _compatible(m, r):
+            return False
+        placeless = not m.places or not r.places
+        if placeless and not _same_without_place(m, r):
+            return False
+        linked = linked or placeless or bool({place_key(p) for p in m.places} & {place_key(p) for p in r.places})
+    return linked
+
+
 def group(records: Sequence[Incident], days: int = 2) -> list[IncidentGroup]:
     """Records of one event from several reports joined into one incident each (a record alone is a group of
     one); each group keeps every source's figures apart. A record joins a group of the same ACLED type that
     shares a place, whose every dated report is within ``days`` days of it (no chaining across a week), and
-    whose reports' actors do not conflict with its own. Sorted by first date (undated last)."""
+    whose reports' actors do not conflict with its own. A record naming no place joins (or is joined by) a report
+    of the same date, event type and perpetrator whose figures are close (``FIGURE_RATIO``). Sorted by first
+    date (undated last)."""
     groups: list[list[Incident]] = []
     index: dict[tuple[str | None, str], list[int]] = {}
+    placeless: set[int] = set()  # groups holding a record that names no place
     for r in sorted(records, key=lambda r: (r.as_of or date.max, r.doc_id, r.start)):
         keys = [(r.acled_event_type, p) for p in dict.fromkeys(place_key(p) for p in r.places)]
-        home = None
-        if r.as_of is not None:
-            for n in dict.fromkeys(n for k in keys for n in index.get(k, [])):
-                members = groups[n]
-                if all(m.as_of is not None and abs((m.as_of - r.as_of).days) <= days and _compatible(m, r)
-                       for m in members):
-                    home = n
-                    break
+        day = (r.acled_event_type, f"@{r.as_of.isoformat()}" if r.as_of else "@")
+        by_day = index.get(day, [])
+        candidates = [n for k in keys for n in index.get(k, [])] + [
+            n for n in by_day if not r.places or n in placeless]
+        home = next((n for n in dict.fromkeys(candidates) if _joins(groups[n], r, days)), None)
         if home is None:
             home = len(groups)
             groups.append([])
         groups[home].append(r)
-        for k in keys:
+        if not r.places:
+            placeless.add(home)
+        for k in [*keys, day]:
             if home not in index.setdefault(k, []):
                 index[k].append(home)
     out = [_group(rs) for rs in groups]

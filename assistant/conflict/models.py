@@ -42,6 +42,7 @@ class ActorSummary(_Model):
     type: str | None = None
     aliases: int = Field(description="Number of aliases (and case-sensitive forms).")
     passages: int = Field(description="Stored passages mentioning the actor.")
+    sentences: int = Field(default=0, description="Sentences of those passages mentioning it.")
 
 
 class ActorInfo(_Model):
@@ -56,6 +57,7 @@ class ActorInfo(_Model):
     affiliated: list[dict[str, str]] = Field(default_factory=list, description="[{id, name}] affiliated to it.")
     aliases: list[str] = Field(default_factory=list)
     passages: int = Field(default=0, description="Stored passages mentioning the actor.")
+    sentences: int = Field(default=0, description="Sentences of those passages mentioning it.")
     mentions: list[ActorMention] = Field(default_factory=list, description="Top passages, most sentences first.")
 
 

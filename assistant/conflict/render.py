@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from assistant.conflict.models import (
     ActorInfo,
@@ -19,8 +20,9 @@ def show_actors(rows: list[ActorSummary], as_json: bool = False) -> str:
     if as_json:
         return json.dumps([r.model_dump() for r in rows], indent=2)
     width = max((len(r.name) for r in rows), default=4)
-    lines = [f"{'actor':<{width}}  {'type':<24}  aliases  passages"]
-    lines += [f"{r.name:<{width}}  {r.type or '-':<24}  {r.aliases:>7}  {r.passages:>8}" for r in rows]
+    lines = [f"{'actor':<{width}}  {'type':<24}  aliases  passages  sentences"]
+    lines += [f"{r.name:<{width}}  {r.type or '-':<24}  {r.aliases:>7}  {r.passages:>8}  {r.sentences:>9}"
+              for r in rows]
     return "\n".join(lines)
 
 
@@ -35,11 +37,11 @@ def show_actor(info: ActorInfo, as_json: bool = False) -> str:
     if info.affiliated:
         lines.append("affiliated to it: " + ", ".join(a["name"] for a in info.affiliated))
     lines.append("aliases: " + ", ".join(info.aliases))
-    lines.append(f"passages naming it: {info.passages}")
+    lines.append(f"passages naming it: {info.passages} ({info.sentences} sentence(s))"
+                 + (f"; the {len(info.mentions)} naming it most:" if info.mentions else ""))
     for n, m in enumerate(info.mentions, start=1):
         when = m.published.isoformat() if m.published else "undated"
-        lines.append(f"[{n}] {m.sentences} sentence(s) — {m.source or m.title}, {when} — {m.cite()}")
-        lines.append(f'    "{m.quote}"')
+        lines.append(f'[{n}] "{m.quote}" — {m.source or m.title}, {when}; {m.sentences} sentence(s) — {m.cite()}')
     return "\n".join(lines)
 
 
@@ -74,10 +76,14 @@ def _figures(r: Incident) -> str:
     return side("killed", r.killed) + side("injured", r.injured)
 
 
-def _roles(actor1: str | None, actor2: str | None) -> str:
-    if not actor1 and not actor2:
-        return ""
-    return f" — {actor1 or 'unnamed'} against {actor2 or 'unnamed'}"
+def _event_line(n: int, first: date | None, last: date | None, basis: str, kind: str, e: Incident | IncidentGroup,
+                where: str) -> str:
+    """The head of an incident's (or a grouped incident's) line: number, date(s), type, ACLED type, place, roles."""
+    when = (first.isoformat() if first else "undated") + (f" to {last.isoformat()}" if last and last != first else "")
+    acled = f" [{e.acled_event_type} / {e.acled_sub_event_type}]" if e.acled_event_type else ""
+    roles = f" — {e.actor1_name or 'unnamed'} against {e.actor2_name or 'unnamed'}" \
+        if e.actor1_name or e.actor2_name else ""
+    return f"[{n}] {when}{basis}  {kind}{acled}{f' in {where}' if where else ''}{roles}"
 
 
 def show_incidents(found: list[Incident], as_json: bool = False) -> str:
@@ -87,13 +93,9 @@ def show_incidents(found: list[Incident], as_json: bool = False) -> str:
         return "No incident matches."
     lines = [f"{len(found)} incident(s)"]
     for n, r in enumerate(found, start=1):
-        when = r.as_of.isoformat() if r.as_of else "undated"
         basis = " (report date)" if r.date_basis == "published" else ""
-        where = f" in {r.location}" if r.location else (f" in {', '.join(r.places)}" if r.places else "")
-        acled = f" [{r.acled_event_type} / {r.acled_sub_event_type}]" if r.acled_event_type else ""
-        lines.append(f"[{n}] {when}{basis}  {'/'.join(r.event_types)}{acled}{where}"
-                     f"{_roles(r.actor1_name, r.actor2_name)}{_figures(r)} — per {r.source or r.title} — "
-                     f"{r.cite()}")
+        lines.append(_event_line(n, r.as_of, None, basis, "/".join(r.event_types), r, r.location or ", ".join(r.places))
+                     + f"{_figures(r)} — per {r.source or r.title} — {r.cite()}")
         lines.append(f'    "{r.quote}"')
     return "\n".join(lines)
 
@@ -105,12 +107,8 @@ def show_groups(groups: list[IncidentGroup], as_json: bool = False) -> str:
         return "No incident matches."
     lines = [f"{len(groups)} incident(s) from {sum(len(g.reports) for g in groups)} report(s)"]
     for n, g in enumerate(groups, start=1):
-        when = (g.first.isoformat() if g.first else "undated") + (
-            f" to {g.last.isoformat()}" if g.last and g.last != g.first else "")
-        where = f" in {g.location}" if g.location else ""
-        acled = f" [{g.acled_event_type} / {g.acled_sub_event_type}]" if g.acled_event_type else ""
         note = " — the sources disagree" if g.disagree else ""
-        lines.append(f"[{n}] {when}  {g.event_type}{acled}{where}{_roles(g.actor1_name, g.actor2_name)}{note}")
+        lines.append(_event_line(n, g.first, g.last, "", g.event_type, g, g.location or "") + note)
         for s in g.sources:
             figures = ", ".join(x for x in (f"{s.killed} killed" if s.killed is not None else "",
                                             f"{s.injured} injured" if s.injured is not None else "") if x)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from assistant.knowledge.loader import ActorEntry
+from assistant.knowledge.loader import ActorEntry, ForceRule
 
 #: Bump when tokens() would produce different tokens for the same text.
 TOKENIZER_VERSION = 1
@@ -100,6 +100,20 @@ def _content_tokens(text: str) -> list[str]:
     return out
 
 
+def _alternation(forms: Iterable[str]) -> str:
+    return "|".join(map(re.escape, sorted(forms, key=lambda f: (-len(f), f))))
+
+
+def _force_patterns(rule: ForceRule) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str] | None]:
+    """(head + force noun, head at a position, a ``not_after`` word ending right before a position)."""
+    heads = _alternation(rule.heads)
+    modifiers = rf"(?:\s+(?:{_alternation(rule.modifiers)}))?" if rule.modifiers else ""
+    full = re.compile(rf"(?<![\w-])(?:{heads})(?:['’]s)?{modifiers}\s+(?:{_alternation(rule.nouns)})(?![\w-])")
+    head = re.compile(rf"(?:{heads})(?![\w-])")
+    not_after = re.compile(rf"(?<![\w-])(?:{_alternation(rule.not_after)})\s+$") if rule.not_after else None
+    return full, head, not_after
+
+
 class Lexicon:
     """Tokenizer plus actor matching under any alias, built from actor entries."""
 
@@ -115,11 +129,14 @@ class Lexicon:
         self._aliases = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w-])") \
             if forms else None
         self._exact = [
-            (f"actor_{a.id}", re.compile(r"\b" + re.escape(form) + r"\b")) for a in self.actors
+            (f"actor_{a.id}", re.compile(r"(?<![\w-])" + re.escape(form) + r"\b")) for a in self.actors
             for form in a.case_sensitive
         ]
+        # Force rules: 'government' / 'regime' name the army only with a force noun after them.
+        self._forces = [(f"actor_{a.id}", *_force_patterns(a.forces)) for a in self.actors if a.forces]
         key = repr((TOKENIZER_VERSION, [(f, self._canon[f]) for f in forms],
-                    [(c, p.pattern) for c, p in self._exact]))
+                    [(c, p.pattern) for c, p in self._exact],
+                    [(c, p.pattern, h.pattern, n.pattern if n else None) for c, p, h, n in self._forces]))
         self.version = hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def actor_spans(self, text: str) -> list[tuple[int, int, str]]:
@@ -129,14 +146,34 @@ class Lexicon:
             folded = text.lower()
         spans = [(m.start(), m.end(), self._canon[m[0]]) for m in self._aliases.finditer(folded)] \
             if self._aliases is not None else []
+        if self._forces:
+            spans = self._force_spans(folded, spans)
         for canon, pattern in self._exact:
             for m in pattern.finditer(text):
                 if not any(s < m.end() and m.start() < e for s, e, _ in spans):
                     spans.append((m.start(), m.end(), canon))
         return sorted(spans)
 
+    def _force_spans(self, folded: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """``spans`` with the force rules applied: a head plus a force noun is the actor (the longest match wins
+        where it overlaps an alias); an alias beginning with a head is dropped after a ``not_after`` word."""
+        for canon, pattern, head, not_after in self._forces:
+            if not_after is not None:
+                spans = [s for s in spans if not (s[2] == canon and head.match(folded, s[0])
+                                                  and not_after.search(folded, 0, s[0]))]
+            for m in pattern.finditer(folded):
+                if not_after is not None and not_after.search(folded, 0, m.start()):
+                    continue
+                inside = [s for s in spans if s[0] < m.end() and m.start() < s[1]]
+                if all(m.start() <= s[0] and s[1] <= m.end() and (s[1] - s[0]) < m.end() - m.start()
+                       for s in inside):
+                    spans = [s for s in spans if s not in inside] + [(m.start(), m.end(), canon)]
+        return sorted(spans)
+
     def actors_in(self, text: str) -> set[str]:
         """Canonical actor tokens mentioned in a text (under any alias)."""
+        if self._forces:
+            return {canon for _, _, canon in self.actor_spans(text)}
         found: set[str] = set()
         if self._aliases is not None:
             found.update(self._canon[m] for m in self._aliases.findall(fold(text)))

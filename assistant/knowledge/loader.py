@@ -29,6 +29,33 @@ ActorType = Literal["state force", "non-state armed group", "coalition", "media 
                     "monitor", "official"]
 
 
+def _lower_forms(forms: list[str], what: str) -> list[str]:
+    bad = [f for f in forms if not f.strip() or f != f.lower()]
+    if bad:
+        raise ValueError(f"{what} must be non-empty and lower case: {bad}")
+    return forms
+
+
+class ForceRule(_Model):
+    """A head word that names the actor only when a force noun follows it.
+
+    'government' or 'regime' alone is a political body ('the government said'); 'government forces', 'regime
+    warplanes', "the regime's militias" are its army. Matched as: head, optional "'s", optional modifier, noun,
+    unless the word before the head is one of ``not_after`` ('Iraqi government forces' are not Syria's).
+    """
+
+    heads: list[str] = Field(min_length=1, description="Lower-case head words ('government', 'pro-regime').")
+    nouns: list[str] = Field(min_length=1, description="Force nouns that must follow ('forces', 'troops').")
+    modifiers: list[str] = Field(default_factory=list, description="Words allowed between ('ground', 'allied').")
+    not_after: list[str] = Field(default_factory=list, description="Words before the head that make it another "
+                                 "actor's ('iraqi', 'turkish').")
+
+    @field_validator("heads", "nouns", "modifiers", "not_after")
+    @classmethod
+    def _lower(cls, forms: list[str]) -> list[str]:
+        return _lower_forms(forms, "forms")
+
+
 class ActorEntry(_Model):
     id: str = Field(pattern=r"^[a-z0-9_]+$", description="Stable id; the index token is 'actor_<id>'.")
     name: str = Field(min_length=1, description="Canonical display name.")
@@ -37,14 +64,12 @@ class ActorEntry(_Model):
     type: ActorType | None = Field(default=None, description="Kind of actor (required in the packaged registry).")
     affiliations: list[str] = Field(default_factory=list, description="Ids of actors it belongs to or allies with.")
     description: str | None = Field(default=None, description="One line about the actor.")
+    forces: ForceRule | None = Field(default=None, description="Head words naming it only before a force noun.")
 
     @field_validator("aliases")
     @classmethod
     def _lower(cls, forms: list[str]) -> list[str]:
-        bad = [f for f in forms if not f.strip() or f != f.lower()]
-        if bad:
-            raise ValueError(f"aliases must be non-empty and lower case: {bad}")
-        return forms
+        return _lower_forms(forms, "aliases")
 
 
 class _ActorsFile(_Model):
@@ -215,10 +240,19 @@ def _merge(base: list[ActorEntry], extra: list[ActorEntry]) -> list[ActorEntry]:
             links = old.affiliations + [f for f in entry.affiliations if f not in old.affiliations]
             merged[entry.id] = old.model_copy(update={
                 "aliases": aliases, "case_sensitive": cases, "affiliations": links,
-                "type": entry.type or old.type, "description": entry.description or old.description})
+                "type": entry.type or old.type, "description": entry.description or old.description,
+                "forces": _merge_forces(old.forces, entry.forces)})
         else:
             merged[entry.id] = entry
     return list(merged.values())
+
+
+def _merge_forces(old: ForceRule | None, new: ForceRule | None) -> ForceRule | None:
+    """A user's force rule adds its words to the packaged one's."""
+    if old is None or new is None:
+        return old or new
+    return ForceRule(**{k: list(dict.fromkeys([*getattr(old, k), *getattr(new, k)]))
+                        for k in ("heads", "nouns", "modifiers", "not_after")})
 
 
 def _check_registry(actors: list[ActorEntry], where: str, packaged: bool) -> None:

@@ -19,6 +19,7 @@ from assistant.models import Citation, Filters
 from assistant.settings import Settings
 
 MakeAssistant = Callable[..., Assistant]
+Ingested = Callable[..., Assistant]
 
 DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
     "wire/capture.txt": "Title: SDF takes Tell Marwan\nSource: Demo Wire\nDate: 2020-05-04\n\n"
@@ -37,14 +38,8 @@ DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
 
 
 @pytest.fixture
-def reports(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
-    folder = tmp_path / "demo"
-    for name, text in DEMO.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([folder], progress=False)
-    return assistant
+def reports(ingested: Ingested) -> Assistant:
+    return ingested(DEMO)
 
 
 def _verified(assistant: Assistant, citations: list[Citation]) -> None:
@@ -161,13 +156,8 @@ DENIAL = {  # DEMO MATERIAL: invented reports, written for this test
 }
 
 
-def test_a_denial_is_a_disagreement_without_different_figures(tmp_path: Path, make_assistant: MakeAssistant) -> None:
-    folder = tmp_path / "denial"
-    for name, text in DENIAL.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([folder], progress=False)
+def test_a_denial_is_a_disagreement_without_different_figures(ingested: Ingested) -> None:
+    assistant = ingested(DENIAL, "denial")
     cs = assistant.claims("What does each side claim about the coalition airstrike on the Kafr Zeita clinic on "
                           "25 June 2020?")
     assert len(cs.claims) == 2, cs

@@ -80,3 +80,13 @@ def test_bad_routes_file_names_file_and_field() -> None:
         load_route_cues(good.replace("counting: [d]", "counting: [d], max_listed: 0"), "my.yaml")
     with pytest.raises(KnowledgeError, match="not valid YAML"):
         load_route_cues("control: [", "my.yaml")
+
+
+def test_disputed_cue_is_compiled_once_with_the_router(router: Router) -> None:
+    """Who-claims-what reads the router's one compiled 'disputed' pattern, not a pattern built per question."""
+    assert router.disputed is not None and router.disputed.flags & 2  # re.IGNORECASE
+    assert router.disputed.search("The coalition Denied striking the clinic")
+    assert not router.disputed.search("The coalition struck the clinic")
+    cues = route_cues()
+    none = cues.model_copy(update={"claims": cues.claims.model_copy(update={"disputed": []})})
+    assert Router(none, router.analyser).disputed is None

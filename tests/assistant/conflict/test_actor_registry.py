@@ -5,6 +5,8 @@ The reports below are DEMO MATERIAL written for these tests (invented events, no
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from assistant.conflict import ActorRegistry, UnknownActorError
 from assistant.core import Assistant
 from assistant.knowledge import KnowledgeError, Lexicon, load_knowledge
 from assistant.knowledge.loader import ActorEntry
+from assistant.settings import Settings
 
 MakeAssistant = Callable[..., Assistant]
 
@@ -170,7 +173,64 @@ def test_cli_actors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shown = runner.invoke(app, ["actors", "ISIL", "--index", str(index)])
     assert shown.exit_code == 0 and "Islamic State (non-state armed group)" in shown.output
     assert "demo/a.txt:" in shown.output and "Daesh fighters attacked" in shown.output
+    cited = [line for line in shown.output.splitlines() if line.startswith("[")]
+    assert len(cited) == 2 and all(re.search(r'^\[\d\] ".+" — .+ — demo/[ab]\.txt:\d+-\d+$', line)
+                                   for line in cited)
     as_json = runner.invoke(app, ["actors", "QSD", "--json", "--index", str(index)])
     assert as_json.exit_code == 0 and '"id": "sdf"' in as_json.output
+    isis = json.loads(runner.invoke(app, ["actors", "Daesh", "--json", "--index", str(index)]).output)
+    assert isis["passages"] == 2 and isis["sentences"] == 3
+    texts = {name: text.split("\n\n", 1)[1] for name, text in DEMO.items()}
+    for m in isis["mentions"]:
+        assert {"doc_id", "start", "end", "quote"} <= set(m) and m["quote"] in texts[m["doc_id"].split("/")[1]]
+    header, *rows = listed.output.splitlines()
+    assert header.split()[-3:] == ["aliases", "passages", "sentences"]
+    assert any(r.startswith("Islamic State ") and r.split()[-2:] == ["2", "3"] for r in rows)
+    listed_json = json.loads(runner.invoke(app, ["actors", "--json", "--index", str(index)]).output)
+    assert {"id": "isis", "passages": 2, "sentences": 3}.items() <= next(
+        r for r in listed_json if r["id"] == "isis").items()
     unknown = runner.invoke(app, ["actors", "Deash", "--index", str(index)])
     assert unknown.exit_code == 1 and "unknown actor 'Deash'" in unknown.output
+
+
+@pytest.mark.parametrize("name", ["regime forces", "Government troops", "pro-government forces", "regime warplanes",
+                                  "the regime's militias", "Assad's army"])
+def test_resolve_force_phrases_to_the_syrian_arab_army(name: str) -> None:
+    assert _registry().resolve(name).id == "saa"
+
+
+@pytest.mark.parametrize("name", ["government", "regime", "the regime"])
+def test_political_body_alone_is_no_actor(name: str) -> None:
+    with pytest.raises(UnknownActorError):
+        _registry().resolve(name)
+
+
+def test_force_phrases_are_tagged_on_passages(tmp_path: Path, make_assistant: MakeAssistant) -> None:
+    folder = tmp_path / "gov"
+    folder.mkdir()
+    (folder / "g.txt").write_text(  # DEMO MATERIAL
+        "Title: Shelling\nSource: Demo Monitor\nDate: 2020-03-02\n\n"
+        "Regime warplanes struck Kafr Demo on Sunday. The government said the town was a militant base.\n")
+    (folder / "h.txt").write_text(
+        "Title: Talks\nSource: Demo Wire\nDate: 2020-03-03\n\nThe government announced talks in Demo City.\n")
+    assistant = make_assistant()
+    assistant.ingest([folder], progress=False)
+    info = assistant.actor("regime troops")
+    assert info.id == "saa" and info.passages == 1
+    assert info.mentions[0].quote == "Regime warplanes struck Kafr Demo on Sunday."
+    hits = assistant.retrieve("Where did government forces strike?")
+    lexical = sorted((h for h in hits if h.bm25_rank is not None), key=lambda h: h.bm25_rank or 0)
+    assert lexical and lexical[0].view.passage.doc_id == "gov/g.txt"
+
+
+def test_mentions_follow_the_current_registry(tmp_path: Path, make_assistant: MakeAssistant) -> None:
+    """An alias added by a user file after ingest counts without re-ingesting."""
+    index = tmp_path / "idx"
+    make_assistant(index=index).ingest([_demo(tmp_path)], progress=False)
+    extra = tmp_path / "actors.yaml"
+    extra.write_text("version: 1\nactors:\n  - {id: sdf, name: SDF, aliases: [patrol]}\n")
+    settings = Settings().model_copy(update={"knowledge": Settings().knowledge.model_copy(
+        update={"actors_file": extra})})
+    again = make_assistant(settings, index=index)
+    assert again.actor("SDF").sentences == 1
+    assert again.actor("patrol").mentions[0].quote.startswith("An SDF patrol")

@@ -46,20 +46,10 @@ DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
 }
 
 
-def _demo(tmp_path: Path) -> Path:
-    folder = tmp_path / "demo"
-    for name, text in DEMO.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    return folder
-
-
 @pytest.fixture
-def reports(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
+def reports(ingested: Callable[..., Assistant]) -> Assistant:
     """The demo reports ingested without frames: claims are read by rules from the passage text."""
-    assistant = make_assistant()
-    assistant.ingest([_demo(tmp_path)], progress=False)
-    return assistant
+    return ingested(DEMO)
 
 
 def test_capture_then_withdrawal_then_capture_in_date_order(reports: Assistant) -> None:
@@ -188,22 +178,22 @@ def test_timeline_dedupes_and_sorts_undated_last() -> None:
     assert timeline("X", []).claims == [] and timeline("X", []).latest == {}
 
 
-def test_claims_from_stored_frames(tmp_path: Path, make_assistant: MakeAssistant, rules_only: None) -> None:
+def test_claims_from_stored_frames(ingested: Callable[..., Assistant], rules_only: None) -> None:
     """With frames stored at ingest the same claims come from them (no reading at question time)."""
     base = Settings()
-    assistant = make_assistant(base.model_copy(update={"frames": base.frames.model_copy(update={"enabled": True})}))
-    assistant.ingest([_demo(tmp_path)], progress=False)
+    assistant = ingested(DEMO, settings=base.model_copy(update={"frames": base.frames.model_copy(
+        update={"enabled": True})}))
     views = assistant.store.views(assistant.store.docs.all_passage_ids())
     assert all(v.passage.frames is not None for v in views.values())
     assert [c.kind for c in assistant.control("Tell Marwan").claims] == ["capture", "withdrawal", "capture"]
 
 
-def test_cli_control(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_control(tmp_path: Path, write_reports: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
     monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
     runner = CliRunner()
     index = tmp_path / "idx"
-    assert runner.invoke(app, ["ingest", str(_demo(tmp_path)), "--index", str(index)]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(write_reports(DEMO)), "--index", str(index)]).exit_code == 0
     out = runner.invoke(app, ["control", "Tell Marwan", "--index", str(index)])
     assert out.exit_code == 0, out.output
     assert "2020-05-02  capture    Syrian Democratic Forces holds Tell Marwan — per Demo Wire" in out.output

@@ -17,7 +17,7 @@ from assistant.conflict import UnknownActorError
 from assistant.core import Assistant
 from assistant.errors import QuestionError
 
-MakeAssistant = Callable[..., Assistant]
+Ingested = Callable[..., Assistant]
 
 DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
     "wire/strike.txt": "Title: Strike on Tell Marwan\nSource: Demo Wire\nDate: 2020-05-04\n\n"
@@ -30,14 +30,8 @@ DEMO = {  # DEMO MATERIAL: invented reports, written for these tests
 
 
 @pytest.fixture
-def reports(tmp_path: Path, make_assistant: MakeAssistant) -> Assistant:
-    folder = tmp_path / "demo"
-    for name, text in DEMO.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([folder], progress=False)
-    return assistant
+def reports(ingested: Ingested) -> Assistant:
+    return ingested(DEMO)
 
 
 def test_incidents_are_cited_records_with_figures(reports: Assistant) -> None:
@@ -115,24 +109,19 @@ def test_incident_roles_types_and_casualties(reports: Assistant) -> None:
 
 
 GROUPED = {  # DEMO MATERIAL: three invented reports of one invented strike, and one of another
-    "a/monitor.txt": "Title: Strike\nSource: Demo Monitor\nDate: 2020-07-02\n\n"
-                     "Twelve civilians were killed by Russian warplanes in Tell Qasr on 1 July 2020.\n",
-    "a/state.txt": "Title: Strike\nSource: Demo State Media\nDate: 2020-07-02\n\n"
-                   "Russian warplanes struck militant positions in Tell Qasr on 1 July 2020, killing 4 terrorists.\n",
-    "a/wire.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-03\n\n"
-                  "Russian warplanes struck Tell Qasr on 2 July 2020, local residents said.\n",
-    "a/later.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-20\n\n"
-                   "Russian warplanes struck Tell Qasr again on 19 July 2020, killing 3 civilians.\n",
+    "monitor.txt": "Title: Strike\nSource: Demo Monitor\nDate: 2020-07-02\n\n"
+                   "Twelve civilians were killed by Russian warplanes in Tell Qasr on 1 July 2020.\n",
+    "state.txt": "Title: Strike\nSource: Demo State Media\nDate: 2020-07-02\n\n"
+                 "Russian warplanes struck militant positions in Tell Qasr on 1 July 2020, killing 4 terrorists.\n",
+    "wire.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-03\n\n"
+                "Russian warplanes struck Tell Qasr on 2 July 2020, local residents said.\n",
+    "later.txt": "Title: Strike\nSource: Demo Wire\nDate: 2020-07-20\n\n"
+                 "Russian warplanes struck Tell Qasr again on 19 July 2020, killing 3 civilians.\n",
 }
 
 
-def test_reports_of_one_event_are_grouped_with_each_source_apart(tmp_path: Path, make_assistant: MakeAssistant
-                                                                  ) -> None:
-    for name, text in GROUPED.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([tmp_path / "a"], progress=False)
+def test_reports_of_one_event_are_grouped_with_each_source_apart(ingested: Ingested) -> None:
+    assistant = ingested(GROUPED, "a")
     groups = assistant.incident_groups()
     assert [len(g.reports) for g in groups] == [3, 1]  # 19 July is another strike
     first = groups[0]
@@ -145,15 +134,10 @@ def test_reports_of_one_event_are_grouped_with_each_source_apart(tmp_path: Path,
         assistant.incident_groups(days=-1)
 
 
-def test_cli_incidents_grouped(tmp_path: Path, make_assistant: MakeAssistant, monkeypatch: pytest.MonkeyPatch
-                               ) -> None:
+def test_cli_incidents_grouped(tmp_path: Path, ingested: Ingested, monkeypatch: pytest.MonkeyPatch) -> None:
     import csv
 
-    for name, text in GROUPED.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    assistant = make_assistant()
-    assistant.ingest([tmp_path / "a"], progress=False)
+    assistant = ingested(GROUPED, "a")
     monkeypatch.setenv("SITREP_EMBEDDING__BACKEND", "hash")
     monkeypatch.setenv("SITREP_FRAMES__ENABLED", "false")
     target = tmp_path / "grouped.csv"
@@ -167,3 +151,62 @@ def test_cli_incidents_grouped(tmp_path: Path, make_assistant: MakeAssistant, mo
     as_json = CliRunner().invoke(app, ["incidents", "--grouped", "--json", "--index",
                                        str(assistant.settings.index.dir)])
     assert as_json.exit_code == 0 and '"sources": [' in as_json.output
+
+
+PLACELESS = {  # DEMO MATERIAL: invented reports of invented strikes, most naming no place
+    "monitor.txt": "Title: Convoy\nSource: Demo Monitor\nDate: 2020-08-02\n\n"
+                   "Coalition aircraft struck an IS convoy on 1 August 2020, killing 9 fighters.\n",
+    "wire.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                "Coalition airstrikes killed 7 IS fighters on 1 August 2020.\n",
+    "placed.txt": "Title: Convoy\nSource: Demo Courier\nDate: 2020-08-03\n\n"
+                  "Coalition aircraft struck an IS convoy in Tell Qasr on 1 August 2020, killing 8 fighters.\n",
+    "other_day.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-04\n\n"
+                     "Coalition aircraft struck an IS convoy on 3 August 2020, killing 9 fighters.\n",
+    "other_actor.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                       "Russian warplanes struck an IS convoy on 1 August 2020, killing 8 fighters.\n",
+    "other_toll.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                      "Coalition aircraft struck IS on 1 August 2020, killing 60 fighters.\n",
+    "no_actor.txt": "Title: Convoy\nSource: Demo Wire\nDate: 2020-08-02\n\n"
+                    "An airstrike killed 9 people on 1 August 2020.\n",
+}
+
+
+def test_reports_naming_no_place_group_by_date_type_actors_and_figures(ingested: Ingested) -> None:
+    assistant = ingested(PLACELESS, "p")
+    records = {r.doc_id.split("/")[-1]: r for r in assistant.incidents()}
+    assert not records["monitor.txt"].places and not records["wire.txt"].places
+    assert records["placed.txt"].places == ["Tell Qasr"]
+    groups = {tuple(sorted(r.doc_id.split("/")[-1] for r in g.reports)): g for g in assistant.incident_groups()}
+    assert set(groups) == {("monitor.txt", "placed.txt", "wire.txt"), ("other_day.txt",), ("other_actor.txt",),
+                           ("other_toll.txt",), ("no_actor.txt",)}
+    one = groups[("monitor.txt", "placed.txt", "wire.txt")]
+    assert one.actor1 == "actor_coalition" and one.location == "Tell Qasr" and one.first == date(2020, 8, 1)
+    assert {s.source: s.killed for s in one.sources} == {"Demo Monitor": 9, "Demo Wire": 7, "Demo Courier": 8}
+    assert one.disagree and all(len(s.citations) == 1 for s in one.sources)
+
+
+def test_actor_filter_follows_the_current_registry(write_reports: Callable[..., Path], tmp_path: Path,
+                                                   make_assistant: Callable[..., Assistant],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames stored at ingest hold the registry of that time; an alias added since (a user's actors file) still
+    finds the records naming it, as the mentions do."""
+    import sys
+
+    from assistant.knowledge import frames as frames_module
+    from assistant.settings import Settings
+
+    monkeypatch.setattr(frames_module, "_NLP", {})  # frames by rules only: no spaCy model in the fast tier
+    monkeypatch.setitem(sys.modules, "spacy", None)
+    index = tmp_path / "idx"
+    base = Settings()
+    framed = base.model_copy(update={"frames": base.frames.model_copy(update={"enabled": True})})
+    make_assistant(framed, index=index).ingest([write_reports(DEMO)], progress=False)
+    extra = tmp_path / "actors.yaml"
+    extra.write_text("version: 1\nactors:\n  - {id: kafr_guard, name: Kafr Guard, type: non-state armed group, "
+                     "aliases: [demo monitor]}\n")
+    again = make_assistant(framed.model_copy(update={"knowledge": base.knowledge.model_copy(
+        update={"actors_file": extra})}), index=index)
+    views = again.store.views(again.store.docs.all_passage_ids())
+    assert all(v.passage.frames is not None for v in views.values())
+    found = again.incidents(actor="Demo Monitor")
+    assert [r.doc_id for r in found] == ["demo/monitor/shelling.txt"] and "actor_kafr_guard" in found[0].actors

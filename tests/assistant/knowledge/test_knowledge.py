@@ -60,3 +60,74 @@ def test_bad_user_file_names_file_and_field(tmp_path: Path, content: str, fragme
 def test_missing_user_file(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match="cannot read"):
         load_knowledge(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize("text", [
+    "Government forces shelled the town", "Regime forces advanced", "pro-government forces entered",
+    "Assad's army retook it", "The Syrian army said", "regime troops withdrew", "government troops moved in",
+    "Regime warplanes struck the market", "the regime's militias attacked", "Syrian regime forces shelled it",
+    "pro-regime fighters", "government ground forces", "President Bashar al-Assad's forces", "regime helicopters",
+])
+def test_government_or_regime_with_a_force_noun_is_the_syrian_arab_army(text: str) -> None:
+    lexicon = Lexicon(load_knowledge().actors)
+    assert lexicon.actors_in(text) == {"actor_saa"}
+    assert "actor_saa" in lexicon.tokens(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The government said it would negotiate", "the regime collapsed in December", "a regime official denied it",
+    "government air strikes hit the town",  # 'air strikes' is an event, not a force: who struck is not said
+    "the Syrian government announced an amnesty", "regime change", "Iraqi government forces entered Mosul",
+    "Turkish government troops crossed", "the Syrian Salvation Government forces",
+])
+def test_government_or_regime_alone_or_of_another_state_is_no_actor(text: str) -> None:
+    lexicon = Lexicon(load_knowledge().actors)
+    assert "actor_saa" not in lexicon.actors_in(text)
+    assert "actor_saa" not in lexicon.tokens(text)
+
+
+def test_force_rule_spans_win_by_length_and_keep_other_actors() -> None:
+    lexicon = Lexicon(load_knowledge().actors)
+    text = "Regime warplanes and Daesh fighters clashed; the Free Syrian Army and the government both spoke."
+    assert [(text[s:e], c) for s, e, c in lexicon.actor_spans(text)] == [
+        ("Regime warplanes", "actor_saa"), ("Daesh", "actor_isis"), ("Free Syrian Army", "actor_fsa")]
+    masked, found = lexicon.mask_actors("Syrian government forces shelled Hajin")
+    assert found == {"actor_saa"} and masked.strip() == "shelled Hajin"
+
+
+def test_case_sensitive_alias_is_not_a_hyphenated_tail() -> None:
+    lexicon = Lexicon(load_knowledge().actors)
+    assert lexicon.actors_in("the anti-IS coalition struck") == {"actor_coalition"}
+    assert lexicon.actors_in("IS-held Baghuz") == {"actor_isis"}
+
+
+@pytest.mark.parametrize(("question", "passage_text", "token"), [
+    ("What did ISIL claim?", "Daesh claimed the attack", "actor_isis"),
+    ("Where did IS fighters attack?", "The Islamic State attacked", "actor_isis"),
+    ("What did the QSD capture?", "The Syrian Democratic Forces captured it", "actor_sdf"),
+    ("What did CJTF-OIR say?", "Operation Inherent Resolve said", "actor_coalition"),
+    ("Where did the US-led coalition strike?", "International coalition aircraft struck", "actor_coalition"),
+    ("Where are YPG units?", "People's Protection Units held the line", "actor_ypg"),
+    ("What did HTS announce?", "Hayat Tahrir al-Sham announced", "actor_hts"),
+    ("Where did regime troops advance?", "Government forces advanced on the town", "actor_saa"),
+])
+def test_aliases_expand_queries_and_tag_passages(question: str, passage_text: str, token: str) -> None:
+    """The question's tokens and the passage's index tokens meet on the canonical actor token."""
+    lexicon = Lexicon(load_knowledge().actors)
+    assert token in lexicon.tokens(question) and token in lexicon.tokens(passage_text)
+
+
+def test_force_rule_is_validated_and_merged(tmp_path: Path) -> None:
+    extra = tmp_path / "actors.yaml"
+    extra.write_text("version: 1\nactors:\n  - {id: saa, name: SAA, aliases: [saa], "
+                     "forces: {heads: [damascus], nouns: [battalion]}}\n")
+    knowledge = load_knowledge(extra)
+    saa = {a.id: a for a in knowledge.actors}["saa"]
+    assert saa.forces is not None and "damascus" in saa.forces.heads and "government" in saa.forces.heads
+    lexicon = Lexicon(knowledge.actors)
+    assert lexicon.actors_in("a Damascus battalion") == {"actor_saa"}
+    assert lexicon.version != Lexicon(load_knowledge().actors).version
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nactors:\n  - {id: x, name: X, aliases: [x], forces: {heads: [Regime], nouns: [a]}}\n")
+    with pytest.raises(KnowledgeError, match=r"actors.0.forces.heads"):
+        load_knowledge(bad)

@@ -8,25 +8,14 @@ or Chromium is missing locally; CI (``.ci/run``) installs both.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assistant.core import Assistant
-from assistant.embed import HashEmbedder
-from assistant.settings import Settings
-
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[3]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("SITREP_ARTIFACTS", REPO / "tests" / "artifacts")) / "browser"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
 XSS_HOST = "127.0.0.1:9"  # the onerror images point here: any request to it means markup came alive
 XSS_REPORT = f"""Title: Zalqa checkpoint <img src="http://{XSS_HOST}/xss-title.png" onerror="alert('title')"> shelled
 Source: Watch <script>window.__sitrep_xss = 1</script> Group
@@ -56,70 +45,30 @@ EVAL_RESULT = {"gold": "gold.jsonl", "k": 8, "overall": _METRICS, "categories": 
                               "answer": "x", "failed": []}]}
 CORRIDOR_Q = "How many civilians came out of Hajin on the first day the humanitarian corridor was open?"
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
-if not Path(CHROMIUM).exists():
-    pytest.skip("chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from assistant.ui import serve
-
-    base = tmp_path_factory.mktemp("app")
-    corpus = base / "corpus"
-    shutil.copytree(REPO / "eval" / "corpus", corpus)
-    (corpus / "xss").mkdir()
-    (corpus / "xss" / "2019-03-01-zalqa.txt").write_text(XSS_REPORT, encoding="utf-8")
-    s = Settings()
-    settings = s.model_copy(update={
-        "embedding": s.embedding.model_copy(update={"backend": "hash"}),
-        "frames": s.frames.model_copy(update={"enabled": False}),
-        "index": s.index.model_copy(update={"dir": base / "index"}),
-        "ui": s.ui.model_copy(update={"upload_dir": base / "uploads"}),
-    })
-    assistant = Assistant(settings, embedder=HashEmbedder())
-    assistant.ingest([corpus], progress=False)
-    port = _free_port()
-    demo = serve(assistant, "127.0.0.1", port)
-    yield f"http://127.0.0.1:{port}"
-    demo.close()
-    assistant.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield b
-        b.close()
+def app_url(serve_demo: Callable[[str], str]) -> str:
+    return serve_demo(XSS_REPORT)
 
 
 class Page:
     """A page with the watchers the XSS checks read: dialogs opened and requests sent."""
 
-    def __init__(self, browser: Any, url: str, name: str) -> None:
-        self.name = name
-        self.page = browser.new_page(viewport=VIEWPORTS[name])
+    def __init__(self, browser: Any, url: str, name: str, size: dict[str, int], api: Any, artifacts: Path) -> None:
+        self.name, self.api, self.artifacts = name, api, artifacts
+        self.page = browser.new_page(viewport=size)
         self.dialogs: list[str] = []
         self.requests: list[str] = []
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(url, wait_until="load")
         self.box.wait_for(timeout=60_000)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     @property
     def box(self) -> Any:
         return self.page.locator("#sitrep-question textarea")
 
     def shot(self, step: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{step}.png"), full_page=False)
+        self.page.screenshot(path=str(self.artifacts / f"{self.name}-{step}.png"), full_page=False)
 
     def bot_messages(self) -> Any:
         return self.page.locator("#sitrep-chat [data-testid='bot']")
@@ -128,18 +77,18 @@ class Page:
         before = self.bot_messages().count()
         self.box.fill(question)
         self.box.press("Enter")
-        sync_api.expect(self.bot_messages()).to_have_count(before + 1, timeout=60_000)
+        self.api.expect(self.bot_messages()).to_have_count(before + 1, timeout=60_000)
         last = self.bot_messages().last
-        sync_api.expect(last.locator(".sitrep-answer")).to_be_visible(timeout=60_000)
+        self.api.expect(last.locator(".sitrep-answer")).to_be_visible(timeout=60_000)
         return str(last.inner_text())
 
     def tab(self, name: str) -> None:
         self.page.get_by_role("tab", name=name).click()
 
 
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None:
-    ui = Page(browser, app_url, viewport)
+def test_workbench_in_browser(browser: Any, app_url: str, viewport: str, viewports: dict[str, dict[str, int]],
+                              sync_api: Any, artifacts: Path) -> None:
+    ui = Page(browser, app_url, viewport, viewports[viewport], sync_api, artifacts)
     page, expect = ui.page, sync_api.expect
     ui.shot("01-start")
 
@@ -186,7 +135,7 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     page.locator("#sitrep-since input, #sitrep-since textarea").first.fill("")
 
     # upload a report in the Corpus tab, then ask about it
-    upload = ARTIFACTS.parent / f"varnis-bridge-{viewport}.txt"
+    upload = artifacts.parent / f"varnis-bridge-{viewport}.txt"
     upload.parent.mkdir(parents=True, exist_ok=True)
     upload.write_text(UPLOAD_REPORT, encoding="utf-8")
     ui.tab("Corpus")
@@ -236,7 +185,7 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     expect(page.locator("#sitrep-evidence")).to_contain_text("Ask a question")
 
     # the Eval tab shows a `sitrep eval --json` result: per-category table and failing questions
-    result = ARTIFACTS.parent / f"eval-{viewport}.json"
+    result = artifacts.parent / f"eval-{viewport}.json"
     result.write_text(json.dumps(EVAL_RESULT), encoding="utf-8")
     ui.tab("Eval")
     page.locator("#sitrep-eval-file input[type=file]").set_input_files(str(result))
@@ -248,8 +197,10 @@ def test_workbench_in_browser(browser: Any, app_url: str, viewport: str) -> None
     ui.page.close()
 
 
-def test_two_users_at_once_keep_their_own_chat_and_filters(browser: Any, app_url: str) -> None:
-    contexts = [browser.new_context(viewport=VIEWPORTS["desktop"]) for _ in range(2)]
+def test_two_users_at_once_keep_their_own_chat_and_filters(browser: Any, app_url: str, sync_api: Any,
+                                                           viewports: dict[str, dict[str, int]], artifacts: Path
+                                                           ) -> None:
+    contexts = [browser.new_context(viewport=viewports["desktop"]) for _ in range(2)]
     pages = []
     for ctx in contexts:
         page = ctx.new_page()
@@ -271,7 +222,7 @@ def test_two_users_at_once_keep_their_own_chat_and_filters(browser: Any, app_url
     assert "1,200" in bob_answer and "1,200" not in alice_answer  # alice's filter is hers alone
     sync_api.expect(alice.locator("#sitrep-status")).to_contain_text("filtered")
     sync_api.expect(bob.locator("#sitrep-status")).not_to_contain_text("filtered")
-    alice.screenshot(path=str(ARTIFACTS / "two-users-alice.png"))
-    bob.screenshot(path=str(ARTIFACTS / "two-users-bob.png"))
+    alice.screenshot(path=str(artifacts / "two-users-alice.png"))
+    bob.screenshot(path=str(artifacts / "two-users-bob.png"))
     for ctx in contexts:
         ctx.close()

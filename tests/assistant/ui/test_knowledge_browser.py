@@ -1,32 +1,21 @@
 """The Knowledge tab driven in headless Chromium: actors, control timeline, incidents (filters, grouping, CSV),
 each row with its citation and document view; corpus markup stays inert.
 
-Same setup as test_app_browser.py (hash embedder, demo corpus plus an invented XSS report); screenshots under
-``$SITREP_ARTIFACTS`` (default ``tests/artifacts``) /browser/knowledge-*.png. Skipped without Playwright or
-Chromium.
+Same setup as test_app_browser.py (conftest.py: hash embedder, demo corpus plus an invented XSS report);
+screenshots under ``$SITREP_ARTIFACTS`` (default ``tests/artifacts``) /browser/knowledge-*.png. Skipped without
+Playwright or Chromium.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assistant.core import Assistant
-from assistant.embed import HashEmbedder
-from assistant.settings import Settings
-
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[3]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("SITREP_ARTIFACTS", REPO / "tests" / "artifacts")) / "browser"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
 XSS_HOST = "127.0.0.1:9"
 XSS_REPORT = f"""Title: Zalqa checkpoint <img src="http://{XSS_HOST}/k-title.png" onerror="alert('title')">
 Source: Watch <script>window.__sitrep_xss = 1</script> Group
@@ -36,64 +25,24 @@ Regime forces shelled the Zalqa checkpoint <img src="http://{XSS_HOST}/k-body.pn
 1 March 2019, killing three guards <script>window.__sitrep_xss = 2</script>.
 """  # DEMO MATERIAL: an invented report
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
-if not Path(CHROMIUM).exists():
-    pytest.skip("chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from assistant.ui import serve
-
-    base = tmp_path_factory.mktemp("kapp")
-    corpus = base / "corpus"
-    shutil.copytree(REPO / "eval" / "corpus", corpus)
-    (corpus / "xss").mkdir()
-    (corpus / "xss" / "2019-03-01-zalqa.txt").write_text(XSS_REPORT, encoding="utf-8")
-    s = Settings()
-    settings = s.model_copy(update={
-        "embedding": s.embedding.model_copy(update={"backend": "hash"}),
-        "frames": s.frames.model_copy(update={"enabled": False}),
-        "index": s.index.model_copy(update={"dir": base / "index"}),
-        "ui": s.ui.model_copy(update={"upload_dir": base / "uploads"}),
-    })
-    assistant = Assistant(settings, embedder=HashEmbedder())
-    assistant.ingest([corpus], progress=False)
-    port = _free_port()
-    demo = serve(assistant, "127.0.0.1", port)
-    yield f"http://127.0.0.1:{port}"
-    demo.close()
-    assistant.close()
+def app_url(serve_demo: Callable[[str], str]) -> str:
+    return serve_demo(XSS_REPORT)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield b
-        b.close()
-
-
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_knowledge_tab_in_browser(browser: Any, app_url: str, viewport: str) -> None:
-    page = browser.new_page(viewport=VIEWPORTS[viewport])
+def test_knowledge_tab_in_browser(browser: Any, app_url: str, viewport: str, viewports: dict[str, dict[str, int]],
+                                  sync_api: Any, artifacts: Path) -> None:
+    page = browser.new_page(viewport=viewports[viewport])
     dialogs: list[str] = []
     requests: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(app_url, wait_until="load")
     page.locator("#sitrep-question textarea").wait_for(timeout=60_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     expect = sync_api.expect
 
     def shot(step: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"knowledge-{viewport}-{step}.png"), full_page=False)
+        page.screenshot(path=str(artifacts / f"knowledge-{viewport}-{step}.png"), full_page=False)
 
     def field(elem: str) -> Any:
         return page.locator(f"#{elem} input, #{elem} textarea").first
