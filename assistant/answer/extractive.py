@@ -15,12 +15,13 @@ import numpy as np
 
 from assistant.answer.check import Evidence, EvidenceCheck, Verdict
 from assistant.answer.compose import compose, refusal
+from assistant.answer.constraints import said_on
 from assistant.answer.question import Analyser, Question
 from assistant.answer.weights import Weights, load_weights
 from assistant.embed import Embedder
 from assistant.knowledge import has_date
 from assistant.knowledge.frames import FrameReader, frames_for
-from assistant.models import Answer, Frame, RetrievedPassage
+from assistant.models import Answer, DateSpan, Frame, Passage, RetrievedPassage
 from assistant.settings import AnswerSettings, FramesSettings
 
 IdfFn = Callable[[Iterable[str]], dict[str, float]]
@@ -127,13 +128,18 @@ class ExtractiveAnswerer:
     def _check(self, question: Question, found: list[Candidate]) -> None:
         """Give every candidate the evidence check's verdict (frames read once per passage)."""
         frames: dict[str, dict[int, Frame]] = {}
+        dated: dict[str, list[tuple[int, DateSpan]]] = {}
         for cand in found:
             view = cand.item.view
-            by_start = frames.setdefault(view.passage.passage_id, {f.start: f for f in self.frames(cand.item)})
+            pid = view.passage.passage_id
+            if pid not in frames:
+                frames[pid] = {f.start: f for f in self.frames(cand.item)}
+                dated[pid] = _event_dates(view.passage, frames[pid].values())
+            by_start = frames[pid]
             frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
             cand.frame = frame
             earlier = [f for s, f in by_start.items() if s < cand.start]
-            others = [d for s, f in by_start.items() if s != cand.start for d in f.dates]
+            others = [d for s, d in dated[pid] if s != cand.start]
             previous = max(earlier, key=lambda f: f.start, default=None)
             window = view.passage.text[previous.start - view.passage.start:previous.end - view.passage.start] \
                 if previous else ""
@@ -232,6 +238,16 @@ class ExtractiveAnswerer:
         ta = set(self.analyser.lexicon.tokens(a, with_actors=False))
         tb = set(self.analyser.lexicon.tokens(b, with_actors=False))
         return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+def _event_dates(passage: Passage, frames: Iterable[Frame]) -> list[tuple[int, DateSpan]]:
+    """The dates each sentence of a passage gives to events: 'the spokesman said on 8 January' dates a statement,
+    which says nothing of the day of another sentence's event."""
+    out = []
+    for f in frames:
+        text = passage.text[f.start - passage.start:f.end - passage.start]
+        out += [(f.start, d) for d in f.dates if not said_on(d.text, text)]
+    return out
 
 
 def answerability_features(ranked: list[Candidate]) -> tuple[float, float, float, float]:

@@ -313,3 +313,12 @@ def test_an_owner_named_elsewhere_in_the_passage_is_not_enough(answerer: Extract
     condemned = [c for c in _checks(answerer, question, far) if "condemned" in c["text"]]
     assert condemned and not condemned[0]["passed"]
     assert any(c["passed"] for c in _checks(answerer, question, near) if "condemned" in c["text"])
+
+
+def test_the_day_a_statement_was_made_elsewhere_does_not_date_an_undated_sentence(answerer: ExtractiveAnswerer) -> None:
+    text = ("The SDF said five of its fighters were killed at Al-Shaafa. The Amaq outlet claimed that 40 SDF fighters "
+            "were killed at Al-Shaafa. A coalition spokesman said on 8 January that the weather had cleared.")
+    checks = _checks(answerer, "What death toll did the Amaq outlet claim for the SDF at Al-Shaafa on 7 January 2019?",
+                     ("Levant Wire", date(2019, 1, 8), text))
+    amaq = next(c for c in checks if "Amaq" in c["text"])
+    assert amaq["passed"], amaq["reasons"]
