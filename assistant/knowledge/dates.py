@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -241,3 +242,46 @@ def _dateparser(words: str, published: date) -> date | None:
     parsed = dateparser.parse(words, languages=["en"],
                               settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})
     return parsed.date() if parsed else None
+
+
+_NAMED_MONTH = re.compile(rf"{_MON}", re.I)
+
+
+def retrospective(spans: Sequence[Sequence[DateSpan]], published: date | None) -> bool:
+    """A document written long after what it tells (an encyclopedia article revised in 2023 about 2017), so its
+    publication date cannot resolve 'on 23 March': it names at least two months or days with their years, none
+    within a year of publication, and never speaks relative to its own day ('on Saturday', 'yesterday', 'last
+    week'), as a news report does even when it recalls 'the war that began in 2011'."""
+    flat = [d for day_spans in spans for d in day_spans]
+    if published is None or any(d.relative and not _NAMED_MONTH.search(d.text) for d in flat):
+        return False
+    firm = [d for d in flat if not d.relative and d.start.year == d.end.year]
+    dated = [d for d in firm if (d.end - d.start).days < 31]
+    return len(dated) >= 2 and max(d.start.year for d in firm) < published.year - 1
+
+
+def narrative_years(spans: Sequence[Sequence[DateSpan]], published: date | None) -> list[list[DateSpan]]:
+    """In a retrospective document a date without a year takes the year last named before it ('In May 2017 ...
+    On 23 March' is 2017's; the first ones take the first year named)."""
+    if not retrospective(spans, published):
+        return [list(day_spans) for day_spans in spans]
+    firm = [d.start.year for day_spans in spans for d in day_spans if not d.relative and d.start.year == d.end.year]
+    year, out = firm[0], []
+    for day_spans in spans:
+        kept: list[DateSpan] = []
+        for d in day_spans:
+            if not d.relative:
+                year = d.start.year if d.start.year == d.end.year else year
+                kept.append(d)
+            else:
+                moved = _in_year(d, year) if d.start.year == d.end.year else None
+                kept += [moved] if moved else []
+        out.append(kept)
+    return out
+
+
+def _in_year(span: DateSpan, year: int) -> DateSpan | None:
+    try:
+        return span.model_copy(update={"start": span.start.replace(year=year), "end": span.end.replace(year=year)})
+    except ValueError:  # 29 February
+        return None

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from assistant.knowledge.cues import SentenceRules
+from assistant.knowledge.dates import narrative_years
 from assistant.knowledge.lexicon import Lexicon
 from assistant.knowledge.loader import Knowledge
 from assistant.knowledge.spans import Ent, Tok, tokens_of
@@ -91,7 +92,8 @@ class FrameReader:
             self.rules.read(sentence, tokens, ents, published, offset=start)
             for (sentence, start, published), (tokens, ents) in zip(flat, parsed, strict=True)
         ])
-        return [_known_places([next(frames) for _ in sentences]) for _, sentences, _ in items]
+        return [_narrative(_known_places([next(frames) for _ in sentences]), published)
+                for _, sentences, published in items]
 
     def read_passage(self, passage: Passage, published: date | None) -> list[Frame]:
         """Frames of a passage stored without them (its sentences are offsets into the document text)."""
@@ -112,6 +114,13 @@ class FrameReader:
             tokens = [(t.idx, t.idx + len(t.text), t.text) for t in doc]
             read[i] = (tokens, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
         return [read.get(i) or (tokens_of(s), []) for i, s in enumerate(sentences)]
+
+
+def _narrative(frames: list[Frame], published: date | None) -> list[Frame]:
+    """Yearless dates of a retrospective document take the year its text last named (assistant.knowledge.dates)."""
+    for frame, dates in zip(frames, narrative_years([f.dates for f in frames], published), strict=True):
+        frame.dates = dates
+    return frames
 
 
 def _known_places(frames: list[Frame]) -> list[Frame]:

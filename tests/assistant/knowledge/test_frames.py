@@ -17,6 +17,7 @@ from assistant.knowledge import frames as frames_module
 from assistant.knowledge.frames import FrameReader, frames_for
 from assistant.models import Frame, Passage, PassageView
 from assistant.settings import FramesSettings
+from ingest.text import split_sentences
 
 PUBLISHED = date(2019, 2, 14)  # a Thursday
 
@@ -190,3 +191,25 @@ def test_a_document_calls_a_name_a_place_everywhere_once_it_is_one(knowledge: Kn
     text = "Fighting went on in Al-Susah. Daesh still holds Al-Susah, according to the SDF."
     first, second = reader.read(text, [(0, 29), (30, len(text))], PUBLISHED)
     assert first.places == ["Al-Susah"] and "Al-Susah" in second.places and "Al-Susah" not in second.names
+
+
+def test_a_retrospective_document_dates_by_the_years_its_text_names(rules: FrameReader) -> None:
+    text = ("The offensive began on 6 June 2017. On 23 June the SDF reached the dam. On 2 July they rested. "
+            "The front moved east on 1 December 2018. On 4 December the town fell.")
+    frames = rules.read(text, split_sentences(text), date(2023, 10, 16))  # revised six years later
+    days = [[(d.start, d.end) for d in f.dates] for f in frames]
+    assert days[1] == [(date(2017, 6, 23), date(2017, 6, 23))]
+    assert days[2] == [(date(2017, 7, 2), date(2017, 7, 2))]
+    assert days[4] == [(date(2018, 12, 4), date(2018, 12, 4))]
+
+
+def test_a_news_report_still_dates_by_its_publication(rules: FrameReader) -> None:
+    text = "The siege began in 2014. On 23 March the SDF reached the dam, a year after the 2018 offensive."
+    frames = rules.read(text, split_sentences(text), date(2019, 3, 25))
+    assert [(d.start, d.end) for d in frames[1].dates][0] == (date(2019, 3, 23), date(2019, 3, 23))
+
+
+def test_a_news_report_recalling_an_old_year_is_not_retrospective(rules: FrameReader) -> None:
+    text = "Warplanes struck Idlib on March 23, killing 20. The war, which began in 2011, has killed thousands."
+    frames = rules.read(text, split_sentences(text), date(2016, 3, 25))
+    assert [(d.start, d.end) for d in frames[0].dates] == [(date(2016, 3, 23), date(2016, 3, 23))]
