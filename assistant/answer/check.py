@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from assistant.answer.constraints import Constraints, DateWant, said_on
 from assistant.knowledge import Lexicon
@@ -150,8 +150,12 @@ class EvidenceCheck:
             return []
         borrowed = (ev.previous.dates if ev.previous else []) or ev.passage_dates
         spans = _firm(ev.frame.dates or borrowed)
-        if not ev.frame.dates and (early := self._published_before(want, ev)):
-            return early  # a report cannot tell of a day after its own (borrowed dates are no excuse)
+        # a report cannot tell of a day after its own, unless its text dates the event as precisely as asked
+        # (record files get publication dates wrong: '6 Apr 2014' in a report filed as of 3 April); 'December
+        # 2018' elsewhere in the passage is no excuse for '9 December'
+        early = [] if _firm(ev.frame.dates) else self._published_before(want, ev)
+        if early and not any(_meets(w, s) and s.end - s.start <= _width(w) for w in want.dates for s in spans):
+            return early
         if not spans:
             return []
         if not ev.frame.dates and all(w.month is None for w in want.dates):
@@ -321,6 +325,11 @@ _CALENDAR = {*(m for m in MONTHS), *(m[:3] for m in MONTHS), "monday", "tuesday"
 
 _SPEAKS = re.compile(r"\b(?:said|says|told|reported|reports|claimed|claims|announced|stated|recorded|documented|"
                      r"counted|estimated|confirmed|gave|put|puts|gives)\b", re.I)
+
+
+def _width(wanted: DateWant) -> timedelta:
+    bounds = wanted.bounds()
+    return bounds[1] - bounds[0] if bounds else timedelta(days=366)
 
 
 def _firm(spans: list[DateSpan]) -> list[DateSpan]:

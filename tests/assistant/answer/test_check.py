@@ -322,3 +322,20 @@ def test_the_day_a_statement_was_made_elsewhere_does_not_date_an_undated_sentenc
                      ("Levant Wire", date(2019, 1, 8), text))
     amaq = next(c for c in checks if "Amaq" in c["text"])
     assert amaq["passed"], amaq["reasons"]
+
+
+def test_a_weekday_does_not_excuse_a_report_older_than_the_month_asked(answerer: ExtractiveAnswerer) -> None:
+    old = ("Plain Gazette", date(2014, 11, 5), "At least 11 children were killed when a mortar hit a school in "
+           "Qaboun, a monitoring group said on Wednesday.")
+    checks = _checks(answerer, "How many children were killed when a mortar hit a school in Qaboun in March 2016?", old)
+    assert not checks[0]["passed"] and any("before March 2016" in r for r in checks[0]["reasons"])
+
+
+def test_a_report_filed_too_early_still_answers_when_its_text_gives_the_day(answerer: ExtractiveAnswerer) -> None:
+    # record files get publication dates wrong; the text's own day is believed over the file's date
+    misfiled = ("Plain Gazette", date(2014, 4, 3), "A mortar attack hit the Damascus Opera House on 6 April 2014. "
+                "Two people were killed and five others wounded by the mortar round.")
+    checks = _checks(answerer, "How many people were wounded when a mortar hit the Damascus Opera House on "
+                     "6 April 2014?", misfiled)
+    wounded = next(c for c in checks if "five" in c["text"])
+    assert wounded["passed"], wounded["reasons"]
