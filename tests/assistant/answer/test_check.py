@@ -339,3 +339,23 @@ def test_a_report_filed_too_early_still_answers_when_its_text_gives_the_day(answ
                      "6 April 2014?", misfiled)
     wounded = next(c for c in checks if "five" in c["text"])
     assert wounded["passed"], wounded["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("A mortar hit a school in Damascus, in an eastern district of the Syrian capital, killing 11 children.", False),
+    ("A mortar hit a school in Qaboun, a district in the east of Damascus, killing 11 children.", True),
+])
+def test_a_nationality_is_not_the_place_asked_for(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    checks = _checks(answerer, "In which eastern Damascus district did a mortar hit a school?",
+                     ("Plain Gazette", date(2014, 11, 5), text))
+    assert checks[0]["passed"] is passes, checks[0]["reasons"]
+
+
+def test_another_transliteration_of_a_name_is_the_same_name(answerer: ExtractiveAnswerer) -> None:
+    text = "An explosion at a meeting in Idleb province killed the group's leader Hassan Aboud."
+    checks = _checks(answerer, "Which leader was killed in the explosion at a meeting in Idlib?",
+                     ("Plain Gazette", date(2014, 9, 10), text))
+    assert checks[0]["passed"], checks[0]["reasons"]
+    other = _checks(answerer, "Which leader was killed in the explosion at a meeting in Hama?",
+                    ("Plain Gazette", date(2014, 9, 10), text))
+    assert any("does not mention Hama" in r for r in other[0]["reasons"])
