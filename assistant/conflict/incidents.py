@@ -103,6 +103,7 @@ class IncidentRules(_Model):
     kind_stop: list[str]
     part_of: str
     civilian_kinds: str
+    event_modifiers: list[str] = Field(default_factory=list)
 
     @field_validator("reporting_verbs", "not_agent_by", "part_of", "civilian_kinds", "person_kinds")
     @classmethod
@@ -163,6 +164,18 @@ class IncidentReader:
         self._wound_word = re.compile(rf"\b(?:{outcomes.get('wound', '(?!)')})", re.I)
         self._refines = {n: [(re.compile(f.match, re.I) if f.match else None, f) for f in t.refine]
                          for n, t in r.types.items()}
+        # 'government air strikes', 'Russian bombing': an actor's event head right before the event noun.
+        between = "|".join(map(re.escape, sorted(r.event_modifiers, key=len, reverse=True))) or "(?!)"
+        self._event_noun = {n: re.compile(rf"(?:['’]s)?(?:-led)?\s+(?:(?:{between})\s+){{0,2}}(?:{rx})", re.I)
+                            for n, rx in event_cues.items()}
+        self._event_heads: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
+        for a in lexicon.actors:
+            if a.event_heads:
+                heads = "|".join(map(re.escape, sorted(a.event_heads, key=len, reverse=True)))
+                not_after = a.forces.not_after if a.forces else []
+                veto = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, not_after))})\s+$", re.I) \
+                    if not_after else None
+                self._event_heads.append((f"actor_{a.id}", re.compile(rf"(?<![\w-])(?:{heads})(?![\w])", re.I), veto))
 
     def read(self, view: PassageView, frame: Frame) -> Incident | None:
         """The incident one sentence reports, or None when its frame names no event."""
@@ -302,6 +315,8 @@ class IncidentReader:
         before = [m for m in mentions if m[1] <= at and not _CLAUSE.search(quote, m[1], at)]
         after = [m for m in mentions if m[0] >= at and m not in agents]
         claimant = [t for _, e, t in self.lexicon.actor_spans(quote) if self._claims.match(quote[e:e + 60])]
+        if not claimant and not agents:
+            agents = self.attributive(quote, cue_kind or kind)
         actor1: str | None = claimant[0] if claimant else agents[0][2] if agents else None
         actor2: str | None = None
         own_forces = _OWN_FORCES.search(quote, 0, at + 1)
@@ -329,6 +344,20 @@ class IncidentReader:
                                or self._civilian_target.search(quote)):
             actor2 = CIVILIANS
         return actor1, actor2
+
+    def attributive(self, quote: str, kind: str) -> list[tuple[int, int, str]]:
+        """An actor named only by its event head right before a ``kind`` event noun ('government air strikes',
+        'Russian bombing', 'regime heavy shelling'): the perpetrator; not after another state's name ('Iraqi
+        government shelling'). Returns the first such mention as (start, end, token), or nothing."""
+        noun = self._event_noun.get(kind)
+        if noun is None:
+            return []
+        found = []
+        for token, heads, veto in self._event_heads:
+            for m in heads.finditer(quote):
+                if noun.match(quote, m.end()) and not (veto is not None and veto.search(quote, 0, m.start())):
+                    found.append((m.start(), m.end(), token))
+        return sorted(found, key=lambda f: (f[0], -f[1]))[:1]  # the longest head at the first place
 
     # --- casualties and place ----------------------------------------------------------------------------
 
