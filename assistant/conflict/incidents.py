@@ -202,8 +202,7 @@ class IncidentReader:
         injured = [c for c in casualties if c.outcome == "injured"]
         return Incident(
             doc_id=p.doc_id, passage_id=p.passage_id, start=frame.start, end=frame.end, quote=quote, title=view.title,
-            source=source_name(frame.sources[0], self.lexicon, dict(self.names)) if frame.sources
-            else view.source or view.title,
+            source=self.source_of(view, frame),
             published=view.published, url=view.url, event_types=list(frame.event_types), as_of=as_of,
             date_basis=basis if as_of else None,
             date_text=day.text if day else None, places=list(frame.places), actors=actors,
@@ -217,6 +216,12 @@ class IncidentReader:
             actor1=actor1, actor1_name=self._name(actor1), actor2=actor2, actor2_name=self._name(actor2),
             casualties=casualties, killed_total=_total(killed), injured_total=_total(injured),
         )
+
+    def source_of(self, view: PassageView, frame: Frame | None) -> str | None:
+        """Whom the sentence attributes it to, else the document's source (or title)."""
+        if frame is not None and frame.sources:
+            return source_name(frame.sources[0], self.lexicon, dict(self.names))
+        return view.source or view.title
 
     def _own(self, view: PassageView) -> str | None:
         """The actor a document speaks for ('our forces' in an SDF statement), from its source."""
