@@ -103,6 +103,9 @@ def test_invented_figure_actor_place_and_date_are_dropped_not_the_record(ingeste
     assert r.actor1 is None and r.location is None and r.event_date is None and r.date_basis == "published"
     assert sorted(r.unverified) == ["actor1", "date", "injured", "killed", "place"]
     assert r.actor2 == "civilians"  # what the sentence supports stays
+    from assistant.conflict.render import show_incidents
+
+    assert "read by the LLM, verified against the sentence; not in the sentence, dropped: " in show_incidents([r])
 
 
 def test_an_alias_the_sentence_does_not_use_still_names_the_actor(ingested: Callable[..., Assistant]) -> None:
