@@ -121,6 +121,13 @@ def test_invented_quote_or_unsaid_type_drops_the_record(ingested: Callable[..., 
     assert [(r.quote, r.event_type, r.extractor) for r in records] == [(STRIKE, "airstrike", "llm")]
 
 
+def test_an_empty_list_is_the_models_reading(ingested: Callable[..., Assistant]) -> None:
+    a = ingested(fake(reply()))
+    assert a.incidents() == []  # like a refusal: no record, not the rules
+    extractor = a.incident_extractor()
+    assert extractor is not None and extractor.notes == []
+
+
 def test_nothing_verifiable_gives_the_rules(ingested: Callable[..., Assistant]) -> None:
     a = ingested(fake(reply({**GOOD, "quote": "Coalition air strikes killed 40 civilians in Hajin."})))
     [r] = a.incidents()
