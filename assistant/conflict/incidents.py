@@ -43,6 +43,7 @@ CIVILIANS = "civilians"
 CIVILIANS_NAME = "Civilians"
 _ARTICLE = re.compile(r"^(?:(?:al|el|ar|as|ad|an|ash|at|az)-|(?:al|el)\s)")
 _CLAUSE = re.compile(r"[;:]|\b(?:but|while|whereas|after|before|when|since)\b")
+_JOINED = re.compile(r"\s+(?:and|or|&)\s+")
 #: 'our forces', 'its aircraft': the forces of the actor named before (or of the document's source).
 _OWN_FORCES = re.compile(r"\b(?:our|its|their)\s+(?:own\s+)?(?:forces|fighters|units|troops|aircraft|warplanes|jets|"
                          r"drones|artillery|men|army|heroes)\b", re.I)
@@ -357,11 +358,19 @@ class IncidentReader:
         noun = self._event_noun.get(kind)
         if noun is None:
             return []
-        found = []
+        found, heads_at = [], []
         for token, heads, veto in self._event_heads:
             for m in heads.finditer(quote):
-                if noun.match(quote, m.end()) and not (veto is not None and veto.search(quote, 0, m.start())):
+                if veto is not None and veto.search(quote, 0, m.start()):
+                    continue
+                heads_at.append((m.start(), m.end(), token))
+                if noun.match(quote, m.end()):
                     found.append((m.start(), m.end(), token))
+        # 'Russian and Syrian air strikes': a head joined to one that is before the noun is a perpetrator too
+        for s, e, token in heads_at:
+            joined = _JOINED.match(quote, e)
+            if joined and any(f[0] == joined.end() for f in found):
+                found.append((s, e, token))
         return sorted(found, key=lambda f: (f[0], -f[1]))[:1]  # the longest head at the first place
 
     # --- casualties and place ----------------------------------------------------------------------------

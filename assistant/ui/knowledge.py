@@ -141,6 +141,9 @@ def _figure(value: int | None) -> str:
 def _incident_row(r: Incident, lookup: Lookup) -> list[str]:
     basis = " (report date)" if r.date_basis == "published" else ""
     acled = f"{r.acled_event_type or ''} / {r.acled_sub_event_type or ''}"
+    if r.extractor == "llm":  # read by the LLM, verified against the sentence
+        dropped = f"; dropped: {', '.join(r.unverified)}" if r.unverified else ""
+        acled += f" · LLM, verified{dropped}"
     return [esc(_when(r.as_of) + basis), f"{esc(r.event_type or '/'.join(r.event_types))}<br><small>{esc(acled)}"
             "</small>", esc(r.location or ", ".join(r.places)), esc(r.actor1_name or ""), esc(r.actor2_name or ""),
             _figure(r.killed_total), _figure(r.injured_total), esc(r.source or ""), citation_html(r, lookup)]

@@ -57,6 +57,8 @@ def test_an_actors_event_head_before_an_event_noun_is_the_perpetrator(read: Call
     assert read("Regime heavy shelling hit Kafr Zeita on 3 May 2020.").actor1 == "actor_saa"
     assert read("Russian air strikes hit Kafr Zeita on 3 May 2020, killing 4 people.").actor1 == "actor_russian_forces"
     assert read("US-led air strikes hit Kafr Zeita on 3 May 2020.").actor1 == "actor_coalition"
+    r = read("Russian and Syrian air strikes hit Kafr Zeita on 3 May 2020.")  # the first of joined heads
+    assert r.actor1 == "actor_russian_forces"
     r = read("Government air strikes on ISIS positions in Tell Marwan killed 12 fighters on 3 May 2020.")
     assert (r.actor1, r.actor2) == ("actor_saa", "actor_isis")
     assert read("Iraqi government shelling hit Tell Marwan on 3 May 2020.").actor1 is None  # another state's

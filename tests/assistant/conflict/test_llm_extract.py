@@ -106,6 +106,10 @@ def test_invented_figure_actor_place_and_date_are_dropped_not_the_record(ingeste
     from assistant.conflict.render import show_incidents
 
     assert "read by the LLM, verified against the sentence; not in the sentence, dropped: " in show_incidents([r])
+    from assistant.ui.knowledge import incidents_html
+
+    html, _ = incidents_html(a, None, None, None, None, None, grouped=False)
+    assert "LLM, verified; dropped&#58; date, killed, injured, actor1, place" in html  # esc() escapes colons
 
 
 def test_an_alias_the_sentence_does_not_use_still_names_the_actor(ingested: Callable[..., Assistant]) -> None:
