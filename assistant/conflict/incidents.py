@@ -105,8 +105,10 @@ class IncidentRules(_Model):
     part_of: str
     civilian_kinds: str
     event_modifiers: list[str] = Field(default_factory=list)
+    event_head_people: str = "(?!)"
 
-    @field_validator("reporting_verbs", "not_agent_by", "part_of", "civilian_kinds", "person_kinds")
+    @field_validator("reporting_verbs", "not_agent_by", "part_of", "civilian_kinds", "person_kinds",
+                     "event_head_people")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         pattern = re.sub(r"\s+", "", pattern)
@@ -169,6 +171,7 @@ class IncidentReader:
         between = "|".join(map(re.escape, sorted(r.event_modifiers, key=len, reverse=True))) or "(?!)"
         self._event_noun = {n: re.compile(rf"(?:['’]s)?(?:-led)?\s+(?:(?:{between})\s+){{0,2}}(?:{rx})", re.I)
                             for n, rx in event_cues.items()}
+        self._people_noun = re.compile(rf"(?:{r.event_head_people})$", re.I)
         self._event_heads: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
         for a in lexicon.actors:
             if a.event_heads:
@@ -364,7 +367,8 @@ class IncidentReader:
                 if veto is not None and veto.search(quote, 0, m.start()):
                     continue
                 heads_at.append((m.start(), m.end(), token))
-                if noun.match(quote, m.end()):
+                said = noun.match(quote, m.end())
+                if said and not self._people_noun.match(_word_at(quote, said.end())):
                     found.append((m.start(), m.end(), token))
         # 'Russian and Syrian air strikes': a head joined to one that is before the noun is a perpetrator too
         for s, e, token in heads_at:
@@ -431,6 +435,16 @@ class IncidentReader:
             if i >= 0 and not _BEARING.search(folded[max(0, i - 50):i]):
                 return place
         return narrow[0] if narrow else None
+
+
+def _word_at(text: str, end: int) -> str:
+    """The whole word whose part ends at ``end`` ('detain' of 'detainee' -> 'detainee')."""
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "-"):
+        end += 1
+    return text[start:end]
 
 
 def _total(casualties: Sequence[Casualty]) -> int | None:

@@ -62,6 +62,7 @@ def test_an_actors_event_head_before_an_event_noun_is_the_perpetrator(read: Call
     r = read("Government air strikes on ISIS positions in Tell Marwan killed 12 fighters on 3 May 2020.")
     assert (r.actor1, r.actor2) == ("actor_saa", "actor_isis")
     assert read("Iraqi government shelling hit Tell Marwan on 3 May 2020.").actor1 is None  # another state's
+    assert read("The American detainee was questioned in Tell Marwan on 3 May 2020.").actor1 is None  # a person
     assert read("The government said shelling hit Tell Marwan on 3 May 2020.").actor1 is None  # a body, no event head
     assert read("Syrian opposition shelling hit Kafr Zeita on 3 May 2020.").actor1 is None  # a word between
     r = read("Government air strikes hit Tell Marwan after Islamic State fighters attacked it on 3 May 2020.")
