@@ -244,11 +244,21 @@ def incidents(
         groups = groups[:limit] if limit else groups
         _write(csv_out, lambda: groups_to_csv(groups))
         typer.echo(show_groups(groups, as_json))
+        _extractor_notes(assistant)
         return
     found = assistant.incidents(**filters)
     found = found[:limit] if limit else found
     _write(csv_out, lambda: to_csv(found))
     typer.echo(show_incidents(found, as_json))
+    _extractor_notes(assistant)
+
+
+def _extractor_notes(assistant: Any) -> None:
+    """One line on stderr when the LLM incident extractor fell back to the rules for some passages."""
+    extractor = assistant.incident_extractor()
+    if extractor is not None and extractor.notes:
+        typer.echo(f"note: the LLM incident extraction fell back to the rules for {len(extractor.notes)} "
+                   f"passage(s); first: {extractor.notes[0]}", err=True)
 
 
 def _write(target: Path | None, text: Callable[[], str]) -> None:

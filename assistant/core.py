@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +21,7 @@ from assistant.embed import Embedder, make_embedder
 from assistant.errors import IndexEmptyError, QuestionError
 from assistant.index import Store, hybrid_search
 from assistant.knowledge import Lexicon, load_knowledge
+from assistant.knowledge.lexicon import fold
 from assistant.knowledge.loader import route_cues
 from assistant.models import Answer, Document, Filters, IngestReport, RemoveReport, RetrievedPassage, RootInfo
 from assistant.prompts import load_prompts
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from assistant.conflict import ActorInfo, ActorRegistry, ActorSummary, ControlTimeline
     from assistant.conflict.actors import MentionIndex
     from assistant.conflict.incidents import IncidentReader
+    from assistant.conflict.llm_extract import LLMIncidentExtractor
     from assistant.conflict.models import Cited, ClaimSet, Incident, IncidentGroup
 
 
@@ -358,8 +360,13 @@ class Assistant:
             ids = sorted(self.actor_mentions().get(token, {}))
         reader = self.incident_reader()
         rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)
-        records = (reader.read(view, frame) for view in all_views(self.store, ids)
-                   for frame in frames_for(view, rules))
+        extractor = self.incident_extractor()
+        if extractor is not None:  # the LLM's verified records per passage (the rules' where it fails)
+            records: Iterable[Incident | None] = (
+                r for view in all_views(self.store, ids) for r in extractor.records(view, frames_for(view, rules)))
+        else:
+            records = (reader.read(view, frame) for view in all_views(self.store, ids)
+                       for frame in frames_for(view, rules))
         return select((r for r in records if r is not None), event_type=event_type, place=pattern, actor=token,
                       since=since, until=until)
 
@@ -382,6 +389,25 @@ class Assistant:
             self._incident_reader = IncidentReader(self.lexicon, names, kinds, self.knowledge.events.event_types,
                                                    self.knowledge.question.outcomes)
         return self._incident_reader
+
+    def incident_extractor(self) -> LLMIncidentExtractor | None:
+        """The LLM incident extractor when ``knowledge.incident_extractor`` is 'llm' and the answerer has a chat
+        model (an LLM answer backend); else None (the rules)."""
+        from assistant.conflict.llm_extract import LLMIncidentExtractor
+
+        model = getattr(self.answerer, "model", None)
+        if self.settings.knowledge.incident_extractor != "llm" or model is None:
+            return None
+        cached = getattr(self, "_incident_extractor", None)
+        if cached is None or cached.model is not model:
+            resolve: dict[str, str] = {}
+            for a in self.knowledge.actors:
+                for form in (a.id, a.name, *a.aliases):
+                    resolve.setdefault(fold(form), f"actor_{a.id}")
+            cached = LLMIncidentExtractor(model, self.incident_reader(), self.prompts, resolve,
+                                          self.settings.llm.timeout_s)
+            self._incident_extractor = cached
+        return cached
 
     def _doc_text(self, doc_id: str) -> str | None:
         doc = self.store.document(doc_id)

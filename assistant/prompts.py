@@ -24,6 +24,8 @@ EXPECTED: dict[str, set[str]] = {
     "answer_system": {"refusal"},
     "answer_user": {"passages", "question"},
     "condense_question": {"history", "question"},
+    "incidents_system": {"types"},
+    "incidents_user": {"title", "published", "passage"},
 }
 
 

@@ -73,6 +73,14 @@ class KnowledgeSettings(_Section):
     actors_file: Path | None = Field(
         None, description="A YAML file of extra actors/aliases (same shape as assistant/knowledge/data/actors.yaml)."
     )
+    incident_extractor: Literal["rules", "llm"] = Field(
+        "rules",
+        description="How incident records are read from the stored passages (on demand, per passage, cached): "
+                    "'rules' (the evidence frames plus the role rules), or 'llm' (with an LLM answer backend: "
+                    "the chat model's JSON records (prompts/incidents_*.txt), each field verified against its "
+                    "sentence; unverifiable fields dropped; the rules when the model fails, times out or answers "
+                    "malformed JSON). 'llm' without an LLM backend is the rules.",
+    )
 
 
 class FramesSettings(_Section):

@@ -43,6 +43,7 @@ CIVILIANS = "civilians"
 CIVILIANS_NAME = "Civilians"
 _ARTICLE = re.compile(r"^(?:(?:al|el|ar|as|ad|an|ash|at|az)-|(?:al|el)\s)")
 _CLAUSE = re.compile(r"[;:]|\b(?:but|while|whereas|after|before|when|since)\b")
+_JOINED = re.compile(r"\s+(?:and|or|&)\s+")
 #: 'our forces', 'its aircraft': the forces of the actor named before (or of the document's source).
 _OWN_FORCES = re.compile(r"\b(?:our|its|their)\s+(?:own\s+)?(?:forces|fighters|units|troops|aircraft|warplanes|jets|"
                          r"drones|artillery|men|army|heroes)\b", re.I)
@@ -103,8 +104,11 @@ class IncidentRules(_Model):
     kind_stop: list[str]
     part_of: str
     civilian_kinds: str
+    event_modifiers: list[str] = Field(default_factory=list)
+    event_head_people: str = "(?!)"
 
-    @field_validator("reporting_verbs", "not_agent_by", "part_of", "civilian_kinds", "person_kinds")
+    @field_validator("reporting_verbs", "not_agent_by", "part_of", "civilian_kinds", "person_kinds",
+                     "event_head_people")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         pattern = re.sub(r"\s+", "", pattern)
@@ -163,6 +167,19 @@ class IncidentReader:
         self._wound_word = re.compile(rf"\b(?:{outcomes.get('wound', '(?!)')})", re.I)
         self._refines = {n: [(re.compile(f.match, re.I) if f.match else None, f) for f in t.refine]
                          for n, t in r.types.items()}
+        # 'government air strikes', 'Russian bombing': an actor's event head right before the event noun.
+        between = "|".join(map(re.escape, sorted(r.event_modifiers, key=len, reverse=True))) or "(?!)"
+        self._event_noun = {n: re.compile(rf"(?:['’]s)?(?:-led)?\s+(?:(?:{between})\s+){{0,2}}(?:{rx})", re.I)
+                            for n, rx in event_cues.items()}
+        self._people_noun = re.compile(rf"(?:{r.event_head_people})$", re.I)
+        self._event_heads: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
+        for a in lexicon.actors:
+            if a.event_heads:
+                heads = "|".join(map(re.escape, sorted(a.event_heads, key=len, reverse=True)))
+                not_after = a.forces.not_after if a.forces else []
+                veto = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, not_after))})\s+$", re.I) \
+                    if not_after else None
+                self._event_heads.append((f"actor_{a.id}", re.compile(rf"(?<![\w-])(?:{heads})(?![\w])", re.I), veto))
 
     def read(self, view: PassageView, frame: Frame) -> Incident | None:
         """The incident one sentence reports, or None when its frame names no event."""
@@ -189,8 +206,7 @@ class IncidentReader:
         injured = [c for c in casualties if c.outcome == "injured"]
         return Incident(
             doc_id=p.doc_id, passage_id=p.passage_id, start=frame.start, end=frame.end, quote=quote, title=view.title,
-            source=source_name(frame.sources[0], self.lexicon, dict(self.names)) if frame.sources
-            else view.source or view.title,
+            source=self.source_of(view, frame),
             published=view.published, url=view.url, event_types=list(frame.event_types), as_of=as_of,
             date_basis=basis if as_of else None,
             date_text=day.text if day else None, places=list(frame.places), actors=actors,
@@ -204,6 +220,12 @@ class IncidentReader:
             actor1=actor1, actor1_name=self._name(actor1), actor2=actor2, actor2_name=self._name(actor2),
             casualties=casualties, killed_total=_total(killed), injured_total=_total(injured),
         )
+
+    def source_of(self, view: PassageView, frame: Frame | None) -> str | None:
+        """Whom the sentence attributes it to, else the document's source (or title)."""
+        if frame is not None and frame.sources:
+            return source_name(frame.sources[0], self.lexicon, dict(self.names))
+        return view.source or view.title
 
     def _own(self, view: PassageView) -> str | None:
         """The actor a document speaks for ('our forces' in an SDF statement), from its source."""
@@ -302,6 +324,8 @@ class IncidentReader:
         before = [m for m in mentions if m[1] <= at and not _CLAUSE.search(quote, m[1], at)]
         after = [m for m in mentions if m[0] >= at and m not in agents]
         claimant = [t for _, e, t in self.lexicon.actor_spans(quote) if self._claims.match(quote[e:e + 60])]
+        if not claimant and not agents:
+            agents = self.attributive(quote, cue_kind or kind)
         actor1: str | None = claimant[0] if claimant else agents[0][2] if agents else None
         actor2: str | None = None
         own_forces = _OWN_FORCES.search(quote, 0, at + 1)
@@ -329,6 +353,29 @@ class IncidentReader:
                                or self._civilian_target.search(quote)):
             actor2 = CIVILIANS
         return actor1, actor2
+
+    def attributive(self, quote: str, kind: str) -> list[tuple[int, int, str]]:
+        """An actor named only by its event head right before a ``kind`` event noun ('government air strikes',
+        'Russian bombing', 'regime heavy shelling'): the perpetrator; not after another state's name ('Iraqi
+        government shelling'). Returns the first such mention as (start, end, token), or nothing."""
+        noun = self._event_noun.get(kind)
+        if noun is None:
+            return []
+        found, heads_at = [], []
+        for token, heads, veto in self._event_heads:
+            for m in heads.finditer(quote):
+                if veto is not None and veto.search(quote, 0, m.start()):
+                    continue
+                heads_at.append((m.start(), m.end(), token))
+                said = noun.match(quote, m.end())
+                if said and not self._people_noun.match(_word_at(quote, said.end())):
+                    found.append((m.start(), m.end(), token))
+        # 'Russian and Syrian air strikes': a head joined to one that is before the noun is a perpetrator too
+        for s, e, token in heads_at:
+            joined = _JOINED.match(quote, e)
+            if joined and any(f[0] == joined.end() for f in found):
+                found.append((s, e, token))
+        return sorted(found, key=lambda f: (f[0], -f[1]))[:1]  # the longest head at the first place
 
     # --- casualties and place ----------------------------------------------------------------------------
 
@@ -388,6 +435,16 @@ class IncidentReader:
             if i >= 0 and not _BEARING.search(folded[max(0, i - 50):i]):
                 return place
         return narrow[0] if narrow else None
+
+
+def _word_at(text: str, end: int) -> str:
+    """The whole word whose part ends at ``end`` ('detain' of 'detainee' -> 'detainee')."""
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "-"):
+        end += 1
+    return text[start:end]
 
 
 def _total(casualties: Sequence[Casualty]) -> int | None:

@@ -123,6 +123,10 @@ class Incident(Cited):
     casualties: list[Casualty] = Field(default_factory=list)
     killed_total: int | None = Field(default=None, description="Sum of the killed figures with a value.")
     injured_total: int | None = Field(default=None, description="Sum of the injured figures with a value.")
+    extractor: Literal["rules", "llm"] = Field(
+        default="rules", description="Read by the rules, or by the LLM and verified against the sentence.")
+    unverified: list[str] = Field(
+        default_factory=list, description="Fields the LLM gave that the sentence does not support (dropped).")
 
 
 class SourceReport(_Model):

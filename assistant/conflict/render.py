@@ -97,6 +97,9 @@ def show_incidents(found: list[Incident], as_json: bool = False) -> str:
         lines.append(_event_line(n, r.as_of, None, basis, "/".join(r.event_types), r, r.location or ", ".join(r.places))
                      + f"{_figures(r)} — per {r.source or r.title} — {r.cite()}")
         lines.append(f'    "{r.quote}"')
+        if r.extractor == "llm":
+            dropped = f"; not in the sentence, dropped: {', '.join(r.unverified)}" if r.unverified else ""
+            lines.append(f"    (read by the LLM, verified against the sentence{dropped})")
     return "\n".join(lines)
 
 

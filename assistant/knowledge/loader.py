@@ -65,11 +65,20 @@ class ActorEntry(_Model):
     affiliations: list[str] = Field(default_factory=list, description="Ids of actors it belongs to or allies with.")
     description: str | None = Field(default=None, description="One line about the actor.")
     forces: ForceRule | None = Field(default=None, description="Head words naming it only before a force noun.")
+    event_heads: list[str] = Field(
+        default_factory=list,
+        description="Words naming it only as the perpetrator of the event noun right after them ('government air "
+                    "strikes', 'Russian bombing'): read by the incident roles, never a mention on their own.")
 
     @field_validator("aliases")
     @classmethod
     def _lower(cls, forms: list[str]) -> list[str]:
         return _lower_forms(forms, "aliases")
+
+    @field_validator("event_heads")
+    @classmethod
+    def _lower_heads(cls, forms: list[str]) -> list[str]:
+        return _lower_forms(forms, "event_heads") if forms else forms
 
 
 class _ActorsFile(_Model):
@@ -238,8 +247,9 @@ def _merge(base: list[ActorEntry], extra: list[ActorEntry]) -> list[ActorEntry]:
             aliases = old.aliases + [f for f in entry.aliases if f not in old.aliases]
             cases = old.case_sensitive + [f for f in entry.case_sensitive if f not in old.case_sensitive]
             links = old.affiliations + [f for f in entry.affiliations if f not in old.affiliations]
+            heads = old.event_heads + [f for f in entry.event_heads if f not in old.event_heads]
             merged[entry.id] = old.model_copy(update={
-                "aliases": aliases, "case_sensitive": cases, "affiliations": links,
+                "aliases": aliases, "case_sensitive": cases, "affiliations": links, "event_heads": heads,
                 "type": entry.type or old.type, "description": entry.description or old.description,
                 "forces": _merge_forces(old.forces, entry.forces)})
         else:

@@ -80,18 +80,20 @@ def _note(text: str) -> str:
 # --- actors ------------------------------------------------------------------------------------------------
 
 def actors_html(assistant: Assistant, name: str | None, top: int = 5) -> str:
-    """Every actor (name, type, aliases, passages), or one actor with its aliases and most-cited passages."""
+    """Every actor (name, type, aliases, passages and sentences naming it), or one actor with its aliases and
+    most-cited passages."""
     try:
         if not name or not name.strip():
-            rows = [[esc(a.name), esc(a.type or ""), str(a.aliases), str(a.passages)] for a in assistant.actors()]
-            return _table(["actor", "type", "aliases", "passages"], rows, "sitrep-actors-table")
+            rows = [[esc(a.name), esc(a.type or ""), str(a.aliases), str(a.passages), str(a.sentences)]
+                    for a in assistant.actors()]
+            return _table(["actor", "type", "aliases", "passages", "sentences"], rows, "sitrep-actors-table")
         info = assistant.actor(name.strip(), top=top)
     except SitrepError as exc:
         return _note(f"⚠️ {exc}")
     lookup = _docs(assistant)
     parts = [f'<div class="sitrep-actor"><h3>{esc(info.name)}</h3>',
              f'<div class="sitrep-meta">{esc(info.type or "type unknown")} · id <code>{esc(info.id)}</code> · '
-             f"{info.passages} passage(s) name it</div>"]
+             f"{info.passages} passage(s) name it in {info.sentences} sentence(s)</div>"]
     if info.description:
         parts.append(f"<p>{esc(info.description)}</p>")
     if info.affiliations:
@@ -139,6 +141,9 @@ def _figure(value: int | None) -> str:
 def _incident_row(r: Incident, lookup: Lookup) -> list[str]:
     basis = " (report date)" if r.date_basis == "published" else ""
     acled = f"{r.acled_event_type or ''} / {r.acled_sub_event_type or ''}"
+    if r.extractor == "llm":  # read by the LLM, verified against the sentence
+        dropped = f"; dropped: {', '.join(r.unverified)}" if r.unverified else ""
+        acled += f" · LLM, verified{dropped}"
     return [esc(_when(r.as_of) + basis), f"{esc(r.event_type or '/'.join(r.event_types))}<br><small>{esc(acled)}"
             "</small>", esc(r.location or ", ".join(r.places)), esc(r.actor1_name or ""), esc(r.actor2_name or ""),
             _figure(r.killed_total), _figure(r.injured_total), esc(r.source or ""), citation_html(r, lookup)]

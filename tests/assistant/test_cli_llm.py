@@ -115,3 +115,40 @@ def test_ollama_backend_through_the_stub(env: Path) -> None:
     answer = Answer.model_validate_json(result.stdout)
     assert not answer.notes, answer.notes
     assert [(s.text, s.verified) for s in answer.statements] == [(CORRECT, True)]
+
+
+def incident_reply(messages: list[dict[str, Any]]) -> str:
+    """The incident extraction prompt: one supported record with one invented figure; other passages: none."""
+    import json
+
+    prompt = prompt_of(messages)
+    if "Two soldiers were injured" not in prompt:
+        return json.dumps({"incidents": []})
+    return json.dumps({"incidents": [{
+        "quote": "Two soldiers were injured in the strike on the artillery position near Hajin.",
+        "event_type": "attack", "place": "Hajin",
+        "injured": 2, "killed": 40, "date": None, "actor1": None, "actor2": None}]})
+
+
+def test_incidents_read_by_the_llm_through_the_cli_then_the_rules(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.setenv("SITREP_ANSWER__BACKEND", "openai")
+    monkeypatch.setenv("SITREP_KNOWLEDGE__INCIDENT_EXTRACTOR", "llm")
+    stub = OpenAIStub(incident_reply).start()
+    try:
+        monkeypatch.setenv("SITREP_LLM__BASE_URL", stub.base_url)
+        result = CliRunner().invoke(app, ["incidents", "--place", "Hajin", "--json", "--index", str(env)])
+        assert result.exit_code == 0, result.output
+        assert stub.requests and "incidents" in json.dumps(stub.requests[0]["messages"])
+    finally:
+        stub.stop()
+    [record] = [r for r in json.loads(result.stdout) if r["quote"].startswith("Two soldiers")]
+    assert record["extractor"] == "llm" and record["unverified"] == ["killed"]
+    assert record["injured_total"] == 2 and record["killed_total"] is None and record["location"] == "Hajin"
+
+    # the stub is stopped: the rules' records, and one note on stderr
+    result = CliRunner().invoke(app, ["incidents", "--place", "Hajin", "--json", "--index", str(env)])
+    assert result.exit_code == 0, result.output
+    assert all(r["extractor"] == "rules" for r in json.loads(result.stdout))
+    assert "fell back to the rules" in result.stderr

@@ -63,3 +63,16 @@ def test_missing_file(prompt_dir: Path) -> None:
     (prompt_dir / "condense_question.txt").unlink()
     with pytest.raises(PromptError, match="missing.*condense_question.txt"):
         load_prompts(prompt_dir)
+
+
+def test_incident_prompts_are_checked_at_load(prompt_dir: Path) -> None:
+    prompts = load_prompts(prompt_dir)
+    assert placeholders(prompts["incidents_user"]) == {"title", "published", "passage"}
+    assert '{"incidents": []}' in prompts["incidents_system"].format(types="airstrike")  # JSON braces escaped
+    path = prompt_dir / "incidents_user.txt"
+    path.write_text(path.read_text().replace("{passage}", "{text}"))
+    with pytest.raises(PromptError, match="incidents_user.txt"):
+        load_prompts(prompt_dir)
+    path.unlink()
+    with pytest.raises(PromptError, match="prompt file missing.*incidents_user.txt"):
+        load_prompts(prompt_dir)

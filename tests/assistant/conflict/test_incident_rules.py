@@ -50,6 +50,25 @@ def test_active_passive_and_by(read: Callable[..., Incident]) -> None:
     assert r.actor1 != "actor_russian_forces"  # 'backed by' is no perpetrator
 
 
+def test_an_actors_event_head_before_an_event_noun_is_the_perpetrator(read: Callable[..., Incident]) -> None:
+    r = read("Government air strikes killed 7 civilians in Tell Marwan on 3 May 2020.")
+    assert (r.actor1, r.actor2) == ("actor_saa", CIVILIANS)
+    assert "actor_saa" not in r.actors  # a perpetrator by the role rule, not a mention of the registry
+    assert read("Regime heavy shelling hit Kafr Zeita on 3 May 2020.").actor1 == "actor_saa"
+    assert read("Russian air strikes hit Kafr Zeita on 3 May 2020, killing 4 people.").actor1 == "actor_russian_forces"
+    assert read("US-led air strikes hit Kafr Zeita on 3 May 2020.").actor1 == "actor_coalition"
+    r = read("Russian and Syrian air strikes hit Kafr Zeita on 3 May 2020.")  # the first of joined heads
+    assert r.actor1 == "actor_russian_forces"
+    r = read("Government air strikes on ISIS positions in Tell Marwan killed 12 fighters on 3 May 2020.")
+    assert (r.actor1, r.actor2) == ("actor_saa", "actor_isis")
+    assert read("Iraqi government shelling hit Tell Marwan on 3 May 2020.").actor1 is None  # another state's
+    assert read("The American detainee was questioned in Tell Marwan on 3 May 2020.").actor1 is None  # a person
+    assert read("The government said shelling hit Tell Marwan on 3 May 2020.").actor1 is None  # a body, no event head
+    assert read("Syrian opposition shelling hit Kafr Zeita on 3 May 2020.").actor1 is None  # a word between
+    r = read("Government air strikes hit Tell Marwan after Islamic State fighters attacked it on 3 May 2020.")
+    assert r.actor1 == "actor_saa"
+
+
 def test_reporters_are_not_parties_and_own_forces(read: Callable[..., Incident]) -> None:
     r = read("The SOHR said coalition air strikes killed 7 civilians in Tell Marwan on 3 May 2020.")
     assert (r.actor1, r.actor2) == ("actor_coalition", CIVILIANS) and r.source

@@ -131,3 +131,18 @@ def test_force_rule_is_validated_and_merged(tmp_path: Path) -> None:
     bad.write_text("version: 1\nactors:\n  - {id: x, name: X, aliases: [x], forces: {heads: [Regime], nouns: [a]}}\n")
     with pytest.raises(KnowledgeError, match=r"actors.0.forces.heads"):
         load_knowledge(bad)
+
+
+def test_event_heads_are_validated_merged_and_never_mentions(tmp_path: Path) -> None:
+    extra = tmp_path / "actors.yaml"
+    extra.write_text("version: 1\nactors:\n  - {id: saa, name: SAA, aliases: [saa], event_heads: [loyalist]}\n")
+    knowledge = load_knowledge(extra)
+    saa = {a.id: a for a in knowledge.actors}["saa"]
+    assert "loyalist" in saa.event_heads and "government" in saa.event_heads
+    lexicon = Lexicon(knowledge.actors)
+    assert lexicon.actors_in("government air strikes hit the town") == set()  # a role, not a mention
+    assert lexicon.version == Lexicon(load_knowledge().actors).version  # the index tokens do not change
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nactors:\n  - {id: x, name: X, aliases: [x], event_heads: [Regime]}\n")
+    with pytest.raises(KnowledgeError, match=r"actors.0.event_heads"):
+        load_knowledge(bad)

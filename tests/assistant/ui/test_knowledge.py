@@ -41,8 +41,15 @@ def _inert(html: str) -> None:
 def test_actors_list_and_one_actor_with_cited_passages(assistant: Assistant) -> None:
     listing = actors_html(assistant, "")
     assert 'id="sitrep-actors-table"' in listing and "US-led coalition" in listing
+    summaries = {a.name: a for a in assistant.actors()}
+    coalition = summaries["US-led coalition"]
+    assert "<th>sentences</th>" in listing and coalition.sentences >= coalition.passages > 0
+    assert (f"<td>US-led coalition</td><td>{coalition.type}</td><td>{coalition.aliases}</td>"
+            f"<td>{coalition.passages}</td><td>{coalition.sentences}</td>") in listing  # as `sitrep actors` shows
     one = actors_html(assistant, "Assad's army")
     assert "Syrian Arab Army" in one and "Aliases:" in one and "demo/monitor/xss.txt&#58;" in one
+    saa = assistant.actor("Assad's army")
+    assert f"{saa.passages} passage(s) name it in {saa.sentences} sentence(s)" in one
     assert "open document" in one and "<mark" in one
     _inert(one)
     assert "⚠️" in actors_html(assistant, "Wolverines")
