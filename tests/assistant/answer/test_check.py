@@ -359,3 +359,14 @@ def test_another_transliteration_of_a_name_is_the_same_name(answerer: Extractive
     other = _checks(answerer, "Which leader was killed in the explosion at a meeting in Hama?",
                     ("Plain Gazette", date(2014, 9, 10), text))
     assert any("does not mention Hama" in r for r in other[0]["reasons"])
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("Suicide Bomber Kills Five Kurdish Police Officers At Qamishli Checkpoint.", False),
+    ("The dead included workers of a joint United Nations Red Cross convoy at Qamishli.", False),
+    ("Police commander Jowan Ibrahim said a suicide bomber killed five officers at the Qamishli checkpoint.", True),
+])
+def test_a_headline_or_an_organisation_is_not_a_person(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    checks = _checks(answerer, "Who was the police commander when a suicide bomber killed five officers at the "
+                     "Qamishli checkpoint?", ("Plain Gazette", date(2016, 4, 30), text))
+    assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
