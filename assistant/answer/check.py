@@ -233,6 +233,8 @@ class EvidenceCheck:
 
     def _fills(self, want: Constraints, ev: Evidence) -> bool:
         frame = ev.frame
+        if want.measure and not _measured(want.measure, ev.text):
+            return False  # 'how far': a number with a unit of distance
         if want.slot == "count":
             # a day of a date ('on 15 October') is not a count
             figures = [f for f in frame.figures if f.counts or not any(f.text in d.text for d in frame.dates)]
@@ -270,7 +272,8 @@ class EvidenceCheck:
             # a person has two names or more, is no organisation ('United Nations Red Cross'), and a Title Case
             # headline ('Suicide Bomber Kills Five Kurdish Police') names nobody by its capitals alone
             found = [] if _title_case(ev.text) else [
-                m[0] for m in _PERSON.finditer(ev.text) if len(m[0].split()) > 1 and not _ORGANISATION.search(m[0])]
+                m[0] for m in _PERSON.finditer(ev.text) if len(m[0].split()) > 1 and not _ORGANISATION.search(m[0])
+                and not _DATELINE.search(m[0])]
         elif want.slot == "actor":
             if set(ev.frame.actors) - question_tokens - set(want.actors):
                 return True
@@ -330,6 +333,17 @@ _PLACE_NAMED = re.compile(rf"\b(?:in|at|near|from|into|outside|of|to|towards?|vi
 _ORGANISATION = re.compile(r"\b(?:Council|Organi[sz]ation|Ministry|Army|Forces|Front|Committee|Agency|News|Observatory|"
                            r"University|Party|Group|Brigades?|Movement|Union|Nations|Coalition|Command|Police|Office|"
                            r"Cross|Crescent|Red|Court|Government|Department|Institute|Network|Centre|Center)\b")
+
+
+_FEW = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|a hundred|" \
+       "several|a few|dozens? of|hundreds? of|half an?"
+def _measured(unit: str, text: str) -> bool:
+    """A figure carrying the unit asked for: '40 kilometres', 'two weeks', 'a few hundred metres'."""
+    return bool(re.search(rf"(?:\d|\b(?:{_FEW}))[\d,.\s-]*(?:{unit})", text, re.I))
+
+
+#: A word in capitals is a dateline or an acronym, not part of a person's name ('QAMISHLI Syria').
+_DATELINE = re.compile(r"\b[A-Z]{4,}\b")
 
 
 def _title_case(text: str) -> bool:

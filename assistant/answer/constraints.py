@@ -118,6 +118,7 @@ class Constraints(BaseModel):
     attributes: list[str] = Field(default_factory=list, description="Attributes asked for ('population').")
     person: bool = Field(default=False, description="The actor asked for is a person ('Which official ...').")
     designation: bool = Field(default=False, description="A make, model or type is asked ('What type of aircraft').")
+    measure: str | None = Field(default=None, description="Regex of the unit a 'how far / how long' answer carries.")
 
 
 def question_dates(text: str) -> list[DateWant]:
@@ -277,6 +278,8 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         if checks and slot in {"actor", "other"} else [],
         person=person,
         designation=bool(_DESIGNATION.search(text)),
+        measure=next((unit for asked, unit in (checks.measures if checks else {}).items()
+                      if re.search(asked, text, re.I)), None),
     )
 
 

@@ -168,11 +168,21 @@ class CheckCues(_Model):
     currency: str = Field(default=r"\$|\b(?:dollars?|usd|euros?|eur|pounds?|lira|liras|riyals?)\b",
                           description="Regex: a currency, which a figure of money must carry ('$5m').")
 
+    measures: dict[str, str] = Field(
+        default_factory=dict, description="Question regex -> unit regex: 'how far' is met only by a figure with a "
+        "unit of distance ('40 kilometres'), not by any number.")
+
     @field_validator("claim_question", "claim_evidence", "currency")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         QuestionType._compiles([pattern])
         return pattern
+
+    @field_validator("measures")
+    @classmethod
+    def _measures_compile(cls, measures: dict[str, str]) -> dict[str, str]:
+        QuestionType._compiles([*measures, *measures.values()])
+        return measures
 
     @field_validator("attribute_nouns", "source_roles", "person_nouns")
     @classmethod

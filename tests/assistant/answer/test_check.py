@@ -364,9 +364,21 @@ def test_another_transliteration_of_a_name_is_the_same_name(answerer: Extractive
 @pytest.mark.parametrize(("text", "passes"), [
     ("Suicide Bomber Kills Five Kurdish Police Officers At Qamishli Checkpoint.", False),
     ("The dead included workers of a joint United Nations Red Cross convoy at Qamishli.", False),
+    ("QAMISHLI Syria - a suicide bomber killed five officers at the Qamishli checkpoint.", False),
     ("Police commander Jowan Ibrahim said a suicide bomber killed five officers at the Qamishli checkpoint.", True),
 ])
 def test_a_headline_or_an_organisation_is_not_a_person(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
     checks = _checks(answerer, "Who was the police commander when a suicide bomber killed five officers at the "
                      "Qamishli checkpoint?", ("Plain Gazette", date(2016, 4, 30), text))
+    assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("Fifty nine US cruise missiles struck the Shayrat airbase in Homs province.", False),
+    ("The Shayrat airbase lies about 40 kilometers (25 miles) southeast of Homs.", True),
+])
+def test_how_far_needs_a_distance(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    question = "How far from Homs is the Shayrat airbase?"
+    assert answerer.analyser.question(question).constraints.measure
+    checks = _checks(answerer, question, ("Plain Gazette", date(2017, 4, 7), text))
     assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
