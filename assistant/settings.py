@@ -122,9 +122,10 @@ class IndexSettings(_Section):
         "request; 0: before every question). Ingest and removal always check first.",
     )
     derived_vectors: Literal["none", "windows", "all"] = Field(
-        "none", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
-        "'windows': a sentence+predecessor window is the normalised sum of the two sentence vectors; 'all': "
-        "passage vectors too are the normalised mean of their sentences' (a collection of its own).",
+        "windows", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
+        "'windows' (default): each sentence is embedded once and its sentence+predecessor window is the normalised "
+        "sum of the two sentence vectors; 'all': passage vectors too are the normalised mean of their sentences' "
+        "(a collection of its own); 'none': windows embedded as text too (~1.9x the embedding of 'windows').",
     )
 
 

@@ -67,8 +67,11 @@ def test_onnx_is_only_for_models_it_reproduces(tmp_path: Path) -> None:
     assert not (tmp_path / "onnx").exists()
 
 
-def test_runtime_settings() -> None:
+def test_fast_ingest_defaults() -> None:
+    """The defaults measured in the README ("Speed"): ONNX runtime, small batches, windows derived."""
     assert Settings().embedding.runtime == "onnx"
+    assert Settings().embedding.batch_size == 16
+    assert Settings().index.derived_vectors == "windows"
     assert Settings().embedding.onnx_dir.parent.name == "home"  # under SITREP_HOME (tests/conftest.py)
     assert "runtime" in EmbeddingSettings.model_fields and EmbeddingSettings.model_fields["runtime"].description
 

@@ -190,7 +190,8 @@ def test_changed_file_replaces_its_passages(
     new_ids = _passage_ids(assistant, "corpus/wire/strike.txt")
     assert report.texts_embedded == len(new_ids)
     # and the answerer's sentence vectors of those passages only (assistant.index.sentences)
-    sentences = sentence_texts([v.passage for v in assistant.store.views(new_ids).values()])
+    sentences = sentence_texts([v.passage for v in assistant.store.views(new_ids).values()],
+                               assistant.settings.index.derived_vectors != "none")
     assert assistant.embedder.texts_embedded - before == len(new_ids) + len(sentences)
     assert not set(old_ids) & set(new_ids)
     assert assistant.store.views(old_ids) == {}
@@ -320,7 +321,8 @@ def test_crash_half_way_keeps_committed_documents(
     committed_passages = {pid for d in committed for pid in _passage_ids(restarted, d)}
     new_passages = stored_passages - committed_passages
     assert report.texts_embedded == len(new_passages)
-    sentences = sentence_texts([v.passage for v in restarted.store.views(new_passages).values()])
+    sentences = sentence_texts([v.passage for v in restarted.store.views(new_passages).values()],
+                               restarted.settings.index.derived_vectors != "none")
     assert embedder.texts_embedded - before == len(new_passages) + len(sentences)
     assert _chroma_ids(restarted) == stored_passages  # orphans were overwritten
     assert not restarted.ask("How many soldiers were wounded in the strike?").abstained
