@@ -117,7 +117,7 @@ class SentenceTransformerEmbedder:
 _ONNX_MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
                  "sentence_transformers.models.Normalize"]
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-_ONNX: dict[tuple[str, str], OnnxModel | None] = {}
+_ONNX: dict[tuple[str, str, bool], OnnxModel | None] = {}
 
 
 class OnnxModel:
@@ -130,13 +130,13 @@ class OnnxModel:
     and batched, so a batch pads little.
     """
 
-    def __init__(self, onnx_file: Path, model_dir: Path, max_seq_length: int, threads: int = 0) -> None:
+    def __init__(self, onnx_file: Path, model_dir: Path, max_seq_length: int, spin: bool = False) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -170,7 +170,7 @@ class OnnxModel:
 
 def _onnx_model(settings: EmbeddingSettings) -> OnnxModel | None:
     """The process-wide ONNX runner of ``settings.model``, or None (logged once) when it cannot be had."""
-    key = (settings.model, str(settings.onnx_dir))
+    key = (settings.model, str(settings.onnx_dir), settings.onnx_spin)
     with _LOCK:
         if key in _ONNX:
             return _ONNX[key]
@@ -200,7 +200,7 @@ def _build_onnx(settings: EmbeddingSettings) -> OnnxModel | None:
     onnx_file = _onnx_path(settings, model_dir)
     if not onnx_file.exists():
         _export_onnx(settings, onnx_file)
-    return OnnxModel(onnx_file, model_dir, max_seq_length)
+    return OnnxModel(onnx_file, model_dir, max_seq_length, spin=settings.onnx_spin)
 
 
 def _onnx_path(settings: EmbeddingSettings, model_dir: Path) -> Path:

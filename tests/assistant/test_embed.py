@@ -72,6 +72,17 @@ def test_fast_ingest_defaults() -> None:
     assert Settings().embedding.runtime == "onnx"
     assert Settings().embedding.batch_size == 16
     assert Settings().index.derived_vectors == "windows"
+    assert Settings().embedding.onnx_spin is False
+
+
+@pytest.mark.model
+def test_onnx_session_does_not_spin_unless_asked(tmp_path: Path) -> None:
+    for spin in (False, True):
+        settings = EmbeddingSettings(onnx_dir=tmp_path, onnx_spin=spin)
+        model = embed._onnx_model(settings)
+        assert model is not None
+        options = model.session.get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == ("1" if spin else "0")
     assert Settings().embedding.onnx_dir.parent.name == "home"  # under SITREP_HOME (tests/conftest.py)
     assert "runtime" in EmbeddingSettings.model_fields and EmbeddingSettings.model_fields["runtime"].description
 
