@@ -83,7 +83,7 @@ def test_onnx_session_does_not_spin_unless_asked(tmp_path: Path) -> None:
         assert model is not None
         options = model.session.get_session_options()
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == ("1" if spin else "0")
-    assert Settings().embedding.onnx_dir.parent.name == "home"  # under SITREP_HOME (tests/conftest.py)
+    assert EmbeddingSettings().onnx_dir.parent.name == "home"  # under SITREP_HOME (tests/conftest.py)
     assert "runtime" in EmbeddingSettings.model_fields and EmbeddingSettings.model_fields["runtime"].description
 
 
