@@ -57,6 +57,9 @@ class PassageSink(RootRegistry, Protocol):
         ``put_sentence_vectors``)."""
         ...
 
+    # A sink may also have ``put_documents(items)``: the same for the (doc, passages, vectors, sentences) of a
+    # whole flush, vectors first (assistant.index.store.Store.put_documents); ingest uses it when present.
+
     def remove_documents(self, doc_ids: Sequence[str]) -> None: ...
 
     def finish(self) -> None:
@@ -246,14 +249,24 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
     vectors = _embed_derived(pending, embedder, flat) if derive == "all" else embedder.embed(texts + flat)
     report.texts_embedded += len(texts)
     offset, extra = 0, len(texts)
-    for i, (doc, passages, replaced) in enumerate(pending.docs):
+    items: list[tuple[Document, list[Passage], np.ndarray, np.ndarray | None]] = []
+    for i, (doc, passages, _) in enumerate(pending.docs):
+        sentences = None
         if put_sentences:  # a sink with sentence vectors takes them with the document (one commit)
-            sink.put_document(doc, passages, vectors[offset:offset + len(passages)],
-                              sentences=vectors[extra:extra + len(sentence_parts[i])])
+            sentences = vectors[extra:extra + len(sentence_parts[i])]
             extra += len(sentence_parts[i])
-        else:
-            sink.put_document(doc, passages, vectors[offset:offset + len(passages)])
+        items.append((doc, passages, vectors[offset:offset + len(passages)], sentences))
         offset += len(passages)
+    put_many = getattr(sink, "put_documents", None)
+    if put_many is not None:  # every vector of the flush in few writes, then one commit per document
+        put_many(items)
+    else:
+        for doc, passages, vecs, sentences in items:
+            if sentences is not None:
+                sink.put_document(doc, passages, vecs, sentences=sentences)
+            else:
+                sink.put_document(doc, passages, vecs)
+    for _, passages, replaced in pending.docs:
         report.passages_added += len(passages)
         if replaced:
             report.replaced += 1

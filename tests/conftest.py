@@ -70,10 +70,18 @@ def fake_settings(settings: Settings | None = None) -> Settings:
     return base.model_copy(update=update)
 
 
+@pytest.fixture(scope="session")
+def _onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the embedding model's ONNX export in a test session (exported once, not per test)."""
+    return tmp_path_factory.mktemp("onnx")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing a test does may touch ~/.sitrep: home and default index live under tmp_path."""
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _onnx_dir: Path) -> None:
+    """Nothing a test does may touch ~/.sitrep: home and default index live under tmp_path (the ONNX export of
+    the embedding model under one folder of the session)."""
     monkeypatch.setenv("SITREP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SITREP_EMBEDDING__ONNX_DIR", str(_onnx_dir))
     monkeypatch.setenv("SITREP_INDEX__DIR", str(tmp_path / "default-index"))
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -42,6 +42,10 @@ def date_int(value: date | None) -> int | None:
     return value.year * 10000 + value.month * 100 + value.day if value else None
 
 
+#: Most vectors in one upsert of ``Store.put_documents`` (Chroma limits a batch's size).
+_UPSERT_BATCH = 1000
+
+
 class Store:
     """Documents, passages, vectors and the BM25 index of one collection (model + chunking)."""
 
@@ -231,10 +235,33 @@ class Store:
         """Replace a document and its passages: vectors first, SQLite commit last (see module docstring);
         ``sentences``: the rows of ``sentence_texts(passages)`` (the answerer's vectors), stored with it.
         On a server the document record is the commit point, written after the vectors, before the cache."""
+        self.put_documents([(doc, passages, vectors, sentences)])
+
+    def put_documents(self, items: Sequence[tuple[Document, list[Passage], np.ndarray, np.ndarray | None]]) -> None:
+        """``put_document`` for several documents (an ingest flush): the vectors of all of them first, in few
+        upserts (one per document cost ~25 ms each), then each document committed in turn. A crash in between
+        leaves vectors without committed passages, which ``reconcile()`` deletes, as for one document."""
         with self._lock:
-            if passages:
-                meta = {**self._vector_meta(doc), "index": self.docs.index_id()}
-                self.vectors.upsert([p.passage_id for p in passages], vectors, [meta] * len(passages))
+            ids: list[str] = []
+            rows: list[np.ndarray] = []
+            metas: list[dict[str, Any]] = []
+            for doc, passages, vectors, _ in items:
+                if passages:
+                    meta = {**self._vector_meta(doc), "index": self.docs.index_id()}
+                    ids += [p.passage_id for p in passages]
+                    rows.append(np.asarray(vectors, dtype=np.float32)[:len(passages)])
+                    metas += [meta] * len(passages)
+            if ids:
+                stacked = np.concatenate(rows)
+                for at in range(0, len(ids), _UPSERT_BATCH):
+                    self.vectors.upsert(ids[at:at + _UPSERT_BATCH], stacked[at:at + _UPSERT_BATCH],
+                                        metas[at:at + _UPSERT_BATCH])
+            for doc, passages, _, sentences in items:
+                self._commit(doc, passages, sentences)
+
+    def _commit(self, doc: Document, passages: list[Passage], sentences: np.ndarray | None) -> None:
+        """The rest of ``put_document`` once the vectors are stored: records (on a server), SQLite, old vectors."""
+        with self._lock:
             new_ids = {p.passage_id for p in passages}
             old_ids = set(self.docs.passage_ids(doc.doc_id))
             known = bool(old_ids) or self.docs.document(doc.doc_id) is not None

@@ -49,10 +49,8 @@ class DyingVectors:
 class DiesBeforeCommit(Store):
     """Writes a document's vectors, then dies before its SQLite transaction commits."""
 
-    def put_document(self, doc: Document, passages: list[Passage], vectors: np.ndarray,
-                     sentences: np.ndarray | None = None) -> None:
-        self.vectors.upsert([p.passage_id for p in passages], vectors, [self._vector_meta(doc)] * len(passages))
-        raise _Killed(doc.doc_id)
+    def _commit(self, doc: Document, passages: list[Passage], sentences: np.ndarray | None) -> None:
+        raise _Killed(doc.doc_id)  # called by put_document(s) once the vectors are written
 
 
 def _write(path: Path, text: str) -> Path:
@@ -139,3 +137,30 @@ def test_crash_while_pruning(folder: Path, make_assistant: MakeAssistant) -> Non
 def test_summary_mentions_orphans_only_when_there_were_some() -> None:
     assert "orphan" not in IngestReport().summary()
     assert IngestReport(orphans_removed=3).summary().endswith(", 3 orphan vectors removed")
+
+
+class CountingVectors(DyingVectors):
+    """Counts upserts (never armed)."""
+
+    def __init__(self, inner: VectorIndex) -> None:
+        super().__init__(inner)
+        self.upserts: list[int] = []
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
+        self.upserts.append(len(ids))
+        super().upsert(ids, vectors, metadatas)
+
+
+def test_a_flush_writes_its_vectors_in_one_upsert(make_assistant: MakeAssistant, tmp_path: Path) -> None:
+    """Ingest hands a flush's documents to Store.put_documents: one upsert for all, then one commit each."""
+    folder = tmp_path / "many"
+    for i in range(12):
+        _write(folder / f"r{i}.txt", f"Report {i}. Shelling hit the market in Idlib on day {i}.")
+    base = make_assistant()
+    vectors = CountingVectors(make_vector_index(base.settings))
+    assistant = Assistant(base.settings, embedder=base.embedder, store=Store(base.settings, vectors=vectors))
+    report = assistant.ingest([folder], progress=False)
+    assert report.ingested == 12
+    assert vectors.upserts == [report.passages_added]
+    assert set(vectors.ids()) == assistant.store.docs.all_passage_ids()
+    assistant.close()

@@ -1,0 +1,102 @@
+"""Embedders: the ONNX runtime gives PyTorch's vectors; identical texts are embedded once; the fallback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import embed
+from assistant.embed import SentenceTransformerEmbedder
+from assistant.settings import EmbeddingSettings, Settings
+
+TEXTS = [
+    "Two soldiers were killed in a strike on the artillery position near Hajin on Saturday.",
+    "Hajin",
+    "",
+    "The ministry said 14 civilians were injured; the local council gave a higher figure. " * 20,  # truncated
+    "Two soldiers were killed in a strike on the artillery position near Hajin on Saturday.",  # a duplicate
+]
+
+
+class _Counting:
+    """Stands in for a runtime: counts the texts it is asked to embed, one distinct vector per text."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        self.seen += texts
+        out = np.zeros((len(texts), 4), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i, len(text) % 4] = 1.0
+        return out
+
+
+def test_identical_texts_are_embedded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = _Counting()
+    monkeypatch.setattr(embed, "_onnx_model", lambda settings: runner)
+    emb = SentenceTransformerEmbedder(EmbeddingSettings(runtime="onnx"))
+    vectors = emb.embed(["a b", "c", "a b", "dd", "c"])
+    assert runner.seen == ["a b", "c", "dd"]
+    assert vectors.shape == (5, 4)
+    assert np.array_equal(vectors[0], vectors[2]) and np.array_equal(vectors[1], vectors[4])
+    assert emb.texts_embedded == 5  # what the caller asked for
+
+
+def test_onnx_falls_back_to_torch_when_it_cannot_be_had(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(settings: EmbeddingSettings) -> None:
+        raise RuntimeError("Module onnx is not installed!")
+
+    monkeypatch.setattr(embed, "_build_onnx", broken)
+    monkeypatch.setattr(embed, "_ONNX", {})
+    settings = EmbeddingSettings(runtime="onnx", onnx_dir=tmp_path)
+    assert embed._onnx_model(settings) is None
+    assert SentenceTransformerEmbedder(settings).runtime == "torch"
+
+
+def test_onnx_is_only_for_models_it_reproduces(tmp_path: Path) -> None:
+    model = tmp_path / "cls-model"
+    (model / "1_Pooling").mkdir(parents=True)
+    (model / "modules.json").write_text(json.dumps([{"type": t} for t in embed._ONNX_MODULES]))
+    (model / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
+    assert embed._build_onnx(EmbeddingSettings(model=str(model), onnx_dir=tmp_path / "onnx")) is None
+    assert not (tmp_path / "onnx").exists()
+
+
+def test_fast_ingest_defaults() -> None:
+    """The defaults measured in the README ("Speed"): ONNX runtime, small batches, windows derived."""
+    assert Settings().embedding.runtime == "onnx"
+    assert Settings().embedding.batch_size == 16
+    assert Settings().index.derived_vectors == "windows"
+    assert Settings().embedding.onnx_spin is False
+
+
+@pytest.mark.model
+def test_onnx_session_does_not_spin_unless_asked(tmp_path: Path) -> None:
+    for spin in (False, True):
+        settings = EmbeddingSettings(onnx_dir=tmp_path, onnx_spin=spin)
+        model = embed._onnx_model(settings)
+        assert model is not None
+        options = model.session.get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == ("1" if spin else "0")
+    assert EmbeddingSettings().onnx_dir.parent.name == "home"  # under SITREP_HOME (tests/conftest.py)
+    assert "runtime" in EmbeddingSettings.model_fields and EmbeddingSettings.model_fields["runtime"].description
+
+
+@pytest.mark.model
+def test_onnx_gives_the_torch_vectors(tmp_path: Path) -> None:
+    """Exported into a fresh folder, then reused; the same vectors as PyTorch, whatever the batch."""
+    onnx = SentenceTransformerEmbedder(EmbeddingSettings(runtime="onnx", onnx_dir=tmp_path, batch_size=2))
+    torch = SentenceTransformerEmbedder(EmbeddingSettings(runtime="torch"))
+    assert onnx.runtime == "onnx"
+    assert len(list(tmp_path.glob("*/model.onnx"))) == 1
+    a, b = onnx.embed(TEXTS), torch.embed(TEXTS)
+    assert a.shape == b.shape == (len(TEXTS), 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert float((a * b).sum(axis=1).min()) > 0.9999
+    single = onnx.embed(TEXTS[:1])
+    assert float(single[0] @ b[0]) > 0.9999
