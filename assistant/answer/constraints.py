@@ -31,7 +31,9 @@ _PART = re.compile(r"\b(early|mid|late)[\s-]+$", re.I)
 # a year alone: 'in 2019', 'the 2020 IS assault' (not a count: '2000 people' is followed by what it counts)
 _YEAR = re.compile(r"\b(?:in|during|of|since|by|the|a|an)\s+((?:19|20)\d\d)\b(?![,.]?\d)", re.I)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_CAPITAL = re.compile(r"\b([A-Z][\w'’\-]*(?:\s+(?:of|for|and|al|el|ez|the)?\s*[A-Z][\w'’\-]*)*)")
+#: A capitalised phrase, with its particles: 'Deir ez-Zor Governorate', 'Abu Firas al-Suri', 'Bank of Syria'.
+_CAPITAL = re.compile(r"\b([A-Z][\w'’\-]*(?:(?:\s+(?:of|for|and|al|el|ez|the)\s+|\s+(?:al|el|ez|az|as|ad|ar|ash|an|at)-"
+                      r"|\s+)[A-Z][\w'’\-]*)*)")
 _WHO = r"(?P<who>[A-Z][\w'’.\-]*(?:\s+(?!say|said|report|claim)[\w'’.\-]+){0,4}?)"
 _SAY = (r"(?:say|said|report|claim|announce|put|give|record|count|estimate|describe|tell|confirm|allege|"
         r"accuse|think|believe)(?!\s+(?:way|up|in|out|back|off)\b)")  # 'give way' is not 'give a figure'
