@@ -382,3 +382,10 @@ def test_how_far_needs_a_distance(answerer: ExtractiveAnswerer, text: str, passe
     assert answerer.analyser.question(question).constraints.measure
     checks = _checks(answerer, question, ("Plain Gazette", date(2017, 4, 7), text))
     assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
+
+
+def test_half_the_names_missing_is_too_many(answerer: ExtractiveAnswerer) -> None:
+    text = "At least 10 airstrikes hit the mountains around Deir ez-Zor city on 12 January 2018."
+    checks = _checks(answerer, "How many airstrikes did Dutch F-16s fly over Deir ez-Zor Governorate in 2018?",
+                     ("Plain Gazette", date(2018, 1, 14), text))
+    assert not checks[0]["passed"] and any("Dutch" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
