@@ -236,6 +236,8 @@ class EvidenceCheck:
         frame = ev.frame
         if want.measure and not _measured(want.measure, ev.text):
             return False  # 'how far': a number with a unit of distance
+        if want.requires and not re.search(want.requires, ev.text, re.I):
+            return False  # 'what nationalities': a nationality
         if want.slot == "count":
             # a day of a date ('on 15 October') is not a count
             figures = [f for f in frame.figures if f.counts or not any(f.text in d.text for d in frame.dates)]
@@ -362,7 +364,7 @@ _CALENDAR = {*(m for m in MONTHS), *(m[:3] for m in MONTHS), "monday", "tuesday"
 
 
 _SPEAKS = re.compile(r"\b(?:said|says|told|reported|reports|claimed|claims|announced|stated|recorded|documented|"
-                     r"counted|estimated|confirmed|gave|put|puts|gives)\b", re.I)
+                     r"counted|estimated|confirmed|gave|given|put|puts|gives)\b", re.I)
 
 
 @lru_cache(maxsize=65536)

@@ -121,6 +121,8 @@ class Constraints(BaseModel):
     person: bool = Field(default=False, description="The actor asked for is a person ('Which official ...').")
     designation: bool = Field(default=False, description="A make, model or type is asked ('What type of aircraft').")
     measure: str | None = Field(default=None, description="Regex of the unit a 'how far / how long' answer carries.")
+    requires: str | None = Field(default=None, description="Regex the evidence must match to hold the kind of "
+                                 "thing asked ('what nationalities': a nationality).")
 
 
 def question_dates(text: str) -> list[DateWant]:
@@ -164,9 +166,19 @@ def _month_want(text: str, m: re.Match[str]) -> DateWant:
     return DateWant(text=text[part.start():m.end()], year=year, month=month, day=end.day, first_day=start.day)
 
 
-def question_source(text: str, roles: Sequence[str] = ()) -> str | None:
+def _lower_source_patterns(nouns: Sequence[str]) -> list[re.Pattern[str]]:
+    """'according to the coalition', 'did the monitoring network give': a source named without capitals, known by
+    its head noun (checks.yaml ``source_nouns``) so that 'did the fighters say' names no source."""
+    if not nouns:
+        return []
+    who = rf"(?P<who>(?:[a-z][\w'’\-]*\s+){{0,2}}?(?:{'|'.join(map(re.escape, nouns))}))"
+    return [re.compile(rf"\b[Aa]ccording to (?:the\s+)?{who}\b(?!-)"),
+            re.compile(rf"\b(?:did|does|do|has|have|had|would)\s+(?:the\s+)?{who}\s+{_SAY}\b")]
+
+
+def question_source(text: str, roles: Sequence[str] = (), nouns: Sequence[str] = ()) -> str | None:
     """The reporting source asked about, with a role word that belongs to it ('the Homs governor')."""
-    for pattern in _SOURCE_PATTERNS:
+    for pattern in [*_SOURCE_PATTERNS, *_lower_source_patterns(nouns)]:
         m = pattern.search(text)
         if m:
             who = m["who"].strip(" .")
@@ -263,7 +275,7 @@ def specific_events(events: Sequence[str], families: Sequence[Sequence[str]]) ->
 def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: set[str],
                      actors: set[str], lexicon: Lexicon, *, events: Sequence[str] = (),
                      checks: CheckCues | None = None, first_outcome: str | None = None) -> Constraints:
-    source = question_source(text, checks.source_roles if checks else ())
+    source = question_source(text, checks.source_roles if checks else (), checks.source_nouns if checks else ())
     named = sorted(o.split(":", 1)[1] for o in outcomes & count_outcomes)
     outcome = named[0] if len(named) == 1 else (first_outcome if first_outcome in named else None)
     kinds = frozenset(w for kind in checks.counted_kinds for w in kind) if checks else frozenset()
@@ -282,6 +294,8 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         designation=bool(_DESIGNATION.search(text)),
         measure=next((unit for asked, unit in (checks.measures if checks else {}).items()
                       if re.search(asked, text, re.I)), None),
+        requires=next((kind for asked, kind in (checks.requires if checks else {}).items()
+                       if re.search(asked, text, re.I)), None),
     )
 
 

@@ -161,6 +161,8 @@ class CheckCues(_Model):
     attribute_nouns: list[str] = Field(default_factory=list, description="Attributes evidence must name.")
     source_roles: list[str] = Field(default_factory=list, description="Role words that belong to a source name.")
     person_nouns: list[str] = Field(default_factory=list, description="Nouns by which a question asks for a person.")
+    source_nouns: list[str] = Field(default_factory=list,
+                                    description="Head nouns of a source a question names without capitals.")
     event_families: list[list[str]] = Field(default_factory=list, description="Specific event kinds, by family.")
     counted_kinds: list[list[str]] = Field(default_factory=list, description="Words counting the same kind.")
     generic_kind: str = Field(default="people", description="A word of the kind a count need not name.")
@@ -178,13 +180,17 @@ class CheckCues(_Model):
         QuestionType._compiles([pattern])
         return pattern
 
-    @field_validator("measures")
+    requires: dict[str, str] = Field(
+        default_factory=dict, description="Question regex -> evidence regex: 'what nationalities' is met only by a "
+        "sentence naming a nationality.")
+
+    @field_validator("measures", "requires")
     @classmethod
     def _measures_compile(cls, measures: dict[str, str]) -> dict[str, str]:
         QuestionType._compiles([*measures, *measures.values()])
         return measures
 
-    @field_validator("attribute_nouns", "source_roles", "person_nouns")
+    @field_validator("attribute_nouns", "source_roles", "person_nouns", "source_nouns")
     @classmethod
     def _lower_words(cls, words: list[str]) -> list[str]:
         return EventCues._lower_words(words)

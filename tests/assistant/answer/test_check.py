@@ -389,3 +389,32 @@ def test_half_the_names_missing_is_too_many(answerer: ExtractiveAnswerer) -> Non
     checks = _checks(answerer, "How many airstrikes did Dutch F-16s fly over Deir ez-Zor Governorate in 2018?",
                      ("Plain Gazette", date(2018, 1, 14), text))
     assert not checks[0]["passed"] and any("Dutch" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("The eight foreign fighters were caught while hiding among families leaving the Syrian Democratic Forces' "
+     "front line.", False),
+    ("The eight fighters hold the following nationalities: two German, one Uzbek and one Iraqi.", True),
+])
+def test_what_nationalities_needs_a_nationality(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    question = "What nationalities were the eight foreign fighters caught near Hajin?"
+    assert answerer.analyser.question(question).constraints.requires
+    checks = _checks(answerer, question, ("Plain Gazette", date(2019, 1, 9), text))
+    assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("question", "source"), [
+    ("What day did the blast at the Hajin hospital happen, according to the coalition?", "coalition"),
+    ("What figure did the monitoring network give for people leaving the pocket?", "monitoring network"),
+    ("How many fighters did the health ministry say were killed?", "health ministry"),
+    ("What did the fighters say about the attack?", None),
+])
+def test_a_source_named_in_lower_case(answerer: ExtractiveAnswerer, question: str, source: str | None) -> None:
+    assert answerer.analyser.question(question).constraints.source == source
+
+
+def test_a_lower_case_source_refuses_another_reporter(answerer: ExtractiveAnswerer) -> None:
+    text = "The monitoring network estimated that about 3,000 ISIS fighters remained in Baghuz on 9 February 2019."
+    checks = _checks(answerer, "How many ISIS fighters did the coalition estimate remained in Baghuz?",
+                     ("Euphrates Monitor", date(2019, 3, 4), text))
+    assert not checks[0]["passed"] and any("coalition" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
