@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from assistant.answer.constraints import Constraints, DateWant, said_on
+from assistant.conflict.control import ControlReader, place_pattern
 from assistant.knowledge import Lexicon
 from assistant.knowledge.lexicon import MONTHS
-from assistant.knowledge.loader import CheckCues
+from assistant.knowledge.loader import CheckCues, control_cues
 from assistant.models import DateSpan, Frame
 
 #: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
@@ -57,6 +58,7 @@ class EvidenceCheck:
         self._claim = re.compile(cues.claim_evidence, re.I)
         self._kinds = [set(kind) for kind in cues.counted_kinds]
         self._currency = re.compile(cues.currency, re.I)
+        self._control_reader = ControlReader(control_cues(), lexicon)
 
     def __call__(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> Verdict:
         reasons: list[str] = []
@@ -64,6 +66,7 @@ class EvidenceCheck:
             reasons.append("shares no word with the question")
         reasons += self._names(want, ev) + self._outcome(want, ev) + self._dates(want, ev) + self._source(want, ev)
         reasons += self._events(want, ev) + self._whose(want, ev) + self._attributes(want, ev)
+        reasons += self._control(want, ev)
         fills = self._fills(want, ev) and self._names_new(want, question_tokens, ev)
         if not fills:
             reasons.append(f"does not state the {want.slot} asked for")
@@ -195,6 +198,23 @@ class EvidenceCheck:
             bounds = wanted.bounds()
             if ev.published and bounds and ev.published < bounds[0]:
                 return [f"was published {ev.published.isoformat()}, before {wanted.text}"]
+        return []
+
+    def _control(self, want: Constraints, ev: Evidence) -> list[str]:
+        """'When did ISIS retake Al-Susah' is not answered by 'the SDF took Al-Susah' nor by 'ISIS lost Al-Susah'."""
+        if not want.control:
+            return []
+        actor, takes, place = want.control
+        claims = self._control_reader.holders(ev.text, ev.frame, place_pattern(place))
+        if (actor, takes) in claims:
+            return []
+        clash = [(a, h) for a, h in claims if (a == actor) != (h == takes)]
+        if len(clash) == len(claims):  # none, or only other accounts: 'ISIS lost X' does say the SDF took it
+            verb = "took" if takes else "lost"
+            if not clash:
+                return [f"does not say that {actor.removeprefix('actor_')} {verb} {place}"]
+            who, holds = clash[0]
+            return [f"says {who.removeprefix('actor_')} {'took' if holds else 'lost'} {place}, not what is asked"]
         return []
 
     def _source(self, want: Constraints, ev: Evidence) -> list[str]:

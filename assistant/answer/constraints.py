@@ -121,6 +121,9 @@ class Constraints(BaseModel):
     person: bool = Field(default=False, description="The actor asked for is a person ('Which official ...').")
     designation: bool = Field(default=False, description="A make, model or type is asked ('What type of aircraft').")
     measure: str | None = Field(default=None, description="Regex of the unit a 'how far / how long' answer carries.")
+    control: tuple[str, bool, str] | None = Field(
+        default=None, description="(actor, takes, place) of 'did the SDF retake Al-Susah': evidence in which another "
+        "actor takes the place, or this one loses it, answers another question.")
     requires: str | None = Field(default=None, description="Regex the evidence must match to hold the kind of "
                                  "thing asked ('what nationalities': a nationality).")
 
@@ -294,9 +297,37 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         designation=bool(_DESIGNATION.search(text)),
         measure=next((unit for asked, unit in (checks.measures if checks else {}).items()
                       if re.search(asked, text, re.I)), None),
+        control=asked_control(text, lexicon, question_names(text, lexicon, source)),
         requires=next((kind for asked, kind in (checks.requires if checks else {}).items()
                        if re.search(asked, text, re.I)), None),
     )
+
+
+def asked_control(text: str, lexicon: Lexicon, names: Sequence[str]) -> tuple[str, bool, str] | None:
+    """'When did ISIS retake Al-Susah', 'did the SDF say it had re-secured X', 'when was Hajin taken by the SDF':
+    the one actor asked to have taken (True) or lost (False) a named place."""
+    from assistant.knowledge.loader import control_cues
+
+    for verb in control_cues().question_verbs:
+        active = re.compile(rf"\b(?:did|does|do|had|has|have|would|will)\s+(?P<who>[\w'’\-]+(?:\s+[\w'’\-]+){{0,3}}?)"
+                            rf"\s+(?:(?:say|said|claim|announce|report)\s+(?:that\s+)?(?:it|they)\s+"
+                            rf"(?:had\s+|has\s+|have\s+)?)?(?:\w+ly\s+)?(?:{verb.pattern})\b(?P<rest>.{{0,40}})", re.I)
+        passive = re.compile(rf"\b(?:was|were|is|are|had been|has been)\s+(?P<rest>.{{1,40}}?)\s+(?:\w+ly\s+)?"
+                             rf"(?:{verb.pattern})\s+by\s+(?P<who>(?:the\s+)?[\w'’\-]+(?:\s+[\w'’\-]+){{0,3}})", re.I)
+        for m in [*active.finditer(text), *passive.finditer(text)]:
+            actors = lexicon.actors_in(m["who"])
+            place = next((n for n in names if n in m["rest"] and _LEADS.fullmatch(m["rest"][:m["rest"].find(n)])),
+                         None)
+            if len(actors) == 1 and place:
+                return next(iter(actors)), verb.holds, place
+    return None
+
+
+#: Words between 'retake' and the place it is about: 'took back full control of the town of X' (not 'took
+#: prisoners near X').
+_LEADS = re.compile(r"[\s,]*(?:(?:back|full|complete|total|control|of|over|the|town|village|city|most|all|parts?|"
+                    r"rest|district|camp|area|neighbourhood|neighborhood)\s+)*(?:(?:al|el|ar|as|ad|an|ash|at|az)-)?",
+                    re.I)
 
 
 #: 'What type of aircraft', 'which make of car', 'what model of drone': answered by a name or a designation.

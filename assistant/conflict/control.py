@@ -32,6 +32,8 @@ _IN_PLACE = re.compile(r"\b(?:in|at|inside|within|during|across|around)\s+(?:the
 _OBJECT = re.compile(r"\b(?:against|on|at|from|by|of|with|to|toward|towards|near)\s+(?:the\s+)?$", re.I)
 #: On one day, a statement of who holds a place sorts before a change of hands.
 _STATE_KINDS = frozenset({"control", "stronghold", "siege"})
+#: One claim read from a sentence: the place's span, the actor token, the cue, its words, its dates.
+_Match = tuple[tuple[int, int], str | None, ControlCue, str, list[tuple[int, date, str]]]
 
 
 def source_name(source: str, lexicon: Lexicon, names: dict[str, str]) -> str:
@@ -72,6 +74,16 @@ class ControlReader:
 
     def sentence_claims(self, sentence: str, frame: Frame, view: PassageView,
                         place: re.Pattern[str]) -> list[ControlClaim]:
+        return [self._claim(sentence, frame, view, where, token, cue, words, when)
+                for where, token, cue, words, when in self._read(sentence, frame, place)]
+
+    def holders(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[tuple[str, bool]]:
+        """(actor token, holds) of each claim in one sentence that names who takes or loses ``place``: what the
+        evidence check compares with the question's 'did the SDF retake X'."""
+        return [(token, cue.holds) for _, token, cue, _, _ in self._read(sentence, frame, place)
+                if token is not None and cue.holds is not None and cue.kind not in _STATE_KINDS]
+
+    def _read(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[_Match]:
         folded = _folded(sentence)
         places = [m.span() for m in place.finditer(folded)
                   if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
@@ -82,7 +94,7 @@ class ControlReader:
         actors = self.lexicon.actor_spans(sentence)
         dates = _date_spans(sentence, frame)
         gap = self.cues.max_gap
-        out: list[ControlClaim] = []
+        out: list[_Match] = []
         for i, (start, end, cue) in enumerate(cues):
             lo = cues[i - 1][1] if i > 0 else 0
             hi = cues[i + 1][0] if i + 1 < len(cues) else len(sentence)
@@ -110,7 +122,7 @@ class ControlReader:
             when.sort(key=lambda d: (d[0] < start, abs(d[0] - start)))  # after the cue first, then nearest
             if not when and len(cues) == 1 and dates:
                 when = dates[:1]
-            out.append(self._claim(sentence, frame, view, where[0], token, cue, sentence[start:end], when))
+            out.append((where[0], token, cue, sentence[start:end], when))
         return out
 
     def _claim(self, sentence: str, frame: Frame, view: PassageView, where: tuple[int, int], token: str | None,

@@ -334,10 +334,25 @@ class ControlCue(_Model):
         return pattern
 
 
+class QuestionVerb(_Model):
+    """How a question asks whether an actor took (holds) or lost a place (control.yaml ``question_verbs``)."""
+
+    pattern: str = Field(min_length=1, description="Regex of the verb, any tense.")
+    holds: bool = Field(description="True: the actor takes the place; False: it loses it.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        QuestionType._compiles([pattern])
+        return pattern
+
+
 class ControlCues(_Model):
     version: int
     max_gap: int = Field(default=80, ge=1, description="Characters allowed between a cue and its place.")
     cues: list[ControlCue] = Field(min_length=1)
+    question_verbs: list[QuestionVerb] = Field(default_factory=list,
+                                               description="How a question asks who took or lost a place.")
 
 
 @lru_cache(maxsize=1)

@@ -418,3 +418,31 @@ def test_a_lower_case_source_refuses_another_reporter(answerer: ExtractiveAnswer
     checks = _checks(answerer, "How many ISIS fighters did the coalition estimate remained in Baghuz?",
                      ("Euphrates Monitor", date(2019, 3, 4), text))
     assert not checks[0]["passed"] and any("coalition" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("On what date did ISIS retake Al-Susah from the SDF?", ("actor_isis", True, "Al-Susah")),
+    ("When did the SDF say it had re-secured Al-Shajlah?", ("actor_sdf", True, "Al-Shajlah")),
+    ("When was Abu al-Khatir, south of Hajin, taken by the SDF?", ("actor_sdf", True, "Abu al-Khatir")),
+    ("When did the SDF take full control of the town of Hajin?", ("actor_sdf", True, "Hajin")),
+    ("Did the SDF take prisoners near Hajin?", None),
+    ("Which areas north of Al-Susah did the SDF take before storming the town?", None),
+])
+def test_who_took_a_place_is_read_from_the_question(answerer: ExtractiveAnswerer, question: str,
+                                                     asked: tuple[str, bool, str] | None) -> None:
+    assert answerer.analyser.question(question).constraints.control == asked
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("EMN reported that SDF fighters pushed ISIS fighters out of the town of Al-Susah on 15 January 2019.", "sdf took"),
+    ("The SDF said it completed the capture of Al-Susah on 17 January 2019.", "sdf took"),
+    ("EMN said ISIS had used Al-Susah as its central command until 14 January 2019.", "does not say"),
+    ("ISIS fighters retook Al-Susah from the SDF on 20 January 2019.", None),
+    ("The SDF withdrew from Al-Susah on 20 January 2019 after an ISIS counterattack.", None),
+])
+def test_a_report_of_another_side_taking_the_place_is_refused(answerer: ExtractiveAnswerer, text: str,
+                                                                 why: str | None) -> None:
+    checks = _checks(answerer, "On what date did ISIS retake Al-Susah from the SDF?",
+                     ("Euphrates Monitor", date(2019, 1, 25), text))
+    reasons = checks[0]["reasons"]
+    assert (not reasons) if why is None else any(why in r for r in reasons), reasons
