@@ -269,7 +269,9 @@ class EvidenceCheck:
         if want.slot == "claim":
             return bool(self._claim.search(ev.text) or self._claim.search(ev.window))
         if want.slot == "date":
-            return bool(frame.dates or (ev.previous and ev.previous.dates))
+            dates = frame.dates or (ev.previous.dates if ev.previous else [])
+            # 'on what date' is not answered by 'by the end of 2017'
+            return any(want.date_days is None or (d.end - d.start).days < want.date_days for d in dates)
         if want.slot == "source":
             return bool(frame.sources or ev.doc_source)
         return True
@@ -296,7 +298,7 @@ class EvidenceCheck:
             # headline ('Suicide Bomber Kills Five Kurdish Police') names nobody by its capitals alone
             found = [] if _title_case(ev.text) else [
                 m[0] for m in _PERSON.finditer(ev.text) if len(m[0].split()) > 1 and not _ORGANISATION.search(m[0])
-                and not _DATELINE.search(m[0])]
+                and not _DATELINE.search(m[0]) and not self._other_role(want, ev.text, m.start())]
         elif want.slot == "actor":
             if set(ev.frame.actors) - question_tokens - set(want.actors):
                 return True
@@ -311,6 +313,13 @@ class EvidenceCheck:
             if plain - question_tokens or {t for t in toks if t.startswith("actor_")} - question_tokens:
                 return True
         return False
+
+    def _other_role(self, want: Constraints, text: str, start: int) -> bool:
+        """'SDF commander Jiya Furat' is not the SDF spokesman asked for (unless the sentence names that role)."""
+        if not want.role or want.role[:5] in text.lower():
+            return False
+        before = re.findall(r"[a-z]+", text[max(0, start - 30):start].lower())[-2:]
+        return any(w in self.cues.person_nouns and w != want.role for w in before)
 
     def _new_plain(self, name: str, question_tokens: frozenset[str]) -> bool:
         toks = set(self.lexicon.tokens(name))

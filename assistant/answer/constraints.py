@@ -119,11 +119,15 @@ class Constraints(BaseModel):
     events: list[str] = Field(default_factory=list, description="Specific event kinds named ('capture').")
     attributes: list[str] = Field(default_factory=list, description="Attributes asked for ('population').")
     person: bool = Field(default=False, description="The actor asked for is a person ('Which official ...').")
+    role: str | None = Field(default=None, description="The role of the person asked for ('Who was the SDF "
+                             "spokesman'): a person given another role ('SDF commander X') is not the answer.")
     designation: bool = Field(default=False, description="A make, model or type is asked ('What type of aircraft').")
     measure: str | None = Field(default=None, description="Regex of the unit a 'how far / how long' answer carries.")
     control: tuple[str, bool, str] | None = Field(
         default=None, description="(actor, takes, place) of 'did the SDF retake Al-Susah': evidence in which another "
         "actor takes the place, or this one loses it, answers another question.")
+    date_days: int | None = Field(default=None, description="How many days wide the date asked for may be at "
+                                  "most ('on what date': a day, 'in which month': a month).")
     requires: str | None = Field(default=None, description="Regex the evidence must match to hold the kind of "
                                  "thing asked ('what nationalities': a nationality).")
 
@@ -256,7 +260,8 @@ def slot_of(qtype: str, text: str, source: str | None, claim: re.Pattern[str] | 
         return "count"
     if qtype == "when":
         return "date"
-    if re.search(r"\b(?:who|which \w+) (?:reported|said|claimed|announced|stated|recorded)\b", lowered):
+    # 'Who reported ...', 'Which outlet said ...' (not 'Who was the SDF spokesman who said ...': a person)
+    if re.search(r"(?:^\W*|,\s*)(?:who|which \w+) (?:reported|said|claimed|announced|stated|recorded)\b", lowered):
         return "source"
     return {"who": "actor", "where": "place"}.get(qtype, "other")
 
@@ -285,7 +290,7 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
     counted, counted_by = counted_noun(text, lexicon, kinds) if qtype == "count" else (None, [])
     claim = re.compile(checks.claim_question, re.I) if checks else None
     slot = slot_of(qtype, text, source, claim)
-    person = slot == "actor" and checks is not None and asks_person(text, checks.person_nouns)
+    person = slot == "actor" and checks is not None and asks_person(text, checks.person_nouns, checks.person_verbs)
     return Constraints(
         slot=slot, outcome=outcome, dates=question_dates(text), names=question_names(text, lexicon, source),
         actors=sorted(actors - asked_actors(text, lexicon)), source=source,
@@ -294,10 +299,13 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         attributes=asked_attributes(text, checks.attribute_nouns, checks.person_nouns if person else ())
         if checks and slot in {"actor", "other"} else [],
         person=person,
+        role=asked_role(text, checks.person_nouns) if person and checks else None,
         designation=bool(_DESIGNATION.search(text)),
         measure=next((unit for asked, unit in (checks.measures if checks else {}).items()
                       if re.search(asked, text, re.I)), None),
         control=asked_control(text, lexicon, question_names(text, lexicon, source)),
+        date_days=next((days for asked, days in (checks.date_precision if checks else {}).items()
+                        if re.search(asked, text, re.I)), None),
         requires=next((kind for asked, kind in (checks.requires if checks else {}).items()
                        if re.search(asked, text, re.I)), None),
     )
@@ -334,8 +342,17 @@ _LEADS = re.compile(r"[\s,]*(?:(?:back|full|complete|total|control|of|over|the|t
 _DESIGNATION = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:types?|makes?|models?|brands?)\s+of\b", re.I)
 
 
-def asks_person(text: str, nouns: Sequence[str]) -> bool:
-    """'Which local official ...', 'Who was the commander of ...', 'the real name of ...': a person is asked."""
+def asked_role(text: str, nouns: Sequence[str]) -> str | None:
+    """'Who was the SDF spokesman ...' -> 'spokesman' (the first role noun near the question's start)."""
+    head = " ".join(text.lower().split()[:7])
+    return next((w for w in re.findall(r"[a-z]+", head) if w in nouns and w != "name"), None)
+
+
+def asks_person(text: str, nouns: Sequence[str], verbs: str | None = None) -> bool:
+    """'Which local official ...', 'Who was the commander of ...', 'the real name of ...', 'Who founded ...' (checks.yaml
+    ``person_verbs``): a person is asked."""
+    if verbs and re.match(rf"\W*who\s+(?:{verbs})\b", text, re.I):
+        return True
     head = re.match(r"\W*(?:\w+\s+)?(?:which|what|who\s+(?:was|is|were|are))\s+(?:the\s+)?((?:[\w'’\-]+\s+){0,4})",
                     text, re.I)
     words = set(re.findall(r"[a-z]+", head[1].lower())) if head else set()

@@ -161,6 +161,7 @@ class CheckCues(_Model):
     attribute_nouns: list[str] = Field(default_factory=list, description="Attributes evidence must name.")
     source_roles: list[str] = Field(default_factory=list, description="Role words that belong to a source name.")
     person_nouns: list[str] = Field(default_factory=list, description="Nouns by which a question asks for a person.")
+    person_verbs: str | None = Field(default=None, description="Regex: 'Who <verb>' asks for a person.")
     source_nouns: list[str] = Field(default_factory=list,
                                     description="Head nouns of a source a question names without capitals.")
     event_families: list[list[str]] = Field(default_factory=list, description="Specific event kinds, by family.")
@@ -174,15 +175,26 @@ class CheckCues(_Model):
         default_factory=dict, description="Question regex -> unit regex: 'how far' is met only by a figure with a "
         "unit of distance ('40 kilometres'), not by any number.")
 
-    @field_validator("claim_question", "claim_evidence", "currency")
+    @field_validator("claim_question", "claim_evidence", "currency", "person_verbs")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         QuestionType._compiles([pattern])
         return pattern
 
+    date_precision: dict[str, int] = Field(
+        default_factory=dict, description="Question regex -> how many days wide its date may be: 'on what date' is "
+        "not answered by 'in 2017'.")
     requires: dict[str, str] = Field(
         default_factory=dict, description="Question regex -> evidence regex: 'what nationalities' is met only by a "
         "sentence naming a nationality.")
+
+    @field_validator("date_precision")
+    @classmethod
+    def _precision_compiles(cls, precision: dict[str, int]) -> dict[str, int]:
+        QuestionType._compiles(list(precision))
+        if any(days < 1 for days in precision.values()):
+            raise ValueError("date_precision: a width is at least 1 day")
+        return precision
 
     @field_validator("measures", "requires")
     @classmethod

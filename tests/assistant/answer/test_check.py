@@ -446,3 +446,36 @@ def test_a_report_of_another_side_taking_the_place_is_refused(answerer: Extracti
                      ("Euphrates Monitor", date(2019, 1, 25), text))
     reasons = checks[0]["reasons"]
     assert (not reasons) if why is None else any(why in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("Speaking at the al-Omar oil field on 16 February, SDF commander Jiya Furat said IS held 700 square metres.",
+     False),
+    ("SDF spokesman Mustafa Bali said on 16 February that IS held about one square kilometre.", True),
+    ("Mustafa Bali said on 16 February that IS held about one square kilometre.", True),
+])
+def test_a_person_given_another_role_is_not_the_one_asked(answerer: ExtractiveAnswerer, text: str,
+                                                          passes: bool) -> None:
+    question = "Who was the SDF spokesman who said IS held about one square kilometre at Baghuz in February 2019?"
+    assert answerer.analyser.question(question).constraints.role == "spokesman"
+    checks = _checks(answerer, question, ("Plain Gazette", date(2019, 2, 17), text))
+    assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("Airwars is a London-based monitor that tracks the international air war against Islamic State.", False),
+    ("Airwars was founded in 2014 by the journalist Chris Woods.", True),
+])
+def test_who_founded_asks_for_a_person(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    checks = _checks(answerer, "Who founded Airwars?", ("Plain Gazette", date(2019, 2, 17), text))
+    assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("The SDF alone claimed to have killed 25,336 IS fighters by the end of 2017.", False),
+    ("The SDF announced the end of IS territorial control in Syria on 23 March 2019.", True),
+])
+def test_on_what_date_needs_a_day(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    checks = _checks(answerer, "On what date did the SDF announce the end of IS territorial control in Syria?",
+                     ("Plain Gazette", date(2019, 3, 24), text))
+    assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
