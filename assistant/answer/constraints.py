@@ -349,8 +349,8 @@ def asked_role(text: str, nouns: Sequence[str]) -> str | None:
 
 
 def asks_person(text: str, nouns: Sequence[str], verbs: str | None = None) -> bool:
-    """'Which local official ...', 'Who was the commander of ...', 'the real name of ...', 'Who founded ...' (checks.yaml
-    ``person_verbs``): a person is asked."""
+    """'Which local official ...', 'Who was the commander of ...', 'the real name of ...', 'Who founded ...'
+    (checks.yaml ``person_verbs``): a person is asked."""
     if verbs and re.match(rf"\W*who\s+(?:{verbs})\b", text, re.I):
         return True
     head = re.match(r"\W*(?:\w+\s+)?(?:which|what|who\s+(?:was|is|were|are))\s+(?:the\s+)?((?:[\w'’\-]+\s+){0,4})",
