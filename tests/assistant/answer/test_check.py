@@ -479,3 +479,14 @@ def test_on_what_date_needs_a_day(answerer: ExtractiveAnswerer, text: str, passe
     checks = _checks(answerer, "On what date did the SDF announce the end of IS territorial control in Syria?",
                      ("Plain Gazette", date(2019, 3, 24), text))
     assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("Participants in the coalition called on Russia on 1 October 2015 to curtail its air campaign in Syria.", False),
+    ("The United States flew about 70 percent of the coalition's airstrikes.", True),
+    ("The United States flew more than two-thirds of the coalition's airstrikes.", True),
+])
+def test_what_percentage_needs_a_share(answerer: ExtractiveAnswerer, text: str, passes: bool) -> None:
+    question = "What percentage of the anti-IS coalition's airstrikes were flown by the United States?"
+    checks = _checks(answerer, question, ("Plain Gazette", date(2016, 1, 1), text))
+    assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
