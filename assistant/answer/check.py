@@ -34,6 +34,7 @@ class Evidence:
     previous: Frame | None
     window: str = ""  # the sentence before, which often carries the subject ('It was claimed by ...')
     passage_dates: list[DateSpan] = field(default_factory=list)  # dates of the passage's other sentences
+    dates_before: list[DateSpan] = field(default_factory=list)  # ... of those before it (a dateline comes first)
     context_tokens: set[str] = field(default_factory=set)  # sentence + passage + title + source
     doc_source: str | None = None
     published: date | None = None
@@ -163,7 +164,8 @@ class EvidenceCheck:
         # (record files get publication dates wrong: '6 Apr 2014' in a report filed as of 3 April); 'December
         # 2018' elsewhere in the passage is no excuse for '9 December'
         early = [] if _firm(ev.frame.dates) else self._published_before(want, ev)
-        if early and not any(_meets(w, s) and s.end - s.start <= _width(w) for w in want.dates for s in spans):
+        dating = _firm((ev.previous.dates if ev.previous else []) or ev.dates_before)  # not a later sentence's
+        if early and not any(_meets(w, s) and s.end - s.start <= _width(w) for w in want.dates for s in dating):
             return early
         if not spans:
             return []

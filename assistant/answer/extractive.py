@@ -140,12 +140,13 @@ class ExtractiveAnswerer:
             cand.frame = frame
             earlier = [f for s, f in by_start.items() if s < cand.start]
             others = [d for s, d in dated[pid] if s != cand.start]
+            before = [d for s, d in dated[pid] if s < cand.start]
             previous = max(earlier, key=lambda f: f.start, default=None)
             window = view.passage.text[previous.start - view.passage.start:previous.end - view.passage.start] \
                 if previous else ""
             evidence = Evidence(text=cand.text, frame=frame, window=window, previous=previous,
-                                passage_dates=others, context_tokens=cand.context, doc_source=view.source,
-                                published=view.published)
+                                passage_dates=others, dates_before=before, context_tokens=cand.context,
+                                doc_source=view.source, published=view.published)
             cand.verdict = self.check(question.constraints, question.tokens, evidence)
 
     def score(self, question: Question, found: list[Candidate]) -> None:

@@ -490,3 +490,21 @@ def test_what_percentage_needs_a_share(answerer: ExtractiveAnswerer, text: str, 
     question = "What percentage of the anti-IS coalition's airstrikes were flown by the United States?"
     checks = _checks(answerer, question, ("Plain Gazette", date(2016, 1, 1), text))
     assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
+
+
+def test_a_later_sentence_s_date_does_not_excuse_an_earlier_report(answerer: ExtractiveAnswerer) -> None:
+    text = ("State media said a coalition air strike destroyed the Hajin hospital and killed eight civilians. "
+            "The coalition said an explosion there on 9 December was caused by rigged explosives.")
+    checks = _checks(answerer, "How many people were killed in the explosion at the Hajin hospital on 9 December 2018?",
+                     ("State News", date(2018, 12, 7), text))
+    first = next(c for c in checks if c["text"].startswith("State media"))
+    assert not first["passed"] and any("published" in r for r in first["reasons"]), first["reasons"]
+
+
+def test_a_dateline_before_the_sentence_still_dates_a_misfiled_report(answerer: ExtractiveAnswerer) -> None:
+    text = ("Sunday 6 Apr 2014. A mortar attack on the Damascus Opera House killed two people, state media said.")
+    checks = _checks(answerer, "How many people did the mortar attack on the Damascus Opera House kill on 6 April "
+                     "2014?",
+                     ("Plain Gazette", date(2014, 4, 3), text))
+    first = next(c for c in checks if c["text"].startswith("A mortar"))
+    assert not any("published" in r for r in first["reasons"]), first["reasons"]
