@@ -53,9 +53,11 @@ class Verdict:
 class EvidenceCheck:
     """Compares a question's Constraints with one sentence's Frame and context."""
 
-    def __init__(self, lexicon: Lexicon, cues: CheckCues) -> None:
+    def __init__(self, lexicon: Lexicon, cues: CheckCues, allies: dict[str, set[str]] | None = None) -> None:
+        """``allies``: actor token -> tokens of the actors it belongs to or fights with (the YPG and the SDF)."""
         self.lexicon = lexicon
         self.cues = cues
+        self.allies = allies or {}
         self._claim = re.compile(cues.claim_evidence, re.I)
         self._kinds = [set(kind) for kind in cues.counted_kinds]
         self._currency = re.compile(cues.currency, re.I)
@@ -207,10 +209,11 @@ class EvidenceCheck:
         if not want.control:
             return []
         actor, takes, place = want.control
-        claims = self._control_reader.holders(ev.text, ev.frame, place_pattern(place))
-        if (actor, takes) in claims:
+        claims = self._control_reader.holders(ev.text, ev.frame, _place_or_anaphor(place))
+        side = {actor} | self.allies.get(actor, set())
+        if any(a in side and h == takes for a, h in claims):
             return []
-        clash = [(a, h) for a, h in claims if (a == actor) != (h == takes)]
+        clash = [(a, h) for a, h in claims if (a in side) != (h == takes)]
         if len(clash) == len(claims):  # none, or only other accounts: 'ISIS lost X' does say the SDF took it
             verb = "took" if takes else "lost"
             if not clash:
@@ -371,6 +374,12 @@ _ORGANISATION = re.compile(r"\b(?:Council|Organi[sz]ation|Ministry|Army|Forces|F
 
 _FEW = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|a hundred|" \
        "several|a few|dozens? of|hundreds? of|half an?"
+@lru_cache(maxsize=256)
+def _place_or_anaphor(place: str) -> re.Pattern[str]:
+    """The place, or 'the city/town/village' standing for it ('the Syrian Army regained control of the city')."""
+    return re.compile(rf"{place_pattern(place).pattern}|(?<![\w-])(?:the\s+)?(?:city|town|village)(?![\w])")
+
+
 def _measured(unit: str, text: str) -> bool:
     """A figure carrying the unit asked for: '40 kilometres', 'two weeks', 'a few hundred metres'."""
     return bool(re.search(rf"(?:\d|\b(?:{_FEW}))[\d,.\s-]*(?:{unit})", text, re.I))

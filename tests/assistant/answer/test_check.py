@@ -508,3 +508,13 @@ def test_a_dateline_before_the_sentence_still_dates_a_misfiled_report(answerer: 
                      ("Plain Gazette", date(2014, 4, 3), text))
     first = next(c for c in checks if c["text"].startswith("A mortar"))
     assert not any("published" in r for r in first["reasons"]), first["reasons"]
+
+
+@pytest.mark.parametrize("text", [
+    "By dawn on 14 December 2018, SDF forces spearheaded by the Kurdish YPG fully captured Hajin.",
+    "The offensive to retake Hajin began in September, and the SDF took control of the town on 14 December 2018.",
+])
+def test_an_affiliate_or_the_town_still_answers_who_took_it(answerer: ExtractiveAnswerer, text: str) -> None:
+    checks = _checks(answerer, "When did the SDF take full control of Hajin?",
+                     ("Plain Gazette", date(2019, 1, 1), text))
+    assert checks[0]["passed"], checks[0]["reasons"]
