@@ -8,6 +8,7 @@ than the one asked about is rejected with the reason, and the answerer tries the
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -15,8 +16,8 @@ from functools import lru_cache
 from assistant.answer.constraints import Constraints, DateWant, said_on
 from assistant.conflict.control import ControlReader, place_pattern
 from assistant.knowledge import Lexicon
-from assistant.knowledge.lexicon import MONTHS
-from assistant.knowledge.loader import CheckCues, control_cues
+from assistant.knowledge.lexicon import MONTHS, fold
+from assistant.knowledge.loader import CheckCues, PlaceEntry, control_cues
 from assistant.models import DateSpan, Frame
 
 #: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
@@ -53,11 +54,20 @@ class Verdict:
 class EvidenceCheck:
     """Compares a question's Constraints with one sentence's Frame and context."""
 
-    def __init__(self, lexicon: Lexicon, cues: CheckCues, allies: dict[str, set[str]] | None = None) -> None:
-        """``allies``: actor token -> tokens of the actors it belongs to or fights with (the YPG and the SDF)."""
+    def __init__(self, lexicon: Lexicon, cues: CheckCues, allies: dict[str, set[str]] | None = None,
+                 places: Sequence[PlaceEntry] = ()) -> None:
+        """``allies``: actor token -> tokens of the actors it belongs to or fights with (the YPG and the SDF);
+        ``places``: places with their other names (Kobani is Ayn al-Arab)."""
         self.lexicon = lexicon
         self.cues = cues
         self.allies = allies or {}
+        self._aliases: dict[str, list[set[str]]] = {}
+        self._spellings: dict[str, list[str]] = {}
+        for place in places:
+            spellings = [self._alias_tokens(a) for a in place.aliases]
+            for alias in place.aliases:
+                self._aliases[alias] = spellings
+                self._spellings[alias] = [a for a in place.aliases if a != alias]
         self._claim = re.compile(cues.claim_evidence, re.I)
         self._kinds = [set(kind) for kind in cues.counted_kinds]
         self._currency = re.compile(cues.currency, re.I)
@@ -91,7 +101,7 @@ class EvidenceCheck:
                 # 'Idlib' is met by 'Idleb', 'Qaryatayn' by 'Qaryatain': another transliteration of the same name
                 skeletons = {_skeleton(t) for t in ev.context_tokens}
                 found |= {t for t in toks - found if len(_skeleton(t)) >= 4 and _skeleton(t) in skeletons}
-            if toks and len(found) * 2 < len(toks):
+            if toks and len(found) * 2 < len(toks) and not self._other_name(name, ev.context_tokens):
                 missing_names.append(name)
         # most names must be there, and always an owner, near the sentence: 'How did Iran's government react' is
         # about Iran, and a passage that names Iran elsewhere does not make this sentence Iran's reaction
@@ -104,6 +114,15 @@ class EvidenceCheck:
         missing = [a for a in want.actors if a not in ev.context_tokens]
         out += [f"does not mention {a.removeprefix('actor_')}" for a in missing]
         return out
+
+    def _alias_tokens(self, alias: str) -> set[str]:
+        toks = set(self.lexicon.tokens(alias, with_actors=False))
+        return {t for t in toks if len(t) >= 3} or toks
+
+    def _other_name(self, name: str, tokens: set[str]) -> bool:
+        """The place is named by another of its names or spellings (places.yaml): 'Ayn al-Arab' by 'Kobanî'."""
+        spellings = self._aliases.get(fold(re.sub(r"['’]s$", "", name)).strip(), [])
+        return any(s and s <= tokens for s in spellings)
 
     def _named_in(self, name: str, tokens: set[str]) -> bool:
         """Is the name (an actor by any alias, or a word of it: 'Iran' in 'Iranian') among the tokens?"""
@@ -209,17 +228,19 @@ class EvidenceCheck:
         if not want.control:
             return []
         actor, takes, place = want.control
-        claims = self._control_reader.holders(ev.text, ev.frame, _place_or_anaphor(place))
+        names = (place, *self._spellings.get(fold(place).strip(), []))
+        claims = self._control_reader.holders(ev.text, ev.frame, _place_or_anaphor(names))
         side = {actor} | self.allies.get(actor, set())
-        if any(a in side and h == takes for a, h in claims):
-            return []
+        if any((a in side and h == takes) or a is None for a, h in claims):
+            return []  # 'X was retaken on 27 January' does not say by whom: no contradiction
         clash = [(a, h) for a, h in claims if (a in side) != (h == takes)]
         if len(clash) == len(claims):  # none, or only other accounts: 'ISIS lost X' does say the SDF took it
             verb = "took" if takes else "lost"
             if not clash:
                 return [f"does not say that {actor.removeprefix('actor_')} {verb} {place}"]
             who, holds = clash[0]
-            return [f"says {who.removeprefix('actor_')} {'took' if holds else 'lost'} {place}, not what is asked"]
+            return [f"says {(who or '').removeprefix('actor_')} {'took' if holds else 'lost'} {place}, not what is "
+                    "asked"]
         return []
 
     def _source(self, want: Constraints, ev: Evidence) -> list[str]:
@@ -375,9 +396,11 @@ _ORGANISATION = re.compile(r"\b(?:Council|Organi[sz]ation|Ministry|Army|Forces|F
 _FEW = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|a hundred|" \
        "several|a few|dozens? of|hundreds? of|half an?"
 @lru_cache(maxsize=256)
-def _place_or_anaphor(place: str) -> re.Pattern[str]:
-    """The place, or 'the city/town/village' standing for it ('the Syrian Army regained control of the city')."""
-    return re.compile(rf"{place_pattern(place).pattern}|(?<![\w-])(?:the\s+)?(?:city|town|village)(?![\w])")
+def _place_or_anaphor(names: tuple[str, ...]) -> re.Pattern[str]:
+    """The place by any of its names, or 'the city/town/village' standing for it ('the Syrian Army regained
+    control of the city'; not 'the village of Tal A'lo')."""
+    spelled = "|".join(place_pattern(n).pattern for n in names)
+    return re.compile(rf"{spelled}|(?<![\w-])(?:the\s+)?(?:city|town|village)(?![\w])(?!\s+of\b)")
 
 
 def _measured(unit: str, text: str) -> bool:

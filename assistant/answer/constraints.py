@@ -322,12 +322,16 @@ def asked_control(text: str, lexicon: Lexicon, names: Sequence[str]) -> tuple[st
                             rf"(?:had\s+|has\s+|have\s+)?)?(?:\w+ly\s+)?(?:{verb.pattern})\b(?P<rest>.{{0,40}})", re.I)
         passive = re.compile(rf"\b(?:was|were|is|are|had been|has been)\s+(?P<rest>.{{1,40}}?)\s+(?:\w+ly\s+)?"
                              rf"(?:{verb.pattern})\s+by\s+(?P<who>(?:the\s+)?[\w'’\-]+(?:\s+[\w'’\-]+){{0,3}})", re.I)
-        for m in [*active.finditer(text), *passive.finditer(text)]:
+        # 'when was Kobani retaken from ISIS': the actor named loses the place
+        taken_from = re.compile(passive.pattern.replace(r"\s+by\s+", r"\s+from\s+"), re.I)
+        found = [(m, verb.holds) for m in [*active.finditer(text), *passive.finditer(text)]]
+        found += [(m, not verb.holds) for m in taken_from.finditer(text)]
+        for m, holds in found:
             actors = lexicon.actors_in(m["who"])
             place = next((n for n in names if n in m["rest"] and _LEADS.fullmatch(m["rest"][:m["rest"].find(n)])),
                          None)
             if len(actors) == 1 and place:
-                return next(iter(actors)), verb.holds, place
+                return next(iter(actors)), holds, place
     return None
 
 

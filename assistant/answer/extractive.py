@@ -90,7 +90,8 @@ class ExtractiveAnswerer:
             reader = FrameReader(analyser.knowledge, analyser.lexicon, FramesSettings.model_validate({}), ner=False)
             frames = lambda item: frames_for(item.view, reader)  # noqa: E731
         self.frames = frames
-        self.check = EvidenceCheck(analyser.lexicon, analyser.knowledge.checks, allies(analyser.knowledge))
+        self.check = EvidenceCheck(analyser.lexicon, analyser.knowledge.checks, allies(analyser.knowledge),
+                                   analyser.knowledge.places)
         self.vectors: VectorSource | None = None  # set by the Assistant; None: embed the sentences now
 
     def rank(self, question: Question, retrieved: list[RetrievedPassage]) -> tuple[list[Candidate], list[Candidate]]:

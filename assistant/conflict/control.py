@@ -77,13 +77,13 @@ class ControlReader:
         return [self._claim(sentence, frame, view, where, token, cue, words, when)
                 for where, token, cue, words, when in self._read(sentence, frame, place)]
 
-    def holders(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[tuple[str, bool]]:
-        """(actor token, holds) of each claim in one sentence that names who takes or loses ``place``: what the
-        evidence check compares with the question's 'did the SDF retake X'."""
-        return [(token, cue.holds) for _, token, cue, _, _ in self._read(sentence, frame, place)
-                if token is not None and cue.holds is not None and cue.kind not in _STATE_KINDS]
+    def holders(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[tuple[str | None, bool]]:
+        """(actor token, holds) of each claim in one sentence that ``place`` changed hands (None: by whom is not
+        said, 'X was recaptured on 27 January'): what the evidence check compares with 'did the SDF retake X'."""
+        return [(token, cue.holds) for _, token, cue, _, _ in self._read(sentence, frame, place, agentless=True)
+                if cue.holds is not None and cue.kind not in _STATE_KINDS]
 
-    def _read(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[_Match]:
+    def _read(self, sentence: str, frame: Frame, place: re.Pattern[str], agentless: bool = False) -> list[_Match]:
         folded = _folded(sentence)
         places = [m.span() for m in place.finditer(folded)
                   if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
@@ -114,7 +114,7 @@ class ControlReader:
             else:
                 who = [a for a in actors if end <= a[0] < hi and a[0] - end <= gap][:1]
             token = who[0][2] if who else None
-            if token is None and cue.holds is not None:
+            if token is None and cue.holds is not None and not agentless:
                 continue  # a claim of control by nobody named says nothing about who holds the place
             # its date: in its own stretch, from its actor or place on (before them is the previous claim's)
             first = 0 if i == 0 else min(start, where[0][0], *(a[0] for a in who))

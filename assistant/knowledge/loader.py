@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -79,6 +80,37 @@ class ActorEntry(_Model):
     @classmethod
     def _lower_heads(cls, forms: list[str]) -> list[str]:
         return _lower_forms(forms, "event_heads") if forms else forms
+
+
+class PlaceEntry(_Model):
+    """One place and the other names and spellings it goes by (places.yaml)."""
+
+    name: str = Field(min_length=1, description="The name shown.")
+    aliases: list[str] = Field(min_length=1, description="Every name and spelling, matched accent/case-insensitively.")
+
+    @field_validator("aliases")
+    @classmethod
+    def _folded(cls, aliases: list[str]) -> list[str]:
+        folded = ["".join(c for c in unicodedata.normalize("NFKD", a) if not unicodedata.combining(c)).lower().strip()
+                  for a in aliases]
+        if any(not a for a in folded):
+            raise ValueError("an alias is empty")
+        return list(dict.fromkeys(folded))
+
+
+class _PlacesFile(_Model):
+    version: int
+    places: list[PlaceEntry]
+
+    @field_validator("places")
+    @classmethod
+    def _one_place_per_alias(cls, places: list[PlaceEntry]) -> list[PlaceEntry]:
+        owner: dict[str, str] = {}
+        for place in places:
+            for alias in place.aliases:
+                if owner.setdefault(alias, place.name) != place.name:
+                    raise ValueError(f"alias {alias!r} belongs to both {owner[alias]!r} and {place.name!r}")
+        return places
 
 
 class _ActorsFile(_Model):
@@ -227,6 +259,7 @@ class Knowledge(_Model):
     records: RecordKeys
     events: EventCues
     checks: CheckCues
+    places: list[PlaceEntry] = Field(default_factory=list, description="Places with their other names.")
 
     def fingerprint(self) -> str:
         """Changes whenever anything that shapes index tokens changes (the BM25 index records it)."""
@@ -309,7 +342,7 @@ def _check_registry(actors: list[ActorEntry], where: str, packaged: bool) -> Non
 def load_knowledge(actors_file: Path | None = None) -> Knowledge:
     """The packaged knowledge, plus the user's actors file when given (cached per file)."""
     files = {name: _packaged(name) for name in ("actors.yaml", "question.yaml", "records.yaml", "events.yaml",
-                                                  "checks.yaml")}
+                                                  "checks.yaml", "places.yaml")}
     parsed = {name: _read_yaml(text, where) for name, (text, where) in files.items()}
     actors = list(_validate(_ActorsFile, parsed["actors.yaml"], files["actors.yaml"][1]).actors)
     _check_registry(actors, files["actors.yaml"][1], packaged=True)
@@ -322,6 +355,7 @@ def load_knowledge(actors_file: Path | None = None) -> Knowledge:
         records=_validate(RecordKeys, parsed["records.yaml"], files["records.yaml"][1]),
         events=_validate(EventCues, parsed["events.yaml"], files["events.yaml"][1]),
         checks=_validate(CheckCues, parsed["checks.yaml"], files["checks.yaml"][1]),
+        places=_validate(_PlacesFile, parsed["places.yaml"], files["places.yaml"][1]).places,
     )
 
 

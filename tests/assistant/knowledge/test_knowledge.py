@@ -146,3 +146,13 @@ def test_event_heads_are_validated_merged_and_never_mentions(tmp_path: Path) -> 
     bad.write_text("version: 1\nactors:\n  - {id: x, name: X, aliases: [x], event_heads: [Regime]}\n")
     with pytest.raises(KnowledgeError, match=r"actors.0.event_heads"):
         load_knowledge(bad)
+
+
+def test_places_load_folded_and_one_alias_belongs_to_one_place() -> None:
+    from assistant.knowledge.loader import _PlacesFile, _validate
+
+    kobani = next(p for p in load_knowledge().places if p.name == "Kobani")
+    assert {"kobani", "ayn al-arab"} <= set(kobani.aliases)  # 'Kobanî' folded
+    bad = {"version": 1, "places": [{"name": "A", "aliases": ["x"]}, {"name": "B", "aliases": ["X"]}]}
+    with pytest.raises(KnowledgeError, match=r"places.yaml: field places: .*'x' belongs to both 'A' and 'B'"):
+        _validate(_PlacesFile, bad, "places.yaml")
