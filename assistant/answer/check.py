@@ -161,9 +161,29 @@ class EvidenceCheck:
             return []
         near = self._near_tokens(ev)
         prefixes = {t[:5] for t in near if len(t) >= 5}
-        if any(t in near or (len(t) >= 5 and t[:5] in prefixes) for t in want.counted_by):
+        if not any(t in near or (len(t) >= 5 and t[:5] in prefixes) for t in want.counted_by):
+            return [f"does not say the {want.counted} are {' '.join(want.counted_by).replace('actor_', '')}"]
+        return self._figure_owners(want, ev)
+
+    def _figure_owners(self, want: Constraints, ev: Evidence) -> list[str]:
+        """'How many ISIS fighters did the SDF kill' is not answered by '12 SDF fighters were killed and 57 IS
+        attackers neutralised': every figure of the outcome asked belongs to another side ('12 SDF fighters')."""
+        asked = {t for t in want.counted_by if t.startswith("actor_")}
+        figures = [f for f in ev.frame.figures
+                   if f.value is not None and (not want.outcome or f.counts == want.outcome)]
+        if not asked or not figures:
             return []
-        return [f"does not say the {want.counted} are {' '.join(want.counted_by).replace('actor_', '')}"]
+        side = asked | {a for t in asked for a in self.allies.get(t, set())}
+        owners: set[str] = set()
+        for figure in figures:
+            m = re.search(rf"(?<![\w.,]){re.escape(figure.text)}(?![\w])", ev.text)
+            after = ev.text[m.end():m.end() + 30] if m else ""
+            owner = self.lexicon.actors_in(" ".join(after.split()[:2]))
+            if not owner or owner & side:
+                return []  # a figure of nobody named, or of the side asked about
+            owners |= owner
+        return [f"counts {'/'.join(sorted(o.removeprefix('actor_') for o in owners))} {want.counted}, not "
+                f"{'/'.join(sorted(a.removeprefix('actor_') for a in asked))}"]
 
     def _attributes(self, want: Constraints, ev: Evidence) -> list[str]:
         """'What was Hajin's population': the sentence (or the one before) must name the population."""

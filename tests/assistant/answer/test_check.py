@@ -530,3 +530,15 @@ def test_another_name_of_the_place_meets_the_question(answerer: ExtractiveAnswer
     checks = _checks(answerer, question, ("Plain Gazette", date(2015, 2, 1),
                                           "On 19 July 2015 the YPG captured the village of Tal Alo near Kobanî."))
     assert not checks[0]["passed"], checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("The SDF media center said 12 SDF fighters were killed in the fog assault on al-Bahrah.", False),
+    ("In the operation to retake al-Bahrah our fighters killed 36 Daesh mercenaries, the SDF said.", True),
+    ("The SDF said 36 were killed in the fighting for al-Bahrah, among them many ISIS fighters.", True),
+])
+def test_a_figure_of_the_other_side_does_not_count_the_side_asked(answerer: ExtractiveAnswerer, text: str,
+                                                                   passes: bool) -> None:
+    checks = _checks(answerer, "How many ISIS fighters did the SDF say it killed while retaking al-Bahrah?",
+                     ("Plain Gazette", date(2018, 11, 28), text))
+    assert checks[0]["passed"] is passes, checks[0]["reasons"]
