@@ -161,6 +161,10 @@ class AnswerSettings(_Section):
     relative_margin: float = Field(
         0.05, ge=0, description="Further sentences must score within this margin of the best one."
     )
+    further: Literal["any", "disagree"] = Field(
+        "any", description="Which further sentences an answer quotes: 'any' within the margin, or only 'disagree': "
+        "another source giving another figure or date for what is asked."
+    )
     route: bool = Field(
         True, description="Route control, incident-listing and contested questions to the structured records "
         "(assistant/answer/route.py, cues in knowledge/data/routes.yaml); off: every question goes to retrieval."

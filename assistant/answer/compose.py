@@ -20,6 +20,15 @@ def attribution(item: RetrievedPassage) -> str:
     return f"{who} ({view.published.day} {view.published:%B %Y})" if view.published else who
 
 
+def figures(cand: Candidate) -> frozenset[int | str]:
+    """The figures a sentence states, not the days of its dates ('on 9 February 2019' is no figure)."""
+    frame = cand.frame
+    if frame is None:
+        return frozenset(numbers_in(cand.text))
+    return frozenset(f.value for f in frame.figures
+                     if f.value is not None and not any(f.text in d.text for d in frame.dates))
+
+
 def compose(question: Question, chosen: list[Candidate], retrieved: list[RetrievedPassage],
             debug: dict[str, Any]) -> Answer:
     """One statement per chosen sentence; a count answer says when its sources give different figures."""
@@ -34,7 +43,7 @@ def compose(question: Question, chosen: list[Candidate], retrieved: list[Retriev
         ))
         statements.append(Statement(text=f'According to {attribution(cand.item)}: "{cand.text}"', markers=[n]))
     lines = [f"{s.text} [{s.markers[0]}]" for s in statements]
-    differ = len({c.source for c in citations}) > 1 and len({frozenset(numbers_in(c.quote)) for c in citations}) > 1
+    differ = len({c.source for c in citations}) > 1 and len({figures(c) for c in chosen}) > 1
     if differ and question.qtype == "count":
         lines.insert(0, "Sources give different figures.")
     return Answer(question=question.text, text="\n".join(lines), citations=citations, statements=statements,

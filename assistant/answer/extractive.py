@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answer.check import Evidence, EvidenceCheck, Verdict
-from assistant.answer.compose import compose, refusal
+from assistant.answer.compose import compose, figures, refusal
 from assistant.answer.constraints import said_on
 from assistant.answer.question import Analyser, Question
 from assistant.answer.weights import Weights, load_weights
@@ -108,7 +108,7 @@ class ExtractiveAnswerer:
         ranked, found = self.rank(question, retrieved)
         if not found:
             return refusal(question.text, retrieved, {"reason": "no passages"})
-        chosen = self._select(ranked) if ranked else []
+        chosen = self._select(question, ranked) if ranked else []
         top = ranked or found
         debug = {
             "qtype": question.qtype,
@@ -211,7 +211,7 @@ class ExtractiveAnswerer:
             return fit + (t.where_hit if _PLACE_HINT.search(sentence) else t.where_miss)
         return fit
 
-    def _select(self, ranked: list[Candidate]) -> list[Candidate]:
+    def _select(self, question: Question, ranked: list[Candidate]) -> list[Candidate]:
         best = ranked[0].score
         if best < self.settings.min_score or self.answerability(ranked) < self.threshold:
             return []
@@ -221,8 +221,21 @@ class ExtractiveAnswerer:
                 break
             if any(self._similar(cand.text, c.text) for c in chosen):
                 continue
+            if chosen and self.settings.further == "disagree" and not self._disagrees(question, chosen[0], cand):
+                continue
             chosen.append(cand)
         return chosen
+
+    @staticmethod
+    def _disagrees(question: Question, first: Candidate, other: Candidate) -> bool:
+        """Another source giving another figure (date) for what is asked: worth showing beside the first."""
+        if first.item.view.source == other.item.view.source:
+            return False
+        if question.constraints.slot == "count":
+            return figures(first) != figures(other)
+        if question.constraints.slot == "date" and first.frame and other.frame:
+            return {(d.start, d.end) for d in first.frame.dates} != {(d.start, d.end) for d in other.frame.dates}
+        return False
 
     @property
     def threshold(self) -> float:
