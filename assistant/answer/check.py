@@ -55,12 +55,14 @@ class EvidenceCheck:
     """Compares a question's Constraints with one sentence's Frame and context."""
 
     def __init__(self, lexicon: Lexicon, cues: CheckCues, allies: dict[str, set[str]] | None = None,
-                 places: Sequence[PlaceEntry] = ()) -> None:
+                 places: Sequence[PlaceEntry] = (), parents: dict[str, set[str]] | None = None) -> None:
         """``allies``: actor token -> tokens of the actors it belongs to or fights with (the YPG and the SDF);
+        ``parents``: actor token -> tokens of the actors it belongs to (only that way round);
         ``places``: places with their other names (Kobani is Ayn al-Arab)."""
         self.lexicon = lexicon
         self.cues = cues
         self.allies = allies or {}
+        self.parents = parents or {}
         self._aliases: dict[str, list[set[str]]] = {}
         self._spellings: dict[str, list[str]] = {}
         for place in places:
@@ -111,7 +113,9 @@ class EvidenceCheck:
             out += [f"does not mention {name}" for name in missing_names]
         elif owners:
             out += [f"does not mention {name[:-2]}" for name in owners]
-        missing = [a for a in want.actors if a not in ev.context_tokens]
+        # an actor is also met by one of its members: 'the coalition' by 'U.S. forces', 'the SDF' by 'the YPG'
+        missing = [a for a in want.actors if a not in ev.context_tokens
+                   and not any(a in self.parents.get(t, set()) for t in ev.context_tokens)]
         out += [f"does not mention {a.removeprefix('actor_')}" for a in missing]
         return out
 
@@ -447,7 +451,7 @@ _CALENDAR = {*(m for m in MONTHS), *(m[:3] for m in MONTHS), "monday", "tuesday"
 
 
 _SPEAKS = re.compile(r"\b(?:said|says|told|reported|reports|claimed|claims|announced|stated|recorded|documented|"
-                     r"counted|estimated|confirmed|gave|given|put|puts|gives)\b", re.I)
+                     r"counted|estimated|confirmed|declared|gave|given|put|puts|gives)\b", re.I)
 
 
 @lru_cache(maxsize=65536)

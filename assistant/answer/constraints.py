@@ -188,7 +188,7 @@ def question_source(text: str, roles: Sequence[str] = (), nouns: Sequence[str] =
     for pattern in [*_SOURCE_PATTERNS, *_lower_source_patterns(nouns)]:
         m = pattern.search(text)
         if m:
-            who = m["who"].strip(" .")
+            who = re.sub(r"(?:\s+\w+ly)+$", "", m["who"].strip(" ."))  # 'the SDF formally announced'
             after = re.match(r"\s+([a-z]+)", text[m.end("who"):])
             if after and after[1] in roles:
                 who = f"{who} {after[1]}"

@@ -90,8 +90,9 @@ class ExtractiveAnswerer:
             reader = FrameReader(analyser.knowledge, analyser.lexicon, FramesSettings.model_validate({}), ner=False)
             frames = lambda item: frames_for(item.view, reader)  # noqa: E731
         self.frames = frames
+        parents = {f"actor_{a.id}": {f"actor_{p}" for p in a.affiliations} for a in analyser.knowledge.actors}
         self.check = EvidenceCheck(analyser.lexicon, analyser.knowledge.checks, allies(analyser.knowledge),
-                                   analyser.knowledge.places)
+                                   analyser.knowledge.places, parents)
         self.vectors: VectorSource | None = None  # set by the Assistant; None: embed the sentences now
 
     def rank(self, question: Question, retrieved: list[RetrievedPassage]) -> tuple[list[Candidate], list[Candidate]]:

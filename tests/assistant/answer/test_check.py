@@ -556,3 +556,12 @@ def test_further_quotes_only_where_sources_disagree(fake_embedder: Embedder, ana
                   WIRE, ("Euphrates Monitor", date(2019, 2, 10), second))
     assert len(answer.citations) == quoted, answer.text
     assert answer.text.startswith("Sources give different figures.") is (quoted == 2)
+
+
+def test_a_member_meets_the_actor_asked_and_an_adverb_is_no_source(answerer: ExtractiveAnswerer) -> None:
+    text = "On 18 March 2019 a U.S. military airstrike near Baghuz killed up to 80 people, The New York Times reported."
+    checks = _checks(answerer, "According to The New York Times, how many people did the coalition air strike near "
+                     "Baghuz kill on 18 March 2019?", ("Plain Gazette", date(2021, 11, 14), text))
+    assert checks[0]["passed"], checks[0]["reasons"]
+    question = "On what date did the SDF formally announce the end of IS territorial control in Syria?"
+    assert answerer.analyser.question(question).constraints.source == "SDF"
