@@ -348,7 +348,8 @@ class EvidenceCheck:
             # headline ('Suicide Bomber Kills Five Kurdish Police') names nobody by its capitals alone
             found = [] if _title_case(ev.text) else [
                 m[0] for m in _PERSON.finditer(ev.text) if len(m[0].split()) > 1 and not _ORGANISATION.search(m[0])
-                and not _DATELINE.search(m[0]) and not self._other_role(want, ev.text, m.start())]
+                and not _DATELINE.search(m[0]) and not self._other_role(want, ev.text, m.start())
+                and not _NATIONALITY.fullmatch(m[0].split()[0]) and m[0] not in ev.frame.places]  # 'Iraqi Kurdistan'
         elif want.slot == "actor":
             if set(ev.frame.actors) - question_tokens - set(want.actors):
                 return True
@@ -439,7 +440,7 @@ _DATELINE = re.compile(r"\b[A-Z]{4,}\b")
 def _title_case(text: str) -> bool:
     """A headline in Title Case: most of its longer words are capitalised."""
     words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) >= 4]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) * 10 >= len(words) * 7
+    return len(words) >= 5 and sum(w[0].isupper() for w in words) * 10 >= len(words) * 7
 
 
 #: A nationality is not a place: 'of the Syrian capital', 'in Iraqi territory'.

@@ -359,5 +359,8 @@ def asks_person(text: str, nouns: Sequence[str], verbs: str | None = None) -> bo
         return True
     head = re.match(r"\W*(?:\w+\s+)?(?:which|what|who\s+(?:was|is|were|are))\s+(?:the\s+)?((?:[\w'’\-]+\s+){0,4})",
                     text, re.I)
-    words = set(re.findall(r"[a-z]+", head[1].lower())) if head else set()
+    phrase = head[1].lower() if head else ""
+    # 'Which Syrian ministry's official source' asks which ministry ('Who was the SDF's spokesman': a person)
+    owner = re.search(r"[\w\-]+['’]s\s", phrase) if not re.match(r"\W*(?:\w+\s+)?who\b", text, re.I) else None
+    words = set(re.findall(r"[a-z]+", phrase[:owner.start()] if owner else phrase))
     return bool(words & set(nouns)) or bool(re.search(r"\b(?:real|full|first|last) name\b", text, re.I))

@@ -565,3 +565,25 @@ def test_a_member_meets_the_actor_asked_and_an_adverb_is_no_source(answerer: Ext
     assert checks[0]["passed"], checks[0]["reasons"]
     question = "On what date did the SDF formally announce the end of IS territorial control in Syria?"
     assert answerer.analyser.question(question).constraints.source == "SDF"
+
+
+def test_a_place_is_not_the_person_asked(answerer: ExtractiveAnswerer) -> None:
+    text = "He was moved to Sulaymaniyah in Iraqi Kurdistan for treatment but died of his wounds two days later."
+    checks = _checks(answerer, "Who became head of the Manbij Military Council after its commander Abu Layla died?",
+                     ("Plain Gazette", date(2016, 6, 10), text))
+    assert not checks[0]["fills_slot"], checks[0]["reasons"]
+
+
+def test_a_short_sentence_naming_a_successor_is_no_headline(answerer: ExtractiveAnswerer) -> None:
+    checks = _checks(answerer, "Who became head of the Manbij Military Council after its commander Abu Layla died?",
+                     ("Plain Gazette", date(2016, 6, 10), 'He was succeeded by Muhammad Mustafa ("Abu Adel").'))
+    assert checks[0]["fills_slot"], checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("question", "person"), [
+    ("Which Syrian ministry's official source called the American presence illegitimate?", False),
+    ("Who was the SDF's spokesman in February 2019?", True),
+    ("Which SDF commander said the pocket would fall within days?", True),
+])
+def test_which_owner_s_official_asks_for_the_owner(answerer: ExtractiveAnswerer, question: str, person: bool) -> None:
+    assert answerer.analyser.question(question).constraints.person is person
