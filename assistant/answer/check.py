@@ -334,9 +334,14 @@ class EvidenceCheck:
             # nor the sentence's first word, which the question does not give
             # ... and neither a place ('near the Euphrates' says where, not what type of aircraft) nor the source
             # ('BEIRUT (Levant Wire) -')
-            where_who = [*ev.frame.places, *ev.frame.sources, *([ev.doc_source] if ev.doc_source else [])]
+            where_who = [*ev.frame.places, *ev.frame.sources, *([ev.doc_source] if ev.doc_source else []),
+                         *(m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text))]
             places = {t for p in where_who for t in self.lexicon.tokens(p)}
-            found = [m[0] for m in _PERSON.finditer(ev.text) if m.start() > 0]
+            # 'near the Iraqi border' or a reporter's '(EMN)' names no make
+            found = [m[0] for m in _PERSON.finditer(ev.text)
+                     if m.start() > 0 and not all(_NATIONALITY.fullmatch(p) for p in m[0].split("-"))
+                     and not (m[0].isupper() and ev.text[m.start() - 1] == "(")
+                     and not self._titled(ev.text, m.start())]
             if any(m[0].lower() not in question_tokens for m in _MODEL.finditer(ev.text)):
                 return True
             return any(self._new_plain(name, question_tokens | places) for name in found)
@@ -364,6 +369,11 @@ class EvidenceCheck:
             if plain - question_tokens or {t for t in toks if t.startswith("actor_")} - question_tokens:
                 return True
         return False
+
+    def _titled(self, text: str, start: int) -> bool:
+        """A name after a role or rank ('spokesman Col. Sean Ryan') is a person's, not a make or model."""
+        before = re.findall(r"[a-z]+", text[max(0, start - 25):start].lower())[-2:]
+        return any(w in self.cues.person_nouns or w in self.cues.person_titles for w in before)
 
     def _other_role(self, want: Constraints, text: str, start: int) -> bool:
         """'SDF commander Jiya Furat' is not the SDF spokesman asked for (unless the sentence names that role)."""

@@ -193,6 +193,8 @@ class CheckCues(_Model):
     attribute_nouns: list[str] = Field(default_factory=list, description="Attributes evidence must name.")
     source_roles: list[str] = Field(default_factory=list, description="Role words that belong to a source name.")
     person_nouns: list[str] = Field(default_factory=list, description="Nouns by which a question asks for a person.")
+    person_titles: list[str] = Field(default_factory=list,
+                                     description="Ranks and titles before a person's name ('Col.', 'Dr').")
     person_verbs: str | None = Field(default=None, description="Regex: 'Who <verb>' asks for a person.")
     source_nouns: list[str] = Field(default_factory=list,
                                     description="Head nouns of a source a question names without capitals.")
@@ -234,7 +236,7 @@ class CheckCues(_Model):
         QuestionType._compiles([*measures, *measures.values()])
         return measures
 
-    @field_validator("attribute_nouns", "source_roles", "person_nouns", "source_nouns")
+    @field_validator("attribute_nouns", "source_roles", "person_nouns", "source_nouns", "person_titles")
     @classmethod
     def _lower_words(cls, words: list[str]) -> list[str]:
         return EventCues._lower_words(words)

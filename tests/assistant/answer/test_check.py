@@ -587,3 +587,17 @@ def test_a_short_sentence_naming_a_successor_is_no_headline(answerer: Extractive
 ])
 def test_which_owner_s_official_asks_for_the_owner(answerer: ExtractiveAnswerer, question: str, person: bool) -> None:
     assert answerer.analyser.question(question).constraints.person is person
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("A U.S.-led coalition aircraft struck an artillery position at Al-Sukkariyeh near the Iraqi border.", False),
+    ("The Euphrates Monitoring Network (EMN) said a coalition aircraft struck an artillery position at "
+     "Al-Sukkariyeh.", False),
+    ("CJTF-OIR spokesman Col. Sean Ryan said the strike on Al-Sukkariyeh was an act of self-defense.", False),
+    ("An F-15E of the coalition struck an artillery position at Al-Sukkariyeh.", True),
+])
+def test_a_nationality_a_reporter_or_a_person_is_no_make(answerer: ExtractiveAnswerer, text: str,
+                                                         passes: bool) -> None:
+    checks = _checks(answerer, "What type of aircraft did the coalition use in the Al-Sukkariyeh strike?",
+                     ("Plain Gazette", date(2019, 2, 10), text))
+    assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
