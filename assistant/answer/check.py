@@ -209,7 +209,8 @@ class EvidenceCheck:
         # (record files get publication dates wrong: '6 Apr 2014' in a report filed as of 3 April); 'December
         # 2018' elsewhere in the passage is no excuse for '9 December'
         early = [] if _firm(ev.frame.dates) else self._published_before(want, ev)
-        dating = _firm((ev.previous.dates if ev.previous else []) or ev.dates_before)  # not a later sentence's
+        # its own dates ('on Wednesday', resting on a wrong filing date), else an earlier sentence's, not a later one's
+        dating = _firm(ev.frame.dates or (ev.previous.dates if ev.previous else []) or ev.dates_before)
         if early and not any(_meets(w, s) and s.end - s.start <= _width(w) for w in want.dates for s in dating):
             return early
         if not spans:
