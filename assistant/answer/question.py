@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answer.constraints import Constraints, read_constraints
 from assistant.knowledge import Knowledge, Lexicon
-from assistant.knowledge.lexicon import MONTHS, fold, numbers_in
+from assistant.knowledge.lexicon import MONTHS, numbers_in
 
 _MONTH_RX = "(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _DATE_PHRASE = re.compile(
@@ -53,18 +53,15 @@ class Analyser:
         self._events = {n: re.compile(rf"\b(?:{rx})", re.I) for n, rx in knowledge.events.event_types.items()}
         vague = "|".join(re.escape(w) for w in cues.vague_quantities)
         self._vague = re.compile(rf"\b({vague})\b|%", re.I)
-        self._places = [(re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(a) for a in p.aliases)})(?![\w-])"),
-                         [t for a in p.aliases for t in lexicon.tokens(a, with_actors=False) if len(t) >= 3])
-                        for p in knowledge.places]
 
     def question(self, text: str) -> Question:
         text = text.strip()
         qtype = self.question_type(text)
-        search = self.lexicon.tokens(text) + self._place_spellings(text)
+        search = self.lexicon.tokens(text)
         masked, actors = self.lexicon.mask_actors(_DATE_PHRASE.sub(" ", text))
         outcomes = self.outcome_marks(text)
         return Question(
-            text=text, qtype=qtype, search_tokens=search, tokens=frozenset(self.lexicon.tokens(text)),
+            text=text, qtype=qtype, search_tokens=search, tokens=frozenset(search),
             anchors=frozenset(self._anchors(text, qtype, masked, actors, outcomes)),
             dates=frozenset(self.date_marks(text)), actors=frozenset(actors), outcomes=frozenset(outcomes),
             counts=frozenset(self.counts(text)),
@@ -72,13 +69,6 @@ class Analyser:
                                          events=self.event_types(text), checks=self.knowledge.checks,
                                          first_outcome=self._asked_outcome(text)),
         )
-
-    def _place_spellings(self, text: str) -> list[str]:
-        """Words of a named place's other names (places.yaml), so 'Ayn al-Arab' also finds passages on 'Kobanî'."""
-        folded = fold(text)
-        seen = set(self.lexicon.tokens(text))
-        extra = [t for rx, words in self._places if rx.search(folded) for t in words if t not in seen]
-        return list(dict.fromkeys(extra))
 
     def event_types(self, text: str) -> list[str]:
         """Events a question names by a verb or an event noun, not by a word for people ('detainees')."""

@@ -522,8 +522,6 @@ def test_an_affiliate_or_the_town_still_answers_who_took_it(answerer: Extractive
 
 def test_another_name_of_the_place_meets_the_question(answerer: ExtractiveAnswerer) -> None:
     question = "On what date was Ayn al-Arab fully retaken from ISIS?"
-    analysed = answerer.analyser.question(question)
-    assert {"kobani", "kobane"} <= set(analysed.search_tokens)  # retrieval also looks for the other names
     checks = _checks(answerer, question, ("Plain Gazette", date(2015, 2, 1),
                                           "The city of Kobanî was fully recaptured from ISIS on 27 January 2015."))
     assert checks[0]["passed"], checks[0]["reasons"]
