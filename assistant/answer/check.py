@@ -73,6 +73,7 @@ class EvidenceCheck:
         self._claim = re.compile(cues.claim_evidence, re.I)
         self._kinds = [set(kind) for kind in cues.counted_kinds]
         self._currency = re.compile(cues.currency, re.I)
+        self._own_loss = re.compile(cues.own_loss, re.I)
         self._control_reader = ControlReader(control_cues(), lexicon)
 
     def __call__(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> Verdict:
@@ -273,11 +274,37 @@ class EvidenceCheck:
             return []
         saying = _SAYING.search(ev.text)
         lead = ev.text[:saying.start()] if saying else ""  # 'SDF spokesman Mustafa Bali had said ...'
-        said_by = [*ev.frame.sources, *([ev.doc_source] if ev.doc_source else []), *([lead] if lead else [])]
-        if any(self._same_source(want.source, s) for s in said_by) or self._says(want.source, ev.text):
-            return []
+        whole = [*([ev.doc_source] if ev.doc_source else []), *([lead] if lead else [])]
+        if any(self._same_source(want.source, s) for s in whole):
+            return []  # the report's own source, or the sentence's lead speaker: all of it is theirs
+        if any(self._same_source(want.source, s) for s in ev.frame.sources) or self._says(want.source, ev.text):
+            return self._own_words(want, ev)
         shown = ", ".join(ev.frame.sources or [ev.doc_source or "an unnamed source"])
         return [f"is reported by {shown}, not {want.source}"]
+
+    def _others_counted(self, want: Constraints) -> bool:
+        """The count asked is of another side's people than the source's ('ISIS fighters the SDF killed')."""
+        source = {t for t in self.lexicon.tokens(want.source or "") if t.startswith("actor_")}
+        return bool(want.counted_by) and not set(want.counted_by) & source
+
+    def _own_words(self, want: Constraints, ev: Evidence) -> list[str]:
+        """'EMN recorded 16 IS fighters killed; the SDF said it lost three': a count asked of the SDF must be in the
+        clause the SDF speaks, not in another source's."""
+        if want.slot != "count" or want.source is None:
+            return []
+        for m in _SPEAKS.finditer(ev.text):
+            before = ev.text[max(0, m.start() - 80):m.start()]
+            subject = re.split(r"[,;:]|\b(?:and|while|but|whereas)\b", before)[-1]
+            if not (subject.strip() and self._same_source(want.source, subject)):
+                continue
+            start = m.start() - len(subject)
+            end = re.search(r";|\b(?:while|whereas)\b|$", ev.text[m.end():])
+            clause = ev.text[start:m.end() + (end.start() if end else 0)]
+            own = bool(self._own_loss.search(clause)) and not self._others_counted(want)
+            if start > 0 and not any(f.text in clause for f in ev.frame.figures
+                                     if not want.outcome or f.counts == want.outcome or own):
+                return [f"{want.source}'s own words give no {want.outcome or ''} figure".replace("  ", " ")]
+        return []
 
     def _says(self, wanted: str, text: str) -> bool:
         """'... while the Syrian Observatory for Human Rights gave a death toll of 12': the source asked for is named

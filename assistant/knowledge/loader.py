@@ -193,6 +193,8 @@ class CheckCues(_Model):
     attribute_nouns: list[str] = Field(default_factory=list, description="Attributes evidence must name.")
     source_roles: list[str] = Field(default_factory=list, description="Role words that belong to a source name.")
     person_nouns: list[str] = Field(default_factory=list, description="Nouns by which a question asks for a person.")
+    own_loss: str = Field(default=r"\blost\b|\blosses\b|\bmartyrs\b",
+                          description="Regex: a speaker's figure of its own dead ('the SDF said it lost 12').")
     person_titles: list[str] = Field(default_factory=list,
                                      description="Ranks and titles before a person's name ('Col.', 'Dr').")
     person_verbs: str | None = Field(default=None, description="Regex: 'Who <verb>' asks for a person.")
@@ -209,7 +211,7 @@ class CheckCues(_Model):
         default_factory=dict, description="Question regex -> unit regex: 'how far' is met only by a figure with a "
         "unit of distance ('40 kilometres'), not by any number.")
 
-    @field_validator("claim_question", "claim_evidence", "currency", "person_verbs")
+    @field_validator("claim_question", "claim_evidence", "currency", "person_verbs", "own_loss")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         QuestionType._compiles([pattern])

@@ -599,3 +599,21 @@ def test_a_nationality_a_reporter_or_a_person_is_no_make(answerer: ExtractiveAns
     checks = _checks(answerer, "What type of aircraft did the coalition use in the Al-Sukkariyeh strike?",
                      ("Plain Gazette", date(2019, 2, 10), text))
     assert checks[0]["fills_slot"] is passes, checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("EMN recorded 16 IS fighters killed at Al-Kishma; the SDF said it lost three fighters.", False),
+    ("EMN recorded 7 SDF fighters killed at Al-Kishma; the SDF said it killed 40 IS fighters.", True),
+])
+def test_a_count_asked_of_a_source_is_in_its_own_clause(answerer: ExtractiveAnswerer, text: str,
+                                                        passes: bool) -> None:
+    checks = _checks(answerer, "How many ISIS fighters did the SDF say it killed in the fighting for Al-Kishma?",
+                     ("Euphrates Monitor", date(2018, 12, 31), text))
+    assert checks[0]["passed"] is passes, checks[0]["reasons"]
+
+
+def test_a_speakers_own_losses_answer_its_own_toll(answerer: ExtractiveAnswerer) -> None:
+    text = "EMN recorded 47 SDF fighters killed near al-Bahrah; the SDF said it lost 12 fighters."
+    checks = _checks(answerer, "What did the SDF give as its own death toll for the fighting at al-Bahrah?",
+                     ("Euphrates Monitor", date(2018, 11, 26), text))
+    assert checks[0]["passed"], checks[0]["reasons"]
