@@ -292,19 +292,22 @@ class EvidenceCheck:
         clause the SDF speaks, not in another source's."""
         if want.slot != "count" or want.source is None:
             return []
+        clauses: list[tuple[int, str]] = []
         for m in _SPEAKS.finditer(ev.text):
             before = ev.text[max(0, m.start() - 80):m.start()]
             subject = re.split(r"[,;:]|\b(?:and|while|but|whereas)\b", before)[-1]
-            if not (subject.strip() and self._same_source(want.source, subject)):
-                continue
-            start = m.start() - len(subject)
-            end = re.search(r";|\b(?:while|whereas)\b|$", ev.text[m.end():])
-            clause = ev.text[start:m.end() + (end.start() if end else 0)]
-            own = bool(self._own_loss.search(clause)) and not self._others_counted(want)
-            if start > 0 and not any(f.text in clause for f in ev.frame.figures
-                                     if not want.outcome or f.counts == want.outcome or own):
-                return [f"{want.source}'s own words give no {want.outcome or ''} figure".replace("  ", " ")]
-        return []
+            if subject.strip() and self._same_source(want.source, subject):
+                start, end = m.start() - len(subject), re.search(r";|\b(?:while|whereas)\b|$", ev.text[m.end():])
+                if not ev.text[m.end():].strip(" .,\"'”’)"):
+                    start = 0  # '..., the Russian army said.': the whole sentence is its
+                clauses.append((start, ev.text[start:m.end() + (end.start() if end else 0)]))
+        if not clauses or any(start == 0 or self._figure_in(want, clause, ev) for start, clause in clauses):
+            return []  # its words open the sentence, or one of its clauses gives the figure
+        return [f"{want.source}'s own words give no {want.outcome or ''} figure".replace("  ", " ")]
+
+    def _figure_in(self, want: Constraints, clause: str, ev: Evidence) -> bool:
+        own = bool(self._own_loss.search(clause)) and not self._others_counted(want)
+        return any(f.text in clause for f in ev.frame.figures if not want.outcome or f.counts == want.outcome or own)
 
     def _says(self, wanted: str, text: str) -> bool:
         """'... while the Syrian Observatory for Human Rights gave a death toll of 12': the source asked for is named

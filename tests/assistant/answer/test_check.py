@@ -617,3 +617,10 @@ def test_a_speakers_own_losses_answer_its_own_toll(answerer: ExtractiveAnswerer)
     checks = _checks(answerer, "What did the SDF give as its own death toll for the fighting at al-Bahrah?",
                      ("Euphrates Monitor", date(2018, 11, 26), text))
     assert checks[0]["passed"], checks[0]["reasons"]
+
+
+def test_a_source_named_at_the_end_owns_the_sentence(answerer: ExtractiveAnswerer) -> None:
+    text = "More than 60 Syrian soldiers were killed on Saturday in coalition air strikes, the Russian army said."
+    checks = _checks(answerer, "According to the Russian army, how many Syrian soldiers were killed in the strikes?",
+                     ("Plain Gazette", date(2016, 9, 18), text))
+    assert not any("own words" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
