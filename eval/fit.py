@@ -172,6 +172,7 @@ class Row:
     best: float | None
     refused_elsewhere: bool
     abstained: bool
+    routed: bool = False  # answered from the conflict records: the gate never saw it
 
 
 def make_row(item: GoldItem, answer: Answer) -> Row:
@@ -182,11 +183,15 @@ def make_row(item: GoldItem, answer: Answer) -> Row:
         id=item.id, label=int(item.answerable), features=features_from_debug(debug),
         reported=None if reported is None else float(reported), best=None if best is None else float(best),
         refused_elsewhere="reason" in debug, abstained=answer.abstained,
+        routed="records" in (debug.get("route") or {}),
     )
 
 
 def predicted_abstention(row: Row, gate: Answerability, answer: AnswerSettings) -> bool:
-    """Does the answerer refuse with this gate? (no candidates, best score too low, gate, or verification)"""
+    """Does the answerer refuse with this gate? (no candidates, best score too low, gate, or verification; a
+    question answered from the records is left as it was)"""
+    if row.routed:
+        return row.abstained
     if row.features is None or row.refused_elsewhere:
         return True
     best = row.best if row.best is not None else row.features[0]
@@ -199,8 +204,8 @@ def fit_threshold(rows: Sequence[Row], gate: Answerability, answer: AnswerSettin
     to abstain, so the few unanswerable questions weigh as much as the many answerable ones); the middle of the
     best run of thresholds, as every threshold in it decides the same."""
     grid = [round(0.05 + 0.01 * i, 2) for i in range(91)]
-    unanswerable = [r for r in rows if r.label == 0]
-    answerable = [r for r in rows if r.label == 1]
+    unanswerable = [r for r in rows if r.label == 0 and not r.routed]
+    answerable = [r for r in rows if r.label == 1 and not r.routed]
 
     def score(t: float) -> float:
         probe = answer.model_copy(update={"min_answerability": t})
@@ -224,7 +229,7 @@ def check_rows(rows: Sequence[Row], gate: Answerability, answer: AnswerSettings,
     i.e. ``gate`` is the one the answers were made with) and, always, which questions it abstained on."""
     wrong: list[str] = []
     for row in rows:
-        if reported and row.features is not None:
+        if reported and row.features is not None and not row.routed:
             if row.reported is None:
                 wrong.append(f"{row.id}: debug has no answerability")
                 continue
@@ -290,7 +295,7 @@ class SetResult:
 
 
 def design(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
-    usable = [r for r in rows if r.features is not None]
+    usable = [r for r in rows if r.features is not None and not r.routed]
     x = np.array([r.features for r in usable], dtype=float).reshape(len(usable), len(FEATURES))
     return x, np.array([r.label for r in usable], dtype=float)
 
