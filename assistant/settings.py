@@ -162,8 +162,8 @@ class AnswerSettings(_Section):
         0.05, ge=0, description="Further sentences must score within this margin of the best one."
     )
     further: Literal["any", "disagree"] = Field(
-        "any", description="Which further sentences an answer quotes: 'any' within the margin, or only 'disagree': "
-        "another source giving another figure or date for what is asked."
+        "disagree", description="Which further sentences an answer quotes: only 'disagree' (another source giving "
+        "another figure or date for what is asked), or 'any' within the margin (more recall, less precision)."
     )
     route: bool = Field(
         True, description="Route control, incident-listing and contested questions to the structured records "

@@ -542,18 +542,19 @@ def test_a_figure_of_the_other_side_does_not_count_the_side_asked(answerer: Extr
     assert checks[0]["passed"] is passes, checks[0]["reasons"]
 
 
-@pytest.mark.parametrize(("second", "quoted"), [
-    ("The strike near Al-Sukkariyeh on 9 February 2019 wounded two Syrian soldiers, the monitor said.", 1),
-    ("The strike near Al-Sukkariyeh on 9 February 2019 wounded five Syrian soldiers, the monitor said.", 2),
+@pytest.mark.parametrize(("further", "second", "quoted"), [
+    ("disagree", "The strike near Al-Sukkariyeh on 9 February 2019 wounded two Syrian soldiers, the monitor said.", 1),
+    ("disagree", "The strike near Al-Sukkariyeh on 9 February 2019 wounded five Syrian soldiers, the monitor said.", 2),
+    ("any", "The strike near Al-Sukkariyeh on 9 February 2019 wounded two Syrian soldiers, the monitor said.", 2),
 ])
-def test_further_quotes_only_where_sources_disagree(fake_embedder: Embedder, analyser: Analyser, second: str,
-                                                     quoted: int) -> None:
-    answerer = ExtractiveAnswerer(AnswerSettings(further="disagree", relative_margin=1.0), fake_embedder,
+def test_further_quotes_only_where_sources_disagree(fake_embedder: Embedder, analyser: Analyser, further: str,
+                                                     second: str, quoted: int) -> None:
+    answerer = ExtractiveAnswerer(AnswerSettings(further=further, relative_margin=1.0), fake_embedder,
                                   lambda terms: {t: 1.0 for t in terms}, analyser)
     answer = _ask(answerer, "How many soldiers were wounded in the strike near Al-Sukkariyeh on 9 February 2019?",
                   WIRE, ("Euphrates Monitor", date(2019, 2, 10), second))
     assert len(answer.citations) == quoted, answer.text
-    assert answer.text.startswith("Sources give different figures.") is (quoted == 2)
+    assert answer.text.startswith("Sources give different figures.") is ("five" in second)
 
 
 def test_a_member_meets_the_actor_asked_and_an_adverb_is_no_source(answerer: ExtractiveAnswerer) -> None:
