@@ -100,3 +100,14 @@ def test_onnx_gives_the_torch_vectors(tmp_path: Path) -> None:
     assert float((a * b).sum(axis=1).min()) > 0.9999
     single = onnx.embed(TEXTS[:1])
     assert float(single[0] @ b[0]) > 0.9999
+
+
+def test_span_means_pool_the_tokens_inside_each_span() -> None:
+    """Per character span, the normalised mean of the non-special tokens overlapping it; NaN when none does."""
+    hidden = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [3.0, 0.0], [9.0, 9.0]], dtype=np.float32)
+    offsets = [(0, 0), (0, 4), (5, 9), (10, 14), (0, 0)]  # [CLS] w0 w1 w2 [SEP]
+    special = [1, 0, 0, 0, 1]
+    out = embed.span_means(hidden, offsets, special, [(0, 9), (10, 14), (11, 12), (20, 30)])
+    assert np.allclose(out[0], [2 ** -0.5, 2 ** -0.5])  # w0 + w1, not the special tokens
+    assert np.allclose(out[1], [1.0, 0.0]) and np.allclose(out[2], [1.0, 0.0])  # a token partly inside counts
+    assert np.isnan(out[3]).all()  # past the truncated end
