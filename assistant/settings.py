@@ -125,6 +125,10 @@ class IndexSettings(_Section):
     hnsw_construction_ef: int = Field(
         100, ge=1, description="HNSW candidate list while inserting (Chroma ef_construction); fixed at creation.",
     )
+    hnsw_max_neighbors: int = Field(
+        16, ge=2, description="HNSW links per node (Chroma max_neighbors, 'M'): more keeps recall at scale on "
+        "clustered vectors, at memory and build time; fixed at creation.",
+    )
     sentence_vectors: bool = Field(
         True, description="Embed every sentence (alone and with its predecessor) at ingest, so a question embeds "
         "only itself; off: embedded when a question first retrieves them, then stored.",
