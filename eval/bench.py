@@ -268,7 +268,7 @@ def add_one(index: Path, repeats: int = 3) -> dict[str, float]:
             "add_one_passages": float(len(passages))}
 
 
-def recall(index: Path, queries: np.ndarray, k: int = 10, search_ef: int | None = None) -> dict[str, float]:
+def recall(index: Path, queries: np.ndarray, k: int = 10, search_ef: int | None = None) -> dict[str, Any]:
     """Dense top-k recall of the HNSW index against exact search over the same stored vectors."""
     from assistant import Settings
     from assistant.index import Store
@@ -288,8 +288,11 @@ def recall(index: Path, queries: np.ndarray, k: int = 10, search_ef: int | None 
         got = {pid for pid, _ in store.vectors.query(q, k, None)}
         times.append(time.perf_counter() - started)
         hits += len(exact & got)
+    collection = getattr(store.vectors, "collection", None)
+    hnsw = (getattr(collection, "configuration", None) or {}).get("hnsw") or {}
     store.close()
-    return {"recall@10": hits / (k * len(queries)), "chroma_top10_ms": 1000 * statistics.median(times)}
+    return {"recall@10": hits / (k * len(queries)), "chroma_top10_ms": 1000 * statistics.median(times),
+            "hnsw M/ef_c/ef_s": f"{hnsw.get('max_neighbors')}/{hnsw.get('ef_construction')}/{hnsw.get('ef_search')}"}
 
 
 # --- serving (child process) ---------------------------------------------------------------------------------
