@@ -126,7 +126,7 @@ class IndexSettings(_Section):
         100, ge=1, description="HNSW candidate list while inserting (Chroma ef_construction); fixed at creation.",
     )
     hnsw_max_neighbors: int = Field(
-        16, ge=2, description="HNSW links per node (Chroma max_neighbors, 'M'): more keeps recall at scale on "
+        32, ge=2, description="HNSW links per node (Chroma max_neighbors, 'M'): more keeps recall at scale on "
         "clustered vectors, at memory and build time; fixed at creation.",
     )
     sentence_vectors: bool = Field(

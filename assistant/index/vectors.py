@@ -39,7 +39,7 @@ class ChromaIndex:
     """A Chroma collection (cosine space, no embedding function: vectors come from our embedder)."""
 
     def __init__(self, client: Callable[[], Any], name: str, model: str, search_ef: int = 100,
-                 construction_ef: int = 100, max_neighbors: int = 16) -> None:
+                 construction_ef: int = 100, max_neighbors: int = 32) -> None:
         self._client = client
         self.name = name
         self._model = model
