@@ -4,7 +4,8 @@
     python -m eval.bench [--shared] [--sizes 20000,200000] [--questions 50] [--source-index DIR --source-gold F]
 
 Ingest (per corpus: the demo corpus, and with ``--shared`` the wiki and FA-KES corpora of ../shared/corpora):
-passages/s of a cold ingest into a fresh index; its ratio to the pure embedding time of the same texts (the
+passages/s of a cold ingest into a fresh index, the embedding model, spaCy and Chroma loaded first (their time is
+``warm_up_s``: cold start, not ingest); its ratio to the pure embedding time of the same texts (the
 passages, and the passages plus the answerer's sentence/window texts that ingest now embeds too); its ratio to
 the plain LangChain pipeline (``langchain_chroma.Chroma.add_documents``, same model and passages, when
 langchain-chroma is installed); re-ingest of the unchanged corpus (seconds, texts embedded).
