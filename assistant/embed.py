@@ -112,6 +112,20 @@ class SentenceTransformerEmbedder:
         row = {text: i for i, text in enumerate(unique)}
         return vectors[[row[text] for text in texts]]
 
+    def embed_pooled(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                     ) -> tuple[np.ndarray, list[np.ndarray]] | None:
+        """The texts' vectors and, from the same forward pass, a vector per character span of each text: the
+        normalised mean of the token states inside the span (a NaN row when truncation cut the span off).
+        None when the model does not run in onnxruntime (embed the spans' texts instead)."""
+        onnx = _onnx_model(self.settings) if self.settings.runtime == "onnx" else None
+        if onnx is None:
+            return None
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32), []
+        vectors, pooled = onnx.encode_pooled(texts, spans, self.settings.batch_size)
+        self.texts_embedded += len(texts)
+        return vectors, pooled
+
 
 #: Module list of a sentence-transformers model that ``OnnxModel`` reproduces (encoder, mean pooling, unit length).
 _ONNX_MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
@@ -144,7 +158,17 @@ class OnnxModel:
         self.tokenizer.enable_truncation(max_length=max_seq_length)
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        return self._run(texts, batch_size, None)[0]
+
+    def encode_pooled(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                      batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``encode`` plus, per text, one pooled vector per character span (see ``span_means``)."""
+        return self._run(texts, batch_size, spans)
+
+    def _run(self, texts: Sequence[str], batch_size: int, spans: Sequence[Sequence[tuple[int, int]]] | None
+             ) -> tuple[np.ndarray, list[np.ndarray]]:
         encodings = self.tokenizer.encode_batch(list(texts))
+        pooled: list[np.ndarray] = [np.zeros((0, 0), dtype=np.float32)] * (len(texts) if spans is not None else 0)
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         out: np.ndarray | None = None
         for at in range(0, len(order), batch_size):
@@ -164,8 +188,31 @@ class OnnxModel:
             if out is None:
                 out = np.zeros((len(texts), mean.shape[1]), dtype=np.float32)
             out[rows] = mean / np.clip(norm, 1e-12, None)
+            if spans is not None:
+                for r, i in enumerate(rows):
+                    enc = encodings[i]
+                    pooled[i] = span_means(hidden[r, :len(enc.ids)], enc.offsets, enc.special_tokens_mask, spans[i])
         assert out is not None
+        return out, pooled
+
+
+def span_means(hidden: np.ndarray, offsets: Sequence[tuple[int, int]], special: Sequence[int],
+               spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Per character span [start, end), the normalised mean of the states of the (non-special) tokens that
+    overlap it; a NaN row for a span no token reaches (cut off by truncation)."""
+    out = np.full((len(spans), hidden.shape[-1]), np.nan, dtype=np.float32)
+    if not len(offsets):
         return out
+    bounds = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    real = np.asarray(special, dtype=bool) == 0
+    for j, (start, end) in enumerate(spans):
+        inside = real & (bounds[:, 0] < end) & (bounds[:, 1] > start)
+        if inside.any():
+            mean = hidden[inside].mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            if norm:
+                out[j] = mean / norm
+    return out
 
 
 def _onnx_model(settings: EmbeddingSettings) -> OnnxModel | None:

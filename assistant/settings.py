@@ -125,6 +125,10 @@ class IndexSettings(_Section):
     hnsw_construction_ef: int = Field(
         100, ge=1, description="HNSW candidate list while inserting (Chroma ef_construction); fixed at creation.",
     )
+    hnsw_max_neighbors: int = Field(
+        32, ge=2, description="HNSW links per node (Chroma max_neighbors, 'M'): more keeps recall at scale on "
+        "clustered vectors, at memory and build time; fixed at creation.",
+    )
     sentence_vectors: bool = Field(
         True, description="Embed every sentence (alone and with its predecessor) at ingest, so a question embeds "
         "only itself; off: embedded when a question first retrieves them, then stored.",
@@ -133,11 +137,13 @@ class IndexSettings(_Section):
         1.0, ge=0, description="With a Chroma server: check it for teammates' writes at most this often (one small "
         "request; 0: before every question). Ingest and removal always check first.",
     )
-    derived_vectors: Literal["none", "windows", "all"] = Field(
+    derived_vectors: Literal["none", "windows", "pooled", "all"] = Field(
         "windows", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
         "'windows' (default): each sentence is embedded once and its sentence+predecessor window is the normalised "
         "sum of the two sentence vectors; 'all': passage vectors too are the normalised mean of their sentences' "
-        "(a collection of its own); 'none': windows embedded as text too (~1.9x the embedding of 'windows').",
+        "(a collection of its own); 'pooled': as 'windows', but a sentence's vector is the mean of its tokens' states "
+        "in its passage's own forward pass (no second pass; onnx runtime, else 'windows'); 'none': windows "
+        "embedded as text too (~1.9x the embedding of 'windows').",
     )
 
 

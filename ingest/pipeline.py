@@ -15,6 +15,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +136,11 @@ def ingest_paths(
     report = IngestReport()
     prune = settings.ingest.prune if prune is None else prune
     reader = frames or frame_reader(settings, getattr(sink, "lexicon", None))
-    with sink.write_lock():
+    # Frames are read on one worker thread while the main thread embeds (onnxruntime and spaCy's matrix code
+    # release the GIL); spaCy starts loading there at once, while files are read and vectors reconciled.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitrep-frames") as worker, sink.write_lock():
+        if reader is not None:
+            worker.submit(lambda: reader.nlp)
         report.orphans_removed = sink.reconcile()
         targets = plan(paths, sink, report)
         run = _Run(stored=sink.doc_hashes())
@@ -144,8 +149,8 @@ def ingest_paths(
         for target, file, rel in tqdm(files, desc="ingest", unit="file", disable=not show):
             _load(target, file, rel, run, report, settings)
             if run.pending.n_passages >= 256:
-                _flush(run.pending, sink, embedder, report, reader, settings)
-        _flush(run.pending, sink, embedder, report, reader, settings)
+                _flush(run.pending, sink, embedder, report, reader, settings, worker)
+        _flush(run.pending, sink, embedder, report, reader, settings, worker)
         if prune:
             for target in targets:
                 if target.is_folder:
@@ -232,11 +237,15 @@ def _stage(doc: Document, run: _Run, report: IngestReport, settings: Settings) -
 
 
 def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report: IngestReport,
-           reader: FrameReader | None, settings: Settings) -> None:
+           reader: FrameReader | None, settings: Settings, worker: Executor | None = None) -> None:
     if not pending.docs:
         return
-    if reader is not None:
-        _read_frames(pending, reader)
+    framed: Future[None] | None = None
+    if reader is not None:  # beside the embedding when there is a worker; done before anything is stored
+        if worker is not None:
+            framed = worker.submit(_read_frames, pending, reader)
+        else:
+            _read_frames(pending, reader)
     texts = [p.text for _, passages, _ in pending.docs for p in passages]
     # The answerer's sentence vectors ride in the same batch (assistant.index.sentences); a sink without them
     # (or the setting off) leaves them to the first question.
@@ -245,9 +254,17 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
     sentence_parts = ([sentence_texts(passages, derive != "none") for _, passages, _ in pending.docs]
                       if put_sentences or derive == "all" else [])
     flat = [t for part in sentence_parts for t in part]
-    # derived_vectors 'all': only sentences embedded, each passage's vector their mean
-    vectors = _embed_derived(pending, embedder, flat) if derive == "all" else embedder.embed(texts + flat)
+    pooled = (_embed_pooled(pending, embedder, texts, flat)
+              if derive == "pooled" and flat and hasattr(embedder, "embed_pooled") else None)
+    if pooled is not None:  # 'pooled': sentence vectors from the passages' own forward pass
+        vectors = pooled
+    elif derive == "all":  # only sentences embedded, each passage's vector their mean
+        vectors = _embed_derived(pending, embedder, flat)
+    else:
+        vectors = embedder.embed(texts + flat)
     report.texts_embedded += len(texts)
+    if framed is not None:
+        framed.result()
     offset, extra = 0, len(texts)
     items: list[tuple[Document, list[Passage], np.ndarray, np.ndarray | None]] = []
     for i, (doc, passages, _) in enumerate(pending.docs):
@@ -274,6 +291,26 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
             report.ingested += 1
     pending.docs.clear()
     pending.n_passages = 0
+
+
+def _embed_pooled(pending: _Pending, embedder: TextEmbedder, texts: list[str], sentences: list[str]
+                  ) -> np.ndarray | None:
+    """[passage vectors..., sentence vectors...] from one forward pass over the passages
+    (``derived_vectors='pooled'``): a sentence's vector is the mean of its tokens' states inside its passage;
+    the few sentences truncation cut off are embedded alone. None when the embedder cannot pool (embed them)."""
+    passages = [p for _, ps, _ in pending.docs for p in ps]
+    spans = [[(s - p.start, e - p.start) for s, e in p.sentences] for p in passages]
+    got = embedder.embed_pooled(texts, spans)  # type: ignore[attr-defined]
+    if got is None:
+        return None
+    vectors, pooled = got
+    stacked = np.concatenate(pooled) if pooled else np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    if len(stacked) != len(sentences):
+        return None
+    lost = np.flatnonzero(np.isnan(stacked).any(axis=1))
+    if len(lost):
+        stacked[lost] = embedder.embed([sentences[i] for i in lost])
+    return np.concatenate([vectors, stacked.astype(np.float32)])
 
 
 def _embed_derived(pending: _Pending, embedder: TextEmbedder, sentences: list[str]) -> np.ndarray:

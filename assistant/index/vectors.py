@@ -39,12 +39,13 @@ class ChromaIndex:
     """A Chroma collection (cosine space, no embedding function: vectors come from our embedder)."""
 
     def __init__(self, client: Callable[[], Any], name: str, model: str, search_ef: int = 100,
-                 construction_ef: int = 100) -> None:
+                 construction_ef: int = 100, max_neighbors: int = 32) -> None:
         self._client = client
         self.name = name
         self._model = model
         self.search_ef = search_ef
         self.construction_ef = construction_ef
+        self.max_neighbors = max_neighbors
         self.shared = False  # a server other index folders may write to (see Store.reconcile)
         self._collection: Any = None
         self._records: ServerRecords | None = None
@@ -55,7 +56,8 @@ class ChromaIndex:
             collection = self._client().get_or_create_collection(
                 self.name, embedding_function=None,
                 metadata={"hnsw:space": "cosine", "embedding_model": self._model,
-                          "hnsw:search_ef": self.search_ef, "hnsw:construction_ef": self.construction_ef},
+                          "hnsw:search_ef": self.search_ef, "hnsw:construction_ef": self.construction_ef,
+                          "hnsw:M": self.max_neighbors},
             )
             hnsw = (getattr(collection, "configuration", None) or {}).get("hnsw") or {}
             if hnsw.get("ef_search", self.search_ef) != self.search_ef:  # an older collection, or the setting moved
@@ -113,7 +115,8 @@ def persistent_index(settings: Settings) -> ChromaIndex:
 
 def _chroma_index(client: Callable[[], Any], settings: Settings) -> ChromaIndex:
     return ChromaIndex(client, settings.collection_name(), settings.embedding.model,
-                       settings.index.hnsw_search_ef, settings.index.hnsw_construction_ef)
+                       settings.index.hnsw_search_ef, settings.index.hnsw_construction_ef,
+                       settings.index.hnsw_max_neighbors)
 
 
 def http_index(settings: Settings) -> ChromaIndex:

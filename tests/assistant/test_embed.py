@@ -100,3 +100,36 @@ def test_onnx_gives_the_torch_vectors(tmp_path: Path) -> None:
     assert float((a * b).sum(axis=1).min()) > 0.9999
     single = onnx.embed(TEXTS[:1])
     assert float(single[0] @ b[0]) > 0.9999
+
+
+def test_span_means_pool_the_tokens_inside_each_span() -> None:
+    """Per character span, the normalised mean of the non-special tokens overlapping it; NaN when none does."""
+    hidden = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [3.0, 0.0], [9.0, 9.0]], dtype=np.float32)
+    offsets = [(0, 0), (0, 4), (5, 9), (10, 14), (0, 0)]  # [CLS] w0 w1 w2 [SEP]
+    special = [1, 0, 0, 0, 1]
+    out = embed.span_means(hidden, offsets, special, [(0, 9), (10, 14), (11, 12), (20, 30)])
+    assert np.allclose(out[0], [2 ** -0.5, 2 ** -0.5])  # w0 + w1, not the special tokens
+    assert np.allclose(out[1], [1.0, 0.0]) and np.allclose(out[2], [1.0, 0.0])  # a token partly inside counts
+    assert np.isnan(out[3]).all()  # past the truncated end
+
+
+@pytest.mark.model
+def test_pooled_spans_come_from_the_same_pass(tmp_path: Path) -> None:
+    """``embed_pooled``: the texts' own vectors, and per span a unit vector near the span embedded alone; a span
+    past the 256-token truncation is NaN (ingest embeds it alone)."""
+    embedder = SentenceTransformerEmbedder(EmbeddingSettings(runtime="onnx", onnx_dir=tmp_path))
+    first, second = "Shelling hit the market in Hajin on Monday.", "The SDF said the strike came from the south."
+    text = f"{first} {second}"
+    long = " ".join([first] * 60) + " " + second
+    got = embedder.embed_pooled([text, long], [[(0, len(first)), (len(first) + 1, len(text))],
+                                               [(len(long) - len(second), len(long))]])
+    assert got is not None
+    vectors, pooled = got
+    assert np.allclose(vectors, embedder.embed([text, long]), atol=1e-5)
+    alone = embedder.embed([first, second])
+    assert pooled[0].shape == (2, 384) and np.allclose(np.linalg.norm(pooled[0], axis=1), 1.0, atol=1e-5)
+    assert float(pooled[0][0] @ alone[0]) > 0.7 and float(pooled[0][1] @ alone[1]) > 0.7
+    assert float(pooled[0][0] @ alone[0]) > float(pooled[0][0] @ alone[1])
+    assert np.isnan(pooled[1]).all()
+    torch = SentenceTransformerEmbedder(EmbeddingSettings(runtime="torch"))
+    assert torch.embed_pooled([text], [[(0, 5)]]) is None  # PyTorch: ingest embeds the sentences instead

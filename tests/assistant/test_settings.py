@@ -103,3 +103,16 @@ def test_hnsw_search_ef_is_set_on_the_collection(tmp_path: Path) -> None:
     assert index.collection.configuration["hnsw"]["ef_search"] == settings.index.hnsw_search_ef
     wider = settings.model_copy(update={"index": settings.index.model_copy(update={"hnsw_search_ef": 150})})
     assert persistent_index(wider).collection.configuration["hnsw"]["ef_search"] == 150
+
+
+def test_hnsw_build_settings_are_set_at_creation(tmp_path: Path) -> None:
+    from assistant.index.vectors import persistent_index
+    from assistant.settings import Settings
+
+    base = Settings().with_index(tmp_path / "index")
+    settings = base.model_copy(update={"index": base.index.model_copy(
+        update={"hnsw_max_neighbors": 24, "hnsw_construction_ef": 150})})
+    hnsw = persistent_index(settings).collection.configuration["hnsw"]
+    assert (hnsw["max_neighbors"], hnsw["ef_construction"]) == (24, 150)
+    reopened = persistent_index(base).collection.configuration["hnsw"]  # fixed at creation: an open keeps them
+    assert (reopened["max_neighbors"], reopened["ef_construction"]) == (24, 150)

@@ -121,3 +121,59 @@ def test_derived_all_embeds_only_sentences_and_answers(make_assistant: MakeAssis
     assert report.passages_added > 0 and derived.store.vectors.count() == derived.store.count()[1]
     answer = derived.ask(QUESTIONS[0])
     assert answer.passages and derived.sentence_vectors.embedded == 0
+
+
+class _PoolingFake:
+    """The hash embedder with ``embed_pooled``: a span's vector is its text's hash vector, except each text's
+    last span, left NaN as if truncation had cut it off (then ingest embeds that sentence alone)."""
+
+    def __init__(self) -> None:
+        from assistant.embed import HashEmbedder
+
+        self.hash = HashEmbedder()
+        self.name = "hash"
+        self.texts_embedded = 0
+        self.pooled_calls = 0
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.texts_embedded += len(texts)
+        return self.hash.embed(texts)
+
+    def embed_pooled(self, texts, spans):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        self.pooled_calls += 1
+        self.texts_embedded += len(texts)
+        pooled = []
+        for text, cuts in zip(texts, spans, strict=True):
+            rows = self.hash.embed([text[s:e] for s, e in cuts]) if cuts else np.zeros((0, self.hash.dim))
+            if len(rows):
+                rows[-1] = np.nan
+            pooled.append(rows)
+        return self.hash.embed(texts), pooled
+
+
+def test_pooled_sentence_vectors_come_from_the_passage_pass(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from tests.conftest import fake_settings
+
+    embedder = _PoolingFake()
+    assistant = Assistant(fake_settings(_derived("pooled")).with_index(tmp_path / "index"),
+                          embedder=embedder)  # type: ignore[arg-type]
+    report = assistant.ingest([DEMO_CORPUS], progress=False)
+    passages = _all_passages(assistant)
+    assert embedder.pooled_calls >= 1
+    # passages once, plus only the sentences the pooling could not reach (each passage's last one)
+    assert embedder.texts_embedded == report.texts_embedded + sum(1 for p in passages if p.sentences)
+    assert assistant.store.docs.sentence_vector_count() == sum(len(sentence_windows(p)) for p in passages)
+    p = next(p for p in passages if len(sentence_windows(p)) >= 2)
+    (s0, t0, _) = sentence_windows(p)[0]
+    stored = assistant.store.docs.sentence_vectors([(p.passage_id, s0)])[(p.passage_id, s0)]
+    assert np.allclose(stored[0], embedder.hash.embed([t0])[0], atol=2e-3)
+    assert not any(np.isnan(v).any() for pair in assistant.store.docs.sentence_vectors(
+        [(q.passage_id, s) for q in passages for s, _, _ in sentence_windows(q)]).values() for v in pair)
+    before = embedder.texts_embedded
+    assistant.ask(QUESTIONS[0])
+    assert assistant.sentence_vectors.embedded == 0 and embedder.texts_embedded - before == 1
+    assistant.store.close()
