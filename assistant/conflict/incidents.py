@@ -181,6 +181,11 @@ class IncidentReader:
                     if not_after else None
                 self._event_heads.append((f"actor_{a.id}", re.compile(rf"(?<![\w-])(?:{heads})(?![\w])", re.I), veto))
 
+    def head_pattern(self, token: str) -> re.Pattern[str] | None:
+        """The actor's event heads (actors.yaml ``event_heads``), to find the passages where it may be a
+        perpetrator without being mentioned ('regime shelling'); None when it has none."""
+        return next((heads for t, heads, _ in self._event_heads if t == token), None)
+
     def read(self, view: PassageView, frame: Frame) -> Incident | None:
         """The incident one sentence reports, or None when its frame names no event."""
         if not frame.event_types:
@@ -471,8 +476,8 @@ def select(records: Iterable[Incident], *, event_type: str | None = None, place:
             continue
         if place is not None and not place.search(fold(r.quote)):
             continue
-        if actor and actor not in r.actors:
-            continue
+        if actor and actor not in r.actors and actor not in (r.actor1, r.actor2):
+            continue  # a perpetrator named by its event head ('government air strikes') is no mention
         if (since or until) and r.as_of is None:
             continue
         if since and r.as_of and r.as_of < since or until and r.as_of and r.as_of > until:
