@@ -125,7 +125,8 @@ class Assistant:
         q = question if isinstance(question, Question) else self.question(question)
         _check_options(filters, k)
         self._require_documents()
-        vector = self.sentence_vectors.question(q.text)
+        expand = self.settings.retrieval.expand_aliases and q.expanded
+        vector = self.sentence_vectors.question(q.expanded if expand else q.text)
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k)
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None,

@@ -10,7 +10,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer.constraints import Constraints, read_constraints
+from assistant.answer.constraints import _DESCRIPTOR, Constraints, read_constraints
 from assistant.knowledge import Knowledge, Lexicon
 from assistant.knowledge.lexicon import MONTHS, numbers_in
 
@@ -38,6 +38,8 @@ class Question(BaseModel):
     outcomes: frozenset[str] = Field(description="Outcome marks ('outcome:kill', ...) the question names.")
     counts: frozenset[str] = Field(description="Quantities the question itself states.")
     constraints: Constraints = Field(description="The slot asked and what evidence must not contradict.")
+    expanded: str = Field("", description="The text with each actor named by an alias followed by its canonical "
+                          "name ('Daesh (Islamic State)'), for the meaning-based searches; '' when none is.")
 
 
 class Analyser:
@@ -53,6 +55,7 @@ class Analyser:
         self._events = {n: re.compile(rf"\b(?:{rx})", re.I) for n, rx in knowledge.events.event_types.items()}
         vague = "|".join(re.escape(w) for w in cues.vague_quantities)
         self._vague = re.compile(rf"\b({vague})\b|%", re.I)
+        self._names = {f"actor_{a.id}": a.name for a in knowledge.actors}
 
     def question(self, text: str) -> Question:
         text = text.strip()
@@ -64,11 +67,25 @@ class Analyser:
             text=text, qtype=qtype, search_tokens=search, tokens=frozenset(search),
             anchors=frozenset(self._anchors(text, qtype, masked, actors, outcomes)),
             dates=frozenset(self.date_marks(text)), actors=frozenset(actors), outcomes=frozenset(outcomes),
-            counts=frozenset(self.counts(text)),
+            counts=frozenset(self.counts(text)), expanded=self.expand_aliases(text),
             constraints=read_constraints(text, qtype, outcomes, self._count_outcomes, actors, self.lexicon,
                                          events=self.event_types(text), checks=self.knowledge.checks,
                                          first_outcome=self._asked_outcome(text)),
         )
+
+    def expand_aliases(self, text: str) -> str:
+        """'How many Daesh fighters did the Kurdish-led forces kill' -> '... Daesh (Islamic State) fighters ... the
+        Kurdish-led forces (Syrian Democratic Forces) ...': a vector search then meets passages written under the
+        actor's other names too (the lexical search already matches any alias). '' when no alias differs from the
+        canonical name."""
+        out, last = [], 0
+        for start, end, token in self.lexicon.actor_spans(text):
+            name = self._names.get(token)
+            if name is None or name.lower() in text[start:end].lower():
+                continue
+            out.append(f"{text[last:end]} ({name})")
+            last = end
+        return "".join(out) + text[last:] if out else ""
 
     def event_types(self, text: str) -> list[str]:
         """Events a question names by a verb or an event noun, not by a word for people ('detainees')."""
@@ -93,7 +110,8 @@ class Analyser:
         found.update(actors)  # an actor counts under any of its names ("Daesh" is met by "ISIS")
         body = re.sub(r"^\W*\w+", "", masked)  # the first word is capitalised anyway
         for phrase in _CAPITAL.findall(body):
-            found.update(self.lexicon.tokens(phrase))
+            # 'Kurdish-led', 'Turkish-backed' describe an actor: not a name the evidence must repeat
+            found.update(self.lexicon.tokens(" ".join(w for w in phrase.split() if not _DESCRIPTOR.match(w))))
         found.update(numbers_in(masked))
         found.update(t for t in self.lexicon.tokens(masked) if t in MONTHS)
         if qtype == "count":
