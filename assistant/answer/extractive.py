@@ -155,7 +155,7 @@ class ExtractiveAnswerer:
         idf.update({a: w.mark_weight[a.split(":")[0]] for a in question.anchors if ":" in a})
         n = len(found)
         if self.vectors is not None:
-            q, sent, win = self.vectors(question.text, [(c.item.view.passage.passage_id, c.start, c.text, c.window)
+            q, sent, win = self.vectors(question.expanded or question.text, [(c.item.view.passage.passage_id, c.start, c.text, c.window)
                                                         for c in found])
         else:
             vectors = self.embedder.embed([question.text] + [c.text for c in found] + [c.window for c in found])
