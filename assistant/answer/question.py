@@ -76,13 +76,13 @@ class Analyser:
     def expand_aliases(self, text: str) -> str:
         """'How many Daesh fighters did the Kurdish-led forces kill' -> '... Daesh (Islamic State) fighters ... the
         Kurdish-led forces (Syrian Democratic Forces) ...': a vector search then meets passages written under the
-        actor's other names too (the lexical search already matches any alias). '' when no alias differs from the
-        canonical name."""
+        actor's other names too (the lexical search already matches any alias). '' when every actor is named by
+        its canonical name or a part of it."""
         out, last = [], 0
         for start, end, token in self.lexicon.actor_spans(text):
-            name = self._names.get(token)
-            if name is None or name.lower() in text[start:end].lower():
-                continue
+            name, form = self._names.get(token), text[start:end].lower()
+            if name is None or name.lower() in form or form in name.lower():
+                continue  # 'White Helmets' says as much as 'White Helmets (Syria Civil Defence)'; the coalition
             out.append(f"{text[last:end]} ({name})")
             last = end
         return "".join(out) + text[last:] if out else ""

@@ -15,6 +15,8 @@ def test_an_alias_is_followed_by_the_actors_canonical_name(analyser: Analyser) -
 def test_no_expansion_when_the_canonical_name_is_used_or_no_actor_is_named(analyser: Analyser) -> None:
     assert analyser.question("How many Islamic State fighters were killed in Hajin?").expanded == ""
     assert analyser.question("How many people left Hajin in December?").expanded == ""
+    # a part of the canonical name says as much as the name: 'White Helmets (Syria Civil Defence)', 'US-led coalition'
+    assert analyser.question("Where was the White Helmets centre that the coalition hit?").expanded == ""
 
 
 def test_a_description_of_an_actor_is_no_anchor(analyser: Analyser) -> None:
