@@ -154,12 +154,11 @@ class ExtractiveAnswerer:
         idf = self.idf(question.tokens | question.anchors)
         idf.update({a: w.mark_weight[a.split(":")[0]] for a in question.anchors if ":" in a})
         n = len(found)
-        asked = question.expanded or question.text  # 'Daesh (Islamic State)': met by sentences naming either
         if self.vectors is not None:
-            q, sent, win = self.vectors(asked, [(c.item.view.passage.passage_id, c.start, c.text, c.window)
-                                                for c in found])
+            q, sent, win = self.vectors(question.text, [(c.item.view.passage.passage_id, c.start, c.text, c.window)
+                                                        for c in found])
         else:
-            vectors = self.embedder.embed([asked] + [c.text for c in found] + [c.window for c in found])
+            vectors = self.embedder.embed([question.text] + [c.text for c in found] + [c.window for c in found])
             q, sent, win = vectors[0], vectors[1:n + 1], vectors[n + 1:]
         # A sentence often answers only with its predecessor's help ("Our fighters destroyed four of them").
         sims = np.maximum(sent @ q, win @ q - w.window_discount)
