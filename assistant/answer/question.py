@@ -10,7 +10,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer.constraints import _DESCRIPTOR, Constraints, read_constraints
+from assistant.answer.constraints import Constraints, read_constraints
 from assistant.knowledge import Knowledge, Lexicon
 from assistant.knowledge.lexicon import MONTHS, numbers_in
 
@@ -80,9 +80,10 @@ class Analyser:
         its canonical name or a part of it."""
         out, last = [], 0
         for start, end, token in self.lexicon.actor_spans(text):
-            name, form = self._names.get(token), text[start:end].lower()
-            if name is None or name.lower() in form or form in name.lower():
-                continue  # 'White Helmets' says as much as 'White Helmets (Syria Civil Defence)'; the coalition
+            name, form = self._names.get(token), text[start:end]
+            if name is None or name.lower() in form.lower() or form.lower() in name.lower() or form.isupper():
+                continue  # 'White Helmets' says as much as 'White Helmets (Syria Civil Defence)'; an acronym
+                # ('SDF', 'ISIS') is how most reports write the actor: spelling it out moves the vector away
             out.append(f"{text[last:end]} ({name})")
             last = end
         return "".join(out) + text[last:] if out else ""
@@ -110,8 +111,7 @@ class Analyser:
         found.update(actors)  # an actor counts under any of its names ("Daesh" is met by "ISIS")
         body = re.sub(r"^\W*\w+", "", masked)  # the first word is capitalised anyway
         for phrase in _CAPITAL.findall(body):
-            # 'Kurdish-led', 'Turkish-backed' describe an actor: not a name the evidence must repeat
-            found.update(self.lexicon.tokens(" ".join(w for w in phrase.split() if not _DESCRIPTOR.match(w))))
+            found.update(self.lexicon.tokens(phrase))
         found.update(numbers_in(masked))
         found.update(t for t in self.lexicon.tokens(masked) if t in MONTHS)
         if qtype == "count":
