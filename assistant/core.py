@@ -125,7 +125,8 @@ class Assistant:
         q = question if isinstance(question, Question) else self.question(question)
         _check_options(filters, k)
         self._require_documents()
-        vector = self.sentence_vectors.question(q.text)
+        expand = self.settings.retrieval.expand_aliases and q.expanded
+        vector = self.sentence_vectors.question(q.expanded if expand else q.text)
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k)
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None,
@@ -356,9 +357,13 @@ class Assistant:
         ids: list[str] | None = None
         if pattern is not None:
             ids = passages_matching(self.store, pattern)
-        elif token is not None:
-            ids = sorted(self.actor_mentions().get(token, {}))
         reader = self.incident_reader()
+        if pattern is None and token is not None:
+            # the passages naming the actor under any alias, and those where its event head may make it a
+            # perpetrator ('government air strikes'); select() keeps the records naming it in either way
+            heads = reader.head_pattern(token)
+            ids = sorted(set(self.actor_mentions().get(token, {}))
+                         | set(passages_matching(self.store, heads) if heads is not None else []))
         rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)
         extractor = self.incident_extractor()
         if extractor is not None:  # the LLM's verified records per passage (the rules' where it fails)

@@ -151,6 +151,10 @@ class RetrievalSettings(_Section):
     k: int = Field(8, ge=1, description="Passages handed to the answerer.")
     candidates: int = Field(40, ge=1, description="Candidates taken from each of BM25 and vector search.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion damping constant.")
+    expand_aliases: bool = Field(
+        True, description="Search vectors with each actor alias of the question followed by the actor's canonical "
+        "name ('Daesh (Islamic State)'), so passages written under another of its names are met."
+    )
 
 
 class AnswerSettings(_Section):

@@ -183,8 +183,11 @@ def _lower_source_patterns(nouns: Sequence[str]) -> list[re.Pattern[str]]:
             re.compile(rf"\b(?:did|does|do|has|have|had|would)\s+(?:the\s+)?{who}\s+{_SAY}\b")]
 
 
-def question_source(text: str, roles: Sequence[str] = (), nouns: Sequence[str] = ()) -> str | None:
-    """The reporting source asked about, with a role word that belongs to it ('the Homs governor')."""
+def question_source(text: str, roles: Sequence[str] = (), nouns: Sequence[str] = (),
+                    lexicon: Lexicon | None = None) -> str | None:
+    """The reporting source asked about, with a role word that belongs to it ('the Homs governor'); a source
+    in lower case counts by its head noun ('the monitoring network') or, given a Lexicon, when it names an actor
+    ('did the coalition estimate')."""
     for pattern in [*_SOURCE_PATTERNS, *_lower_source_patterns(nouns)]:
         m = pattern.search(text)
         if m:
@@ -193,7 +196,15 @@ def question_source(text: str, roles: Sequence[str] = (), nouns: Sequence[str] =
             if after and after[1] in roles:
                 who = f"{who} {after[1]}"
             return who
+    m = _ACTOR_SAYS.search(text) if lexicon is not None else None
+    if m and lexicon is not None and lexicon.actors_in(m["who"]):
+        return m["who"].strip(" .")
     return None
+
+
+#: 'How many did the coalition estimate ...': a subject in lower case, a source only when it names an actor.
+_ACTOR_SAYS = re.compile(rf"\b(?:did|does|do|has|have|had|would)\s+(?:the\s+)?(?P<who>[a-z][\w'’.\-]*"
+                         rf"(?:\s+(?!say|said|report|claim)[\w'’.\-]+){{0,3}}?)\s+{_SAY}\b")
 
 
 def question_names(text: str, lexicon: Lexicon, source: str | None) -> list[str]:
@@ -283,7 +294,8 @@ def specific_events(events: Sequence[str], families: Sequence[Sequence[str]]) ->
 def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: set[str],
                      actors: set[str], lexicon: Lexicon, *, events: Sequence[str] = (),
                      checks: CheckCues | None = None, first_outcome: str | None = None) -> Constraints:
-    source = question_source(text, checks.source_roles if checks else (), checks.source_nouns if checks else ())
+    source = question_source(text, checks.source_roles if checks else (), checks.source_nouns if checks else (),
+                             lexicon)
     named = sorted(o.split(":", 1)[1] for o in outcomes & count_outcomes)
     outcome = named[0] if len(named) == 1 else (first_outcome if first_outcome in named else None)
     kinds = frozenset(w for kind in checks.counted_kinds for w in kind) if checks else frozenset()

@@ -38,6 +38,8 @@ class Question(BaseModel):
     outcomes: frozenset[str] = Field(description="Outcome marks ('outcome:kill', ...) the question names.")
     counts: frozenset[str] = Field(description="Quantities the question itself states.")
     constraints: Constraints = Field(description="The slot asked and what evidence must not contradict.")
+    expanded: str = Field("", description="The text with each actor named by an alias followed by its canonical "
+                          "name ('Daesh (Islamic State)'), for the meaning-based searches; '' when none is.")
 
 
 class Analyser:
@@ -53,6 +55,7 @@ class Analyser:
         self._events = {n: re.compile(rf"\b(?:{rx})", re.I) for n, rx in knowledge.events.event_types.items()}
         vague = "|".join(re.escape(w) for w in cues.vague_quantities)
         self._vague = re.compile(rf"\b({vague})\b|%", re.I)
+        self._names = {f"actor_{a.id}": a.name for a in knowledge.actors}
 
     def question(self, text: str) -> Question:
         text = text.strip()
@@ -64,11 +67,26 @@ class Analyser:
             text=text, qtype=qtype, search_tokens=search, tokens=frozenset(search),
             anchors=frozenset(self._anchors(text, qtype, masked, actors, outcomes)),
             dates=frozenset(self.date_marks(text)), actors=frozenset(actors), outcomes=frozenset(outcomes),
-            counts=frozenset(self.counts(text)),
+            counts=frozenset(self.counts(text)), expanded=self.expand_aliases(text),
             constraints=read_constraints(text, qtype, outcomes, self._count_outcomes, actors, self.lexicon,
                                          events=self.event_types(text), checks=self.knowledge.checks,
                                          first_outcome=self._asked_outcome(text)),
         )
+
+    def expand_aliases(self, text: str) -> str:
+        """'How many Daesh fighters did the Kurdish-led forces kill' -> '... Daesh (Islamic State) fighters ... the
+        Kurdish-led forces (Syrian Democratic Forces) ...': a vector search then meets passages written under the
+        actor's other names too (the lexical search already matches any alias). '' when every actor is named by
+        its canonical name or a part of it."""
+        out, last = [], 0
+        for start, end, token in self.lexicon.actor_spans(text):
+            name, form = self._names.get(token), text[start:end]
+            if name is None or name.lower() in form.lower() or form.lower() in name.lower() or form.isupper():
+                continue  # 'White Helmets' says as much as 'White Helmets (Syria Civil Defence)'; an acronym
+                # ('SDF', 'ISIS') is how most reports write the actor: spelling it out moves the vector away
+            out.append(f"{text[last:end]} ({name})")
+            last = end
+        return "".join(out) + text[last:] if out else ""
 
     def event_types(self, text: str) -> list[str]:
         """Events a question names by a verb or an event noun, not by a word for people ('detainees')."""

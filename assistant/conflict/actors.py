@@ -86,13 +86,14 @@ class ActorRegistry:
         first."""
         rows = [ActorSummary(id=a.id, name=a.name, type=a.type, aliases=len(a.aliases) + len(a.case_sensitive),
                              passages=len(found := index.get(f"actor_{a.id}", {})),
-                             sentences=sum(len(m.spans) for m in found.values())) for a in self.actors]
+                             sentences=sum(len(m.spans) for m in found.values()),
+                             top=_mention(ranked[0]) if (ranked := _ranked(found)) else None) for a in self.actors]
         return sorted(rows, key=lambda r: (-r.passages, -r.sentences, r.name.lower()))
 
     def info(self, actor: ActorEntry, index: MentionIndex, top: int = 5) -> ActorInfo:
         """The actor with its ``top`` passages by number of sentences naming it, each quoted and cited."""
         found = index.get(f"actor_{actor.id}", {})
-        ranked = sorted(found.values(), key=lambda m: (-len(m.spans), m.view.passage.doc_id, m.view.passage.start))
+        ranked = _ranked(found)
         return ActorInfo(
             id=actor.id, token=f"actor_{actor.id}", name=actor.name, type=actor.type, description=actor.description,
             affiliations=[{"id": a, "name": self.by_id[a].name} for a in actor.affiliations if a in self.by_id],
@@ -101,6 +102,11 @@ class ActorRegistry:
             sentences=sum(len(m.spans) for m in found.values()),
             mentions=[_mention(m) for m in ranked[:top]],
         )
+
+
+def _ranked(found: dict[str, PassageMentions]) -> list[PassageMentions]:
+    """An actor's passages, the most sentences naming it first (then by document and position)."""
+    return sorted(found.values(), key=lambda m: (-len(m.spans), m.view.passage.doc_id, m.view.passage.start))
 
 
 def _mention(m: PassageMentions) -> ActorMention:

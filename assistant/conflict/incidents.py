@@ -106,9 +106,12 @@ class IncidentRules(_Model):
     civilian_kinds: str
     event_modifiers: list[str] = Field(default_factory=list)
     event_head_people: str = "(?!)"
+    body_agent_verbs: str = "(?!)"
+    body_agent_between: str = "(?!)"
+    body_by_end: str = "(?!)"
 
     @field_validator("reporting_verbs", "not_agent_by", "part_of", "civilian_kinds", "person_kinds",
-                     "event_head_people")
+                     "event_head_people", "body_agent_verbs", "body_agent_between", "body_by_end")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         pattern = re.sub(r"\s+", "", pattern)
@@ -180,6 +183,41 @@ class IncidentReader:
                 veto = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, not_after))})\s+$", re.I) \
                     if not_after else None
                 self._event_heads.append((f"actor_{a.id}", re.compile(rf"(?<![\w-])(?:{heads})(?![\w])", re.I), veto))
+        # 'the regime carried out 13 raids', 'a siege by the regime': a force's head alone, as the force
+        self._bodies: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
+        for a in lexicon.actors:
+            if a.forces and a.forces.heads:
+                heads = "|".join(re.escape(h).replace("'", "['’]?") for h in
+                                 sorted(a.forces.heads, key=len, reverse=True))
+                not_after = a.forces.not_after
+                veto = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, not_after))})\s+$", re.I) \
+                    if not_after else None
+                self._bodies.append((f"actor_{a.id}", re.compile(rf"(?<![\w-])(?:{heads})(?![\w'’-])", re.I), veto))
+        self._body_verb = re.compile(rf"\s+(?:(?:{r.body_agent_between})\s+){{0,2}}(?:{r.body_agent_verbs})\b", re.I)
+        self._body_end = re.compile(rf"\s*(?:{r.body_by_end})", re.I)
+
+    def head_pattern(self, token: str) -> re.Pattern[str] | None:
+        """The actor's event heads (actors.yaml ``event_heads``), to find the passages where it may be a
+        perpetrator without being mentioned ('regime shelling'); None when it has none."""
+        return next((heads for t, heads, _ in self._event_heads if t == token), None)
+
+    def bodies(self, quote: str) -> list[tuple[int, int, str]]:
+        """A force rule's head alone acting as the force: the subject of a violent verb ('the regime carried out 13
+        raids') or after 'by' at the end of its phrase ('a siege by the regime'); (start, end, token), none
+        inside an actor mention ('regime forces' is one already) nor after another state's name."""
+        spans = self.lexicon.actor_spans(quote)
+        out = []
+        for token, heads, veto in self._bodies:
+            for m in heads.finditer(quote):
+                if any(s < m.end() and m.start() < e for s, e, _ in spans):
+                    continue
+                if veto is not None and veto.search(quote, 0, m.start()):
+                    continue
+                if self._body_verb.match(quote, m.end()) or (
+                        self._by.search(quote[max(0, m.start() - 40):m.start()])
+                        and self._body_end.match(quote, m.end())):
+                    out.append((m.start(), m.end(), token))
+        return out
 
     def read(self, view: PassageView, frame: Frame) -> Incident | None:
         """The incident one sentence reports, or None when its frame names no event."""
@@ -294,7 +332,7 @@ class IncidentReader:
             if self._reporting.match(quote[e:e + 60]) or self._according.search(quote[max(0, s - 60):s]):
                 continue
             out.append((s, e, token))
-        return out
+        return sorted(out + self.bodies(quote)) if self._bodies else out
 
     def roles(self, quote: str, kind: str, casualties: Sequence[Casualty] = (), own: str | None = None,
               types: Sequence[str] = ()) -> tuple[str | None, str | None]:
@@ -471,8 +509,8 @@ def select(records: Iterable[Incident], *, event_type: str | None = None, place:
             continue
         if place is not None and not place.search(fold(r.quote)):
             continue
-        if actor and actor not in r.actors:
-            continue
+        if actor and actor not in r.actors and actor not in (r.actor1, r.actor2):
+            continue  # a perpetrator named by its event head ('government air strikes') is no mention
         if (since or until) and r.as_of is None:
             continue
         if since and r.as_of and r.as_of < since or until and r.as_of and r.as_of > until:

@@ -43,6 +43,8 @@ class ActorSummary(_Model):
     aliases: int = Field(description="Number of aliases (and case-sensitive forms).")
     passages: int = Field(description="Stored passages mentioning the actor.")
     sentences: int = Field(default=0, description="Sentences of those passages mentioning it.")
+    top: ActorMention | None = Field(default=None, description="Its most-cited passage (the most sentences naming "
+                                     "it), quoted and cited; None when no passage names it.")
 
 
 class ActorInfo(_Model):

@@ -7,6 +7,7 @@ from datetime import date
 
 from assistant.conflict.models import (
     ActorInfo,
+    ActorMention,
     ActorSummary,
     ClaimSet,
     ControlClaim,
@@ -18,12 +19,19 @@ from assistant.conflict.models import (
 
 def show_actors(rows: list[ActorSummary], as_json: bool = False) -> str:
     if as_json:
-        return json.dumps([r.model_dump() for r in rows], indent=2)
+        return json.dumps([r.model_dump(mode="json") for r in rows], indent=2)
     width = max((len(r.name) for r in rows), default=4)
     lines = [f"{'actor':<{width}}  {'type':<24}  aliases  passages  sentences"]
-    lines += [f"{r.name:<{width}}  {r.type or '-':<24}  {r.aliases:>7}  {r.passages:>8}  {r.sentences:>9}"
-              for r in rows]
+    for r in rows:
+        lines.append(f"{r.name:<{width}}  {r.type or '-':<24}  {r.aliases:>7}  {r.passages:>8}  {r.sentences:>9}")
+        if r.top is not None:  # its most-cited passage, so every row can be checked
+            lines.append(f"    {_mention_line(r.top)}")
     return "\n".join(lines)
+
+
+def _mention_line(m: ActorMention) -> str:
+    when = m.published.isoformat() if m.published else "undated"
+    return f'"{m.quote}" — {m.source or m.title}, {when}; {m.sentences} sentence(s) — {m.cite()}'
 
 
 def show_actor(info: ActorInfo, as_json: bool = False) -> str:
@@ -39,9 +47,7 @@ def show_actor(info: ActorInfo, as_json: bool = False) -> str:
     lines.append("aliases: " + ", ".join(info.aliases))
     lines.append(f"passages naming it: {info.passages} ({info.sentences} sentence(s))"
                  + (f"; the {len(info.mentions)} naming it most:" if info.mentions else ""))
-    for n, m in enumerate(info.mentions, start=1):
-        when = m.published.isoformat() if m.published else "undated"
-        lines.append(f'[{n}] "{m.quote}" — {m.source or m.title}, {when}; {m.sentences} sentence(s) — {m.cite()}')
+    lines += [f"[{n}] {_mention_line(m)}" for n, m in enumerate(info.mentions, start=1)]
     return "\n".join(lines)
 
 

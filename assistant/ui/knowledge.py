@@ -84,9 +84,12 @@ def actors_html(assistant: Assistant, name: str | None, top: int = 5) -> str:
     most-cited passages."""
     try:
         if not name or not name.strip():
-            rows = [[esc(a.name), esc(a.type or ""), str(a.aliases), str(a.passages), str(a.sentences)]
-                    for a in assistant.actors()]
-            return _table(["actor", "type", "aliases", "passages", "sentences"], rows, "sitrep-actors-table")
+            summaries = assistant.actors()
+            lookup = _docs(assistant)
+            rows = [[esc(a.name), esc(a.type or ""), str(a.aliases), str(a.passages), str(a.sentences),
+                     citation_html(a.top, lookup) if a.top else ""] for a in summaries]
+            return _table(["actor", "type", "aliases", "passages", "sentences", "most-cited passage"], rows,
+                          "sitrep-actors-table")
         info = assistant.actor(name.strip(), top=top)
     except SitrepError as exc:
         return _note(f"⚠️ {exc}")

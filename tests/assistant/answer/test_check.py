@@ -9,6 +9,7 @@ import pytest
 from assistant.answer import Analyser, ExtractiveAnswerer
 from assistant.answer.constraints import DateWant, question_dates, question_source
 from assistant.embed import Embedder
+from assistant.knowledge import Lexicon
 from assistant.models import Passage, PassageView, RetrievedPassage
 from assistant.prompts import REFUSAL
 from assistant.settings import AnswerSettings
@@ -625,3 +626,29 @@ def test_a_source_named_at_the_end_owns_the_sentence(answerer: ExtractiveAnswere
     checks = _checks(answerer, "According to the Russian army, how many Syrian soldiers were killed in the strikes?",
                      ("Plain Gazette", date(2016, 9, 18), text))
     assert not any("own words" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+def test_a_lower_case_actor_before_a_saying_verb_is_the_source(lexicon: Lexicon) -> None:
+    """'did the coalition estimate': a source only when the words name an actor (any alias, any case)."""
+    asked = "How many ISIS fighters did the coalition estimate remained in Baghuz?"
+    assert question_source(asked, lexicon=lexicon) == "coalition"
+    assert question_source("How many did the international coalition say it struck?", lexicon=lexicon) == (
+        "international coalition")
+    assert question_source("How many did the villagers say were killed?", lexicon=lexicon) is None
+    assert question_source(asked) is None  # without the registry, a lower-case subject is no source
+
+
+def test_a_source_asked_in_lower_case_refuses_another_reporter(answerer: ExtractiveAnswerer) -> None:
+    asked = "How many ISIS fighters did the coalition estimate remained in Baghuz?"
+    monitor = ("Euphrates Monitor", date(2019, 3, 4), "EMN estimated that about 3,000 ISIS fighters remained in "
+               "Baghuz.")
+    coalition = ("Levant Wire", date(2019, 3, 4), "The International Coalition had estimated that 1,000 ISIS "
+                 "fighters remained in Baghuz.")
+    assert _ask(answerer, asked, monitor).text == REFUSAL
+    assert "1,000" in _ask(answerer, asked, monitor, coalition).text
+
+
+def test_an_actor_asked_under_one_alias_is_met_under_another(answerer: ExtractiveAnswerer) -> None:
+    """A question naming Daesh is answered by a sentence naming ISIS (one actor token for every alias)."""
+    answer = _ask(answerer, "How many Daesh fighters did the SDF say were killed at Al-Shaafa?", MONITOR)
+    assert "36 ISIS fighters" in answer.text

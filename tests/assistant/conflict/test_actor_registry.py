@@ -185,10 +185,17 @@ def test_cli_actors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert {"doc_id", "start", "end", "quote"} <= set(m) and m["quote"] in texts[m["doc_id"].split("/")[1]]
     header, *rows = listed.output.splitlines()
     assert header.split()[-3:] == ["aliases", "passages", "sentences"]
-    assert any(r.startswith("Islamic State ") and r.split()[-2:] == ["2", "3"] for r in rows)
+    at = next(i for i, r in enumerate(rows) if r.startswith("Islamic State "))
+    assert rows[at].split()[-2:] == ["2", "3"]
+    # each actor named by a passage carries its most-cited passage, quoted and cited, on the line below it
+    assert re.search(r'^    ".+" — .+; 2 sentence\(s\) — demo/[ab]\.txt:\d+-\d+$', rows[at + 1])
     listed_json = json.loads(runner.invoke(app, ["actors", "--json", "--index", str(index)]).output)
-    assert {"id": "isis", "passages": 2, "sentences": 3}.items() <= next(
-        r for r in listed_json if r["id"] == "isis").items()
+    isis_row = next(r for r in listed_json if r["id"] == "isis")
+    assert {"id": "isis", "passages": 2, "sentences": 3}.items() <= isis_row.items()
+    top = isis_row["top"]
+    assert top["sentences"] == 2 and top["quote"] in texts[top["doc_id"].split("/")[1]]
+    assert top == isis["mentions"][0]  # the first of `sitrep actors NAME`
+    assert all(r["top"] is None for r in listed_json if r["passages"] == 0)
     unknown = runner.invoke(app, ["actors", "Deash", "--index", str(index)])
     assert unknown.exit_code == 1 and "unknown actor 'Deash'" in unknown.output
 

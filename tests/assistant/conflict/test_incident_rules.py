@@ -69,6 +69,20 @@ def test_an_actors_event_head_before_an_event_noun_is_the_perpetrator(read: Call
     assert r.actor1 == "actor_saa"
 
 
+def test_a_political_body_acting_as_a_force_is_the_perpetrator(read: Callable[..., Incident]) -> None:
+    """'the regime' alone is a body, but the force as the subject of a violent verb or after a closing 'by'."""
+    r = read("The regime carried out 13 raids on Tell Marwan on 3 May 2020, killing 31 fighters.")
+    assert r.actor1 == "actor_saa" and "actor_saa" not in r.actors  # a role, not a mention
+    assert read("Syrias regime bombed Tell Marwan on 3 May 2020, killing 28 people.").actor1 == "actor_saa"
+    assert read("The Syrian government has repeatedly shelled Kafr Zeita since 3 May 2020.").actor1 == "actor_saa"
+    assert read("Kafr Zeita was shelled by the regime on 3 May 2020, killing 3 civilians.").actor1 == "actor_saa"
+    # a body that speaks, a body before a noun, and another state's government are no force
+    assert read("The government said shelling hit Tell Marwan on 3 May 2020.").actor1 is None
+    assert read("Regime change was demanded after shelling hit Tell Marwan on 3 May 2020.").actor1 is None
+    assert read("The Iraqi government launched air strikes on Tell Marwan on 3 May 2020.").actor1 != "actor_saa"
+    assert read("Shelling hit the government-held district of Tell Marwan on 3 May 2020.").actor1 is None
+
+
 def test_reporters_are_not_parties_and_own_forces(read: Callable[..., Incident]) -> None:
     r = read("The SOHR said coalition air strikes killed 7 civilians in Tell Marwan on 3 May 2020.")
     assert (r.actor1, r.actor2) == ("actor_coalition", CIVILIANS) and r.source

@@ -210,3 +210,17 @@ def test_actor_filter_follows_the_current_registry(write_reports: Callable[..., 
     assert all(v.passage.frames is not None for v in views.values())
     found = again.incidents(actor="Demo Monitor")
     assert [r.doc_id for r in found] == ["demo/monitor/shelling.txt"] and "actor_kafr_guard" in found[0].actors
+
+
+def test_actor_filter_sees_a_perpetrator_named_by_its_event_head(ingested: Ingested) -> None:
+    """'Government air strikes' names no actor (the government alone is a political body), but makes the SAA the
+    strikes' perpetrator: --actor finds the record under any alias, and not under another actor."""
+    assistant = ingested({**DEMO, "monitor/raids.txt": "Title: Raids on Tell Hamra\nSource: Demo Monitor\n"
+                          "Date: 2020-07-02\n\nGovernment air strikes hit Tell Hamra on 1 July 2020, killing three "
+                          "civilians.\n"})
+    found = assistant.incidents(actor="Syrian Arab Army")
+    assert [r.doc_id for r in found] == ["demo/monitor/shelling.txt", "demo/monitor/raids.txt"]
+    assert found[1].actor1 == "actor_saa" and "actor_saa" not in found[1].actors
+    assert [r.doc_id for r in assistant.incidents(actor="regime forces", event_type="airstrike")] == [
+        "demo/monitor/raids.txt"]
+    assert assistant.incidents(actor="ISIS") == []

@@ -46,6 +46,10 @@ def test_actors_list_and_one_actor_with_cited_passages(assistant: Assistant) -> 
     assert "<th>sentences</th>" in listing and coalition.sentences >= coalition.passages > 0
     assert (f"<td>US-led coalition</td><td>{coalition.type}</td><td>{coalition.aliases}</td>"
             f"<td>{coalition.passages}</td><td>{coalition.sentences}</td>") in listing  # as `sitrep actors` shows
+    # each row with passages carries its most-cited passage: quote and citation
+    assert "<th>most-cited passage</th>" in listing and coalition.top is not None
+    assert coalition.top.cite().replace(":", "&#58;") in listing and 'class="sitrep-kcite"' in listing
+    _inert(listing)
     one = actors_html(assistant, "Assad's army")
     assert "Syrian Arab Army" in one and "Aliases:" in one and "demo/monitor/xss.txt&#58;" in one
     saa = assistant.actor("Assad's army")
