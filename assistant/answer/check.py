@@ -8,7 +8,6 @@ than the one asked about is rejected with the reason, and the answerer tries the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -17,7 +16,7 @@ from assistant.answer.constraints import Constraints, DateWant, said_on
 from assistant.conflict.control import ControlReader, place_pattern
 from assistant.knowledge import Lexicon
 from assistant.knowledge.lexicon import MONTHS, fold
-from assistant.knowledge.loader import CheckCues, PlaceEntry, control_cues
+from assistant.knowledge.loader import Knowledge, control_cues
 from assistant.models import DateSpan, Frame
 
 #: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
@@ -54,18 +53,21 @@ class Verdict:
 class EvidenceCheck:
     """Compares a question's Constraints with one sentence's Frame and context."""
 
-    def __init__(self, lexicon: Lexicon, cues: CheckCues, allies: dict[str, set[str]] | None = None,
-                 places: Sequence[PlaceEntry] = (), parents: dict[str, set[str]] | None = None) -> None:
-        """``allies``: actor token -> tokens of the actors it belongs to or fights with (the YPG and the SDF);
-        ``parents``: actor token -> tokens of the actors it belongs to (only that way round);
-        ``places``: places with their other names (Kobani is Ayn al-Arab)."""
+    def __init__(self, knowledge: Knowledge, lexicon: Lexicon) -> None:
+        """Cues from ``knowledge.checks``; actors' affiliations (the YPG belongs to the SDF) and places' other
+        names (Kobani is Ayn al-Arab) from the registry and ``places.yaml``."""
         self.lexicon = lexicon
-        self.cues = cues
-        self.allies = allies or {}
-        self.parents = parents or {}
+        self.cues = cues = knowledge.checks
+        # parents: the actors one belongs to; allies: either way round
+        self.parents = {f"actor_{a.id}": {f"actor_{p}" for p in a.affiliations} for a in knowledge.actors}
+        self.allies: dict[str, set[str]] = {}
+        for child, parents in self.parents.items():
+            for parent in parents:
+                self.allies.setdefault(child, set()).add(parent)
+                self.allies.setdefault(parent, set()).add(child)
         self._aliases: dict[str, list[set[str]]] = {}
         self._spellings: dict[str, list[str]] = {}
-        for place in places:
+        for place in knowledge.places:
             spellings = [self._alias_tokens(a) for a in place.aliases]
             for alias in place.aliases:
                 self._aliases[alias] = spellings

@@ -19,7 +19,7 @@ from assistant.answer.constraints import said_on
 from assistant.answer.question import Analyser, Question
 from assistant.answer.weights import Weights, load_weights
 from assistant.embed import Embedder
-from assistant.knowledge import Knowledge, has_date
+from assistant.knowledge import has_date
 from assistant.knowledge.frames import FrameReader, frames_for
 from assistant.models import Answer, DateSpan, Frame, Passage, RetrievedPassage
 from assistant.settings import AnswerSettings, FramesSettings
@@ -90,9 +90,7 @@ class ExtractiveAnswerer:
             reader = FrameReader(analyser.knowledge, analyser.lexicon, FramesSettings.model_validate({}), ner=False)
             frames = lambda item: frames_for(item.view, reader)  # noqa: E731
         self.frames = frames
-        parents = {f"actor_{a.id}": {f"actor_{p}" for p in a.affiliations} for a in analyser.knowledge.actors}
-        self.check = EvidenceCheck(analyser.lexicon, analyser.knowledge.checks, allies(analyser.knowledge),
-                                   analyser.knowledge.places, parents)
+        self.check = EvidenceCheck(analyser.knowledge, analyser.lexicon)
         self.vectors: VectorSource | None = None  # set by the Assistant; None: embed the sentences now
 
     def rank(self, question: Question, retrieved: list[RetrievedPassage]) -> tuple[list[Candidate], list[Candidate]]:
@@ -254,16 +252,6 @@ class ExtractiveAnswerer:
         ta = set(self.analyser.lexicon.tokens(a, with_actors=False))
         tb = set(self.analyser.lexicon.tokens(b, with_actors=False))
         return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
-
-
-def allies(knowledge: Knowledge) -> dict[str, set[str]]:
-    """Actor token -> the tokens of the actors it is affiliated with, either way round (the YPG and the SDF)."""
-    out: dict[str, set[str]] = {}
-    for actor in knowledge.actors:
-        for other in actor.affiliations:
-            out.setdefault(f"actor_{actor.id}", set()).add(f"actor_{other}")
-            out.setdefault(f"actor_{other}", set()).add(f"actor_{actor.id}")
-    return out
 
 
 def _event_dates(passage: Passage, frames: Iterable[Frame]) -> list[tuple[int, DateSpan]]:
