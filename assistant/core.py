@@ -127,7 +127,8 @@ class Assistant:
         self._require_documents()
         expand = self.settings.retrieval.expand_aliases and q.expanded
         vector = self.sentence_vectors.question(q.expanded if expand else q.text)
-        return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k)
+        return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k,
+                             days=q.constraints.asked_days())
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None,
             history: Sequence[Turn] | None = None) -> Answer:

@@ -131,6 +131,16 @@ class Constraints(BaseModel):
     requires: str | None = Field(default=None, description="Regex the evidence must match to hold the kind of "
                                  "thing asked ('what nationalities': a nationality).")
 
+    def asked_days(self, widest: int = 7) -> tuple[date, date] | None:
+        """The days the question's day-level dates span (years known), when no wider than ``widest`` days: the
+        reports published then are searched apart (retrieval's dated list)."""
+        spans = [want.bounds() for want in self.dates if want.day is not None]
+        known = [span for span in spans if span is not None]
+        if not known or len(known) < len(spans):
+            return None
+        first, last = min(s for s, _ in known), max(e for _, e in known)
+        return (first, last) if (last - first).days <= widest else None
+
 
 def question_dates(text: str) -> list[DateWant]:
     """Explicit dates of a question: day (with or without year), month and year, or a year alone."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -58,15 +59,29 @@ def vector_search(store: Store, vector: np.ndarray, n: int, plan: FilterPlan) ->
     return store.vectors.query(vector, n, plan.where)
 
 
+def dated_search(store: Store, vector: np.ndarray, days: tuple[date, date] | None, n: int,
+                 filters: Filters | None) -> list[str]:
+    """The passages of the reports published on the asked days or the day after, by meaning: a report of that
+    day is where a dated question is most often answered, yet its wording may rank it below the fold.
+    Nothing when no day is asked, the setting is off, or the user already restricts dates."""
+    if days is None or n == 0 or (filters is not None and (filters.date_from or filters.date_to)):
+        return []
+    base = filters or Filters()
+    window = base.model_copy(update={"date_from": days[0], "date_to": days[1] + timedelta(days=1)})
+    return [pid for pid, _ in vector_search(store, vector, n, FilterPlan.build(store, window))]
+
+
 def hybrid_search(
     store: Store, query_tokens: list[str], vector: np.ndarray, settings: RetrievalSettings,
-    filters: Filters | None = None, k: int | None = None,
+    filters: Filters | None = None, k: int | None = None, days: tuple[date, date] | None = None,
 ) -> list[RetrievedPassage]:
+    """BM25 and vector rankings (and, for a question naming ``days``, the dated list) fused by reciprocal rank."""
     k = k or settings.k
     plan = FilterPlan.build(store, filters)
     lexical = [pid for pid, _ in lexical_search(store, query_tokens, settings.candidates, plan)]
     semantic = [pid for pid, _ in vector_search(store, vector, settings.candidates, plan)]
-    fused = rrf([lexical, semantic], settings.rrf_k)
+    dated = dated_search(store, vector, days, settings.dated, filters)
+    fused = rrf([lexical, semantic, dated], settings.rrf_k)
     ranked = sorted(fused, key=lambda pid: -fused[pid])
     views = store.views(ranked[: k * 2])  # ids without a committed passage drop out here
     lex_rank = {pid: i for i, pid in enumerate(lexical, start=1)}

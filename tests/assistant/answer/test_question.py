@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
 from assistant.answer import Analyser
 
 
@@ -24,3 +28,15 @@ def test_an_acronym_is_not_spelled_out(analyser: Analyser) -> None:
     assert analyser.question("When did the SDF take Hajin from ISIS?").expanded == ""
     assert analyser.question("When did the SDF take Hajin from Daesh?").expanded == (
         "When did the SDF take Hajin from Daesh (Islamic State)?")
+
+
+@pytest.mark.parametrize(("question", "days"), [
+    ("What did the SDF capture at Baghuz on 19 March 2019?", (date(2019, 3, 19), date(2019, 3, 19))),
+    ("How many were killed on 21-22 January 2019?", (date(2019, 1, 21), date(2019, 1, 22))),
+    ("What did the SDF say on 7 February?", None),  # the year is open: no report date to search
+    ("What happened in February 2019?", None),  # a month, not a day
+    ("Who held Hajin on 1 January 2019 and on 1 March 2019?", None),  # too far apart to be one report's days
+    ("Who holds Baghuz?", None),
+])
+def test_the_days_a_question_asks_about(analyser: Analyser, question: str, days: tuple[date, date] | None) -> None:
+    assert analyser.question(question).constraints.asked_days() == days
