@@ -106,7 +106,7 @@ class SentenceRules:
         self.dates = DateFinder(re.compile(rf"\s+(?:{counted}\b|{outcome_words})", re.I))
         vague = "|".join(re.escape(w) for w in sorted(cues.vague_figures, key=len, reverse=True))
         self._vague = re.compile(rf"\b(?:{vague})\b", re.I) if vague else None
-        self.sources = SourceFinder(cues.source_verbs, cues.source_phrases)
+        self.sources = SourceFinder(cues.source_verbs, cues.source_phrases, cues.not_speakers)
         self._token_outcome: dict[str, str | None] = {}
 
     def read(self, text: str, tokens: list[Tok], ents: list[Ent], published: date | None,

@@ -247,17 +247,28 @@ def _dateparser(words: str, published: date) -> date | None:
 _NAMED_MONTH = re.compile(rf"{_MON}", re.I)
 
 
+#: Words by which a text speaks from its own day (a news report), unlike a narrative's 'overnight' or 'the previous
+#: week', which are relative to the story it tells.
+_OWN_DAY = re.compile(rf"{_WEEKDAY}|\b(?:today|tonight|yesterday|this (?:morning|afternoon|evening|week|month|year)"
+                      r"|last (?:night|week|month|year)|ago|(?:earlier|later) this)\b", re.I)
+
+
 def retrospective(spans: Sequence[Sequence[DateSpan]], published: date | None) -> bool:
     """A document written long after what it tells (an encyclopedia article revised in 2023 about 2017), so its
-    publication date cannot resolve 'on 23 March': it names at least two months or days with their years, none
-    within a year of publication, and never speaks relative to its own day ('on Saturday', 'yesterday', 'last
-    week'), as a news report does even when it recalls 'the war that began in 2011'."""
+    publication date cannot resolve 'on 23 March': it names at least two months or days with their years, most of
+    its years are over a year before publication, and it seldom speaks from its own day ('on Saturday',
+    'yesterday', 'last week': at most one in ten of its firm dates), as a news report does even when it recalls
+    'the war that began in 2011'. A quoted 'today' or a line on last year's events does not make it news."""
     flat = [d for day_spans in spans for d in day_spans]
-    if published is None or any(d.relative and not _NAMED_MONTH.search(d.text) for d in flat):
+    if published is None:
         return False
+    own_day = sum(1 for d in flat if d.relative and not _NAMED_MONTH.search(d.text) and _OWN_DAY.search(d.text))
     firm = [d for d in flat if not d.relative and d.start.year == d.end.year]
     dated = [d for d in firm if (d.end - d.start).days < 31]
-    return len(dated) >= 2 and max(d.start.year for d in firm) < published.year - 1
+    if len(dated) < 2 or own_day * 10 > len(firm):
+        return False
+    years = sorted(d.start.year for d in firm)
+    return years[len(years) // 2] < published.year - 1
 
 
 def narrative_years(spans: Sequence[Sequence[DateSpan]], published: date | None) -> list[list[DateSpan]]:

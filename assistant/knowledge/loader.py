@@ -163,6 +163,8 @@ class EventCues(_Model):
     event_types: dict[str, str] = Field(min_length=1, description="Event type -> regex alternatives.")
     source_verbs: list[str] = Field(min_length=1, description="Verbs attributing a statement to their subject.")
     source_phrases: list[str] = Field(default_factory=list, description="Phrases that name a source anywhere.")
+    not_speakers: list[str] = Field(default_factory=list, description="Words a speaker's phrase never ends with "
+                                    "('some early reports circulated', 'some days later announced').")
     counted_nouns: list[str] = Field(default_factory=list, description="Words a number before them counts.")
     vague_figures: list[str] = Field(default_factory=list, description="Quantities without a number.")
 
@@ -175,7 +177,7 @@ class EventCues(_Model):
         QuestionType._compiles(list(events.values()))
         return events
 
-    @field_validator("source_verbs", "source_phrases", "counted_nouns", "vague_figures")
+    @field_validator("source_verbs", "source_phrases", "not_speakers", "counted_nouns", "vague_figures")
     @classmethod
     def _lower_words(cls, words: list[str]) -> list[str]:
         bad = [w for w in words if not w.strip() or w != w.lower()]

@@ -43,8 +43,9 @@ _BY = re.compile(rf"\b(?:reported|quoted|cited|published|broadcast|aired|announc
 class SourceFinder:
     """Finds attributed sources with the knowledge file's verbs of saying and source phrases."""
 
-    def __init__(self, verbs: Iterable[str], phrases: Iterable[str]) -> None:
+    def __init__(self, verbs: Iterable[str], phrases: Iterable[str], not_speakers: Iterable[str] = ()) -> None:
         self._verbs = frozenset(verbs)
+        self._not_speakers = frozenset(not_speakers)
         alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
         self._phrases = re.compile(rf"\b(?:{alternatives})\b", re.I) if alternatives else None
 
@@ -81,6 +82,8 @@ class SourceFinder:
                 span = next(((a, b) for (a, b), label in spans.items() if b == stop and label not in PLACE_LABELS),
                             None)  # 'in Hama province said': a place before the verb is rarely who speaks
                 phrase = named(*span) if span else _np_before(text, tokens, j, dates)
+                if phrase is not None and plain(tokens[j][2]) in self._not_speakers:
+                    phrase = None  # 'some early reports circulated': a noun, not a verb of saying
             else:
                 phrase = None
                 if j > 0 and tokens[j][2] == ",":  # 'Bali, an SDF spokesman, said'
