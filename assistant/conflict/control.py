@@ -61,6 +61,7 @@ class ControlReader:
         self.lexicon = lexicon
         self.names = names or {}
         self._cues = [(cue, re.compile(rf"(?<![\w-])(?:{cue.pattern})", re.I)) for cue in cues.cues]
+        self._not_the_place = re.compile(cues.not_the_place, re.I) if cues.not_the_place else None
 
     def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str]) -> list[ControlClaim]:
         """The claims about ``place`` in the sentences (frames) of one passage."""
@@ -102,7 +103,8 @@ class ControlReader:
                 where = [(s, e) for s, e in places if end <= s < hi and s - end <= gap]
                 where = [(s, e) for s, e in where[:1] if not any(end <= os < s for os, _ in others)
                          and not any(end <= a < s for a, _, _ in actors)  # it captured people, not the place
-                         and not (sentence[end:s].strip() and _IN_PLACE.search(sentence, end, s))]
+                         and not (sentence[end:s].strip() and _IN_PLACE.search(sentence, end, s))
+                         and not self._something_else(sentence[end:s], dates)]
             else:
                 where = [(s, e) for s, e in places if lo <= s and e <= start and start - e <= gap][-1:]
                 where = [(s, e) for s, e in where if not any(e < os < start for os, _ in others)]
@@ -124,6 +126,14 @@ class ControlReader:
                 when = dates[:1]
             out.append((where[0], token, cue, sentence[start:end], when))
         return out
+
+    def _something_else(self, between: str, dates: list[tuple[int, date, str]]) -> bool:
+        """Whether the words between a cue and its place say a count or a share of it was taken."""
+        if self._not_the_place is None:
+            return False
+        for _, _, words in dates:
+            between = between.replace(words, " ")
+        return bool(self._not_the_place.search(between))
 
     def _claim(self, sentence: str, frame: Frame, view: PassageView, where: tuple[int, int], token: str | None,
                cue: ControlCue, words: str, when: list[tuple[int, date, str]]) -> ControlClaim:

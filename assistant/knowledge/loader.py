@@ -402,7 +402,15 @@ class QuestionVerb(_Model):
 class ControlCues(_Model):
     version: int
     max_gap: int = Field(default=80, ge=1, description="Characters allowed between a cue and its place.")
+    not_the_place: str = Field(default="", description="Regex: between a cue and the place after it, words that "
+                               "show what was taken is something else or a part ('captured 16 villages near X').")
     cues: list[ControlCue] = Field(min_length=1)
+
+    @field_validator("not_the_place")
+    @classmethod
+    def _not_the_place_compiles(cls, pattern: str) -> str:
+        QuestionType._compiles([pattern] if pattern else [])
+        return pattern
     question_verbs: list[QuestionVerb] = Field(default_factory=list,
                                                description="How a question asks who took or lost a place.")
 

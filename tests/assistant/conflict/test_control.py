@@ -148,6 +148,12 @@ def test_one_sentence_holds_several_claims_each_with_its_date(rules_only: None) 
     ("An SDF convoy took the road near Al-Shaafa.", []),
     ("The SDF captured ten IS fighters in Al-Shaafa.", []),
     ("Our forces captured Al-Shaafa.", []),  # no actor named: no claim of control
+    # a count of other things was taken, not the place; a share of the place is still a claim about it
+    ("By 20 August, the SDF had captured 16 villages since the conquest of Al-Shaafa.", []),
+    ("On 4 June, the SDF captured another eight villages, and cut the road between Al-Shaafa and Hajin.", []),
+    ("The SDF controlled about 80 percent of Al-Shaafa.", [("actor_sdf", "control", True, date(2019, 1, 10))]),
+    ("The SDF captured on 4 January 2019 the village of Al-Shaafa.", [("actor_sdf", "capture", True,
+                                                                       date(2019, 1, 4))]),
 ])
 def test_cue_patterns(rules_only: None, sentence: str, expected: list[object]) -> None:
     assert _read(sentence) == expected
