@@ -203,7 +203,10 @@ class EvidenceCheck:
     def _dates(self, want: Constraints, ev: Evidence) -> list[str]:
         """Dated evidence must meet one of the question's dates (a question often names a context date too).
         A date whose year was inferred from the publication date ('on July 19') meets only when the report is
-        not from an earlier year; undated evidence must not be published before the date asked."""
+        not from an earlier year; undated evidence must not be published before the date asked. A date finer than
+        the one asked for ('In what year was the opera house, shelled in April 2014, opened?') tells of
+        something else and constrains nothing."""
+        want = want.model_copy(update={"dates": [w for w in want.dates if not _descriptive(want, w)]})
         if not want.dates:
             return []
         borrowed = (ev.previous.dates if ev.previous else []) or ev.passage_dates
@@ -353,8 +356,11 @@ class EvidenceCheck:
             return bool(self._claim.search(ev.text) or self._claim.search(ev.window))
         if want.slot == "date":
             dates = frame.dates or (ev.previous.dates if ev.previous else [])
-            # 'on what date' is not answered by 'by the end of 2017'
-            return any(want.date_days is None or (d.end - d.start).days < want.date_days for d in dates)
+            if want.date_days is not None and want.date_days > 365:  # 'in what year': a year written, not inferred
+                dates = [d for d in dates if _YEAR_WRITTEN.search(d.text)]
+            # 'on what date' is not answered by 'by the end of 2017', nor any question by the date it gives itself
+            return any((want.date_days is None or (d.end - d.start).days < want.date_days)
+                       and not any(_repeats(want, w, d) for w in want.dates) for d in dates)
         if want.slot == "source":
             return bool(frame.sources or ev.doc_source)
         return True
@@ -507,6 +513,24 @@ def _skeleton(token: str) -> str:
 def _width(wanted: DateWant) -> timedelta:
     bounds = wanted.bounds()
     return bounds[1] - bounds[0] if bounds else timedelta(days=366)
+
+
+_YEAR_WRITTEN = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
+
+
+def _descriptive(want: Constraints, wanted: DateWant) -> bool:
+    """A question's date finer than the date it asks for describes something else ('In what year was the opera
+    house, shelled in April 2014, opened?'): it cannot be the answer's date."""
+    return want.slot == "date" and want.date_days is not None and _width(wanted).days < want.date_days
+
+
+def _repeats(want: Constraints, wanted: DateWant, span: DateSpan) -> bool:
+    """Whether a date of the evidence only gives back a date of the question: within it and no finer ('When in
+    2017 ...' is not answered by 'in 2017', but by 'on 3 May 2017'), or within a date that describes something
+    else."""
+    if not _meets(wanted, span):
+        return False
+    return _descriptive(want, wanted) or span.end - span.start >= _width(wanted)
 
 
 def _firm(spans: list[DateSpan]) -> list[DateSpan]:

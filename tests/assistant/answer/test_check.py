@@ -652,3 +652,19 @@ def test_an_actor_asked_under_one_alias_is_met_under_another(answerer: Extractiv
     """A question naming Daesh is answered by a sentence naming ISIS (one actor token for every alias)."""
     answer = _ask(answerer, "How many Daesh fighters did the SDF say were killed at Al-Shaafa?", MONITOR)
     assert "36 ISIS fighters" in answer.text
+
+
+def test_a_date_question_is_not_answered_by_the_date_it_gives(answerer: ExtractiveAnswerer) -> None:
+    """'In what year was the hall, shelled in April 2014, opened?': April 2014 describes the shelling, so a
+    sentence dated 2004 is not contradicted by it, and the shelling's own day ('on Sunday', '6 April 2014') does not
+    answer it; 'When in 2017 ...' is answered by a day in 2017, not by '2017'."""
+    report = ("Plain Gazette", date(2014, 4, 7), "Mortar fire hit the Damascus concert hall on 6 April 2014. "
+              "The shelling on Sunday damaged the hall, which was opened in 2004.")
+    checks = _checks(answerer, "In what year was the Damascus concert hall, shelled in April 2014, opened?", report)
+    verdicts = {c["text"][:12]: c["passed"] for c in checks}
+    assert verdicts == {"Mortar fire ": False, "The shelling": True}, checks
+    year = ("Plain Gazette", date(2018, 1, 2), "The SDF captured Tabqa in 2017. The SDF captured Tabqa on 10 May "
+            "2017.")
+    checks = _checks(answerer, "When in 2017 did the SDF capture Tabqa?", year)
+    assert {c["text"][:26]: c["passed"] for c in checks} == {"The SDF captured Tabqa in ": False,
+                                                             "The SDF captured Tabqa on ": True}, checks
