@@ -7,11 +7,13 @@ type asks for, and how many of the question's anchors it covers. An answerabilit
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import snowballstemmer
 
 from assistant.answer.check import Evidence, EvidenceCheck, Verdict
 from assistant.answer.compose import compose, figures, refusal
@@ -71,9 +73,25 @@ def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
     return out
 
 
-def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float]) -> float:
+def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float], stems: bool = False) -> float:
+    """The idf-weighted share of the query's tokens in the text; with ``stems`` a token also meets another form of
+    its word ('founded' meets 'found', 'launched' 'launch'), as the question's verb is seldom in the report's tense."""
     total = sum(idf.get(t, 1.0) for t in query)
-    return sum(idf.get(t, 1.0) for t in query & text_tokens) / total if total else 0.0
+    if not total:
+        return 0.0
+    if not stems:
+        return sum(idf.get(t, 1.0) for t in query & text_tokens) / total
+    stemmed = {_stem(t) for t in text_tokens}
+    return sum(idf.get(t, 1.0) for t in query if t in text_tokens or _stem(t) in stemmed) / total
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=100_000)
+def _stem(token: str) -> str:
+    """Snowball (Porter2) stem of a plain word; actor, date and outcome marks stay as they are."""
+    return str(_STEMMER.stemWord(token)) if token.isalpha() else token
 
 
 class ExtractiveAnswerer:
@@ -170,8 +188,8 @@ class ExtractiveAnswerer:
                 contexts[pid] = self._context_tokens(cand.item)
             context = contexts[pid]
             sent_tokens = self._sentence_tokens(cand.text)
-            lex = _overlap(question.tokens, sent_tokens, idf)
-            ctx = _overlap(question.tokens, sent_tokens | context, idf)
+            lex = _overlap(question.tokens, sent_tokens, idf, stems=True)
+            ctx = _overlap(question.tokens, sent_tokens | context, idf, stems=True)
             anchor_cov = _overlap(question.anchors, sent_tokens | context, idf) if question.anchors else 1.0
             fit = self.type_fit(question, cand.text)
             base = w.similarity * float(sim) + w.lexical * lex + w.context * ctx + fit + w.rank_bonus / cand.item.rank

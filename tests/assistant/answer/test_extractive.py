@@ -184,3 +184,26 @@ def test_verify_drops_citation_of_deleted_document() -> None:
 def test_unknown_backend(analyser: Analyser) -> None:
     with pytest.raises(ConfigError, match="unknown answer backend 'llm'"):
         make_answerer(AnswerSettings(backend="llm"), None, _idf, analyser)  # type: ignore[arg-type]
+
+
+def test_word_overlap_meets_other_forms_of_a_word(answerer: ExtractiveAnswerer, analyser: Analyser) -> None:
+    """'Who founded the brigade' shares its verb with 'the brigade was founded by' and with 'X founds': the lexical
+    feature counts it whatever the tense; actor tokens and marks are compared as they are."""
+    from assistant.answer.extractive import _overlap
+
+    assert _overlap(frozenset({"founded", "brigade"}), {"found", "brigade"}, {}, stems=True) == 1.0
+    assert _overlap(frozenset({"founded", "brigade"}), {"found", "brigade"}, {}) == 0.5
+    assert _overlap(frozenset({"actor_sdf"}), {"actor_sd"}, {}, stems=True) == 0.0
+    question = analyser.question("Who launched the assault on the dam?")
+    texts = ["The SDF launches assaults on the dam every week.", "The SDF attacked the dam."]
+    _, found = answerer.rank(question, _retrieved_texts(texts))
+    assert found[0].text.startswith("The SDF launches") and found[0].features["lex"] == 1.0
+
+
+def _retrieved_texts(texts: list[str]) -> list[RetrievedPassage]:
+    out = []
+    for rank, text in enumerate(texts, start=1):
+        passage = Passage(passage_id=f"p{rank}", doc_id=f"d{rank}", ordinal=0, start=0, end=len(text), text=text,
+                          sentences=split_sentences(text))
+        out.append(RetrievedPassage(view=PassageView(passage=passage, title=f"D{rank}"), score=1.0 / rank, rank=rank))
+    return out
