@@ -56,6 +56,8 @@ class Analyser:
         vague = "|".join(re.escape(w) for w in cues.vague_quantities)
         self._vague = re.compile(rf"\b({vague})\b|%", re.I)
         self._names = {f"actor_{a.id}": a.name for a in knowledge.actors}
+        self._places = [(re.compile(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", re.I), place.name)
+                        for place in knowledge.places for alias in place.aliases]
 
     def question(self, text: str) -> Question:
         text = text.strip()
@@ -79,14 +81,20 @@ class Analyser:
         actor's other names too (the lexical search already matches any alias). '' when every actor is named by
         its canonical name or a part of it."""
         out, last = [], 0
-        for start, end, token in self.lexicon.actor_spans(text):
-            name, form = self._names.get(token), text[start:end]
-            if name is None or name.lower() in form.lower() or form.lower() in name.lower() or form.isupper():
+        spans = [(s, e, self._names.get(token)) for s, e, token in self.lexicon.actor_spans(text)]
+        for start, end, name in sorted(spans + self._place_spans(text)):
+            form = text[start:end]
+            if name is None or start < last or name.lower() in form.lower() or form.lower() in name.lower() \
+                    or form.isupper():
                 continue  # 'White Helmets' says as much as 'White Helmets (Syria Civil Defence)'; an acronym
                 # ('SDF', 'ISIS') is how most reports write the actor: spelling it out moves the vector away
             out.append(f"{text[last:end]} ({name})")
             last = end
         return "".join(out) + text[last:] if out else ""
+
+    def _place_spans(self, text: str) -> list[tuple[int, int, str | None]]:
+        """Where the question names a place by another of its names ('Ayn al-Arab' for Kobani: places.yaml)."""
+        return [(m.start(), m.end(), name) for rx, name in self._places for m in rx.finditer(text)]
 
     def event_types(self, text: str) -> list[str]:
         """Events a question names by a verb or an event noun, not by a word for people ('detainees')."""

@@ -40,3 +40,10 @@ def test_an_acronym_is_not_spelled_out(analyser: Analyser) -> None:
 ])
 def test_the_days_a_question_asks_about(analyser: Analyser, question: str, days: tuple[date, date] | None) -> None:
     assert analyser.question(question).constraints.asked_days() == days
+
+
+def test_a_place_named_by_another_of_its_names_is_followed_by_its_name(analyser: Analyser) -> None:
+    """places.yaml: 'Ayn al-Arab' is Kobani, so the vector search also meets reports that write Kobani."""
+    assert analyser.expand_aliases("When was Ayn al-Arab retaken from Daesh?") == \
+        "When was Ayn al-Arab (Kobani) retaken from Daesh (Islamic State)?"
+    assert analyser.expand_aliases("When was Kobani retaken?") == ""
