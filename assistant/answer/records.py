@@ -139,6 +139,8 @@ def control_answer(question: str, route: Route, tl: ControlTimeline, views: dict
             changes = [c for c in changes if c.kind == "recapture"]
         if route.source:
             changes = [c for c in changes if _same_source(route.source, c)]
+        if any(not c.partial for c in changes):  # 'when did the SDF take X': the whole of X, not 90% of it
+            changes = [c for c in changes if not c.partial]
         if route.dates:
             changes = [c for c in changes if c.as_of and any(d.meets(c.as_of, c.as_of) for d in route.dates)]
         event_dated = {(c.actor, c.holds) for c in changes if c.date_basis == "event"}

@@ -62,6 +62,7 @@ class ControlReader:
         self.names = names or {}
         self._cues = [(cue, re.compile(rf"(?<![\w-])(?:{cue.pattern})", re.I)) for cue in cues.cues]
         self._not_the_place = re.compile(cues.not_the_place, re.I) if cues.not_the_place else None
+        self._partial = re.compile(cues.partial, re.I) if cues.partial else None
 
     def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str]) -> list[ControlClaim]:
         """The claims about ``place`` in the sentences (frames) of one passage."""
@@ -146,6 +147,7 @@ class ControlReader:
             published=view.published, url=view.url, place=sentence[where[0]:where[1]], actor=token,
             actor_name=self.names.get(token or ""), kind=cue.kind, holds=cue.holds, cue=words.strip(),
             as_of=as_of, date_basis=basis if as_of else None, date_text=text,
+            partial=bool(self._partial and self._partial.search(sentence[max(0, where[0] - 60):where[0]])),
         )
 
     def _source(self, source: str) -> str:

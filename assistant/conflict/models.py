@@ -75,6 +75,7 @@ class ControlClaim(Cited):
     as_of: date | None = Field(description="The event's date, else the publication date (see date_basis).")
     date_basis: Literal["event", "published"] | None = None
     date_text: str | None = Field(default=None, description="The date as written in the sentence.")
+    partial: bool = Field(default=False, description="About a share of the place only ('captured 90% of X').")
 
 
 class ControlTimeline(_Model):

@@ -404,9 +404,11 @@ class ControlCues(_Model):
     max_gap: int = Field(default=80, ge=1, description="Characters allowed between a cue and its place.")
     not_the_place: str = Field(default="", description="Regex: between a cue and the place after it, words that "
                                "show what was taken is something else or a part ('captured 16 villages near X').")
+    partial: str = Field(default="", description="Regex of the words right before a place that make a claim about "
+                         "a share of it ('captured 90% of western X').")
     cues: list[ControlCue] = Field(min_length=1)
 
-    @field_validator("not_the_place")
+    @field_validator("not_the_place", "partial")
     @classmethod
     def _not_the_place_compiles(cls, pattern: str) -> str:
         QuestionType._compiles([pattern] if pattern else [])

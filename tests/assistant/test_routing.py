@@ -67,6 +67,22 @@ def test_change_of_hands_lists_the_captures_by_date(reports: Assistant) -> None:
     _verified(reports, answer.citations)
 
 
+def test_when_a_place_was_taken_is_the_capture_of_all_of_it(ingested: Ingested) -> None:
+    """'By 1 May the SDF had captured 90% of Tell Marwan' is a claim about part of the place: kept in the timeline
+    (marked partial), left out of 'when did the SDF take Tell Marwan' while a claim about the whole place exists."""
+    files = {"wire/part.txt": "Title: Most of Tell Marwan taken\nSource: Demo Wire\nDate: 2020-05-01\n\n"
+                              "By 1 May 2020 the SDF had captured 90% of western Tell Marwan.\n",
+             **DEMO}  # DEMO MATERIAL
+    assistant = ingested(files)
+    claims = assistant.control("Tell Marwan").claims
+    assert [(c.as_of.isoformat() if c.as_of else None, c.partial) for c in claims if c.actor == "actor_sdf"] == [
+        ("2020-05-01", True), ("2020-05-02", False)]
+    answer = assistant.ask("When did the SDF take Tell Marwan?")
+    assert answer.debug["route"]["name"] == "control"
+    assert "2 May 2020" in answer.text and "90%" not in answer.text
+    _verified(assistant, answer.citations)
+
+
 def test_listing_and_counting_come_from_incident_records(reports: Assistant) -> None:
     answer = reports.ask("List the airstrikes near Kafr Zeita in June 2020")
     route = answer.debug["route"]
