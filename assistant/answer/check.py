@@ -260,10 +260,14 @@ class EvidenceCheck:
             return []
         actor, takes, place = want.control
         names = (place, *self._spellings.get(fold(place).strip(), []))
-        claims = self._control_reader.holders(ev.text, ev.frame, _place_or_anaphor(names))
+        read = self._control_reader.holders(ev.text, ev.frame, _place_or_anaphor(names))
+        claims = [(a, h) for a, h, _ in read]
         side = {actor} | self.allies.get(actor, set())
-        if any((a in side and h == takes) or a is None for a, h in claims):
-            return []  # 'X was retaken on 27 January' does not say by whom: no contradiction
+        meeting = [kind for a, h, kind in read if (a in side and h == takes) or a is None]
+        if meeting:  # 'X was retaken on 27 January' does not say by whom: no contradiction
+            if want.retake and all(kind == "capture" for kind in meeting):  # 23 January is not 're-secured'
+                return [f"tells of a capture of {place}, not of its retaking"]
+            return []
         clash = [(a, h) for a, h in claims if (a in side) != (h == takes)]
         if len(clash) == len(claims):  # none, or only other accounts: 'ISIS lost X' does say the SDF took it
             verb = "took" if takes else "lost"

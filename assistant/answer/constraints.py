@@ -126,6 +126,8 @@ class Constraints(BaseModel):
     control: tuple[str, bool, str] | None = Field(
         default=None, description="(actor, takes, place) of 'did the SDF retake Al-Susah': evidence in which another "
         "actor takes the place, or this one loses it, answers another question.")
+    retake: bool = Field(default=False, description="The control asked is a retaking ('re-secured X', 'retook X'): "
+                         "a sentence telling only of a first capture answers another question.")
     date_days: int | None = Field(default=None, description="How many days wide the date asked for may be at "
                                   "most ('on what date': a day, 'in which month': a month).")
     requires: str | None = Field(default=None, description="Regex the evidence must match to hold the kind of "
@@ -325,12 +327,20 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         designation=bool(_DESIGNATION.search(text)),
         measure=next((unit for asked, unit in (checks.measures if checks else {}).items()
                       if re.search(asked, text, re.I)), None),
-        control=asked_control(text, lexicon, question_names(text, lexicon, source)),
+        control=(control := asked_control(text, lexicon, question_names(text, lexicon, source))),
+        retake=bool(control and control[1] and asks_retaking(text)),
         date_days=next((days for asked, days in (checks.date_precision if checks else {}).items()
                         if re.search(asked, text, re.I)), None),
         requires=next((kind for asked, kind in (checks.requires if checks else {}).items()
                        if re.search(asked, text, re.I)), None),
     )
+
+
+def asks_retaking(text: str) -> bool:
+    """'When did the SDF say it had re-secured X', 'when did ISIS retake X': the router's words for a retaking."""
+    from assistant.knowledge.loader import route_cues
+
+    return any(re.search(p, text, re.I) for p in route_cues().control.again)
 
 
 def asked_control(text: str, lexicon: Lexicon, names: Sequence[str]) -> tuple[str, bool, str] | None:

@@ -79,10 +79,11 @@ class ControlReader:
         return [self._claim(sentence, frame, view, where, token, cue, words, when)
                 for where, token, cue, words, when in self._read(sentence, frame, place)]
 
-    def holders(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[tuple[str | None, bool]]:
-        """(actor token, holds) of each claim in one sentence that ``place`` changed hands (None: by whom is not
-        said, 'X was recaptured on 27 January'): what the evidence check compares with 'did the SDF retake X'."""
-        return [(token, cue.holds) for _, token, cue, _, _ in self._read(sentence, frame, place, agentless=True)
+    def holders(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[tuple[str | None, bool, str]]:
+        """(actor token, holds, kind) of each claim in one sentence that ``place`` changed hands (None: by whom is
+        not said, 'X was recaptured on 27 January'): what the evidence check compares with 'did the SDF retake X'."""
+        read = self._read(sentence, frame, place, agentless=True)
+        return [(token, cue.holds, cue.kind) for _, token, cue, _, _ in read
                 if cue.holds is not None and cue.kind not in _STATE_KINDS]
 
     def _read(self, sentence: str, frame: Frame, place: re.Pattern[str], agentless: bool = False) -> list[_Match]:
@@ -102,7 +103,7 @@ class ControlReader:
             hi = cues[i + 1][0] if i + 1 < len(cues) else len(sentence)
             if cue.place == "after":
                 where = [(s, e) for s, e in places if end <= s < hi and s - end <= gap]
-                where = [(s, e) for s, e in where[:1] if not any(end <= os < s for os, _ in others)
+                where = [(s, e) for s, e in where[:1] if not _another_place_first(sentence, end, s, others)
                          and not any(end <= a < s for a, _, _ in actors)  # it captured people, not the place
                          and not (sentence[end:s].strip() and _IN_PLACE.search(sentence, end, s))
                          and not self._something_else(sentence[end:s], dates)]
@@ -177,6 +178,26 @@ def _other_places(sentence: str, frame: Frame, place: re.Pattern[str]) -> list[t
             continue
         spans += [m.span() for m in re.finditer(rf"\b{re.escape(name)}\b", sentence)]
     return spans
+
+
+#: What may stand between the places of a list ('captured Hajin, Al-Susah and the town of Al-Shaafa'): names
+#: (capitalised, whether or not the frame read them as places) and the words that join them.
+_LIST_GLUE = re.compile(r"(?:\s|,|\band\b|\bthe\b|\bof\b|\b(?:villages?|towns?|cit(?:y|ies)|areas?)\b"
+                        r"|\b[A-Z][\w'’]*(?:-[\w'’]+)*)*")
+
+
+def _another_place_first(sentence: str, cue_end: int, at: int, others: list[tuple[int, int]]) -> bool:
+    """Whether another place stands between a cue and the place, other than as an earlier item of one list
+    ('captured Hajin and Al-Susah' is about Al-Susah too; 'captured Hajin south of Al-Susah' is not)."""
+    between = [(s, e) for s, e in others if cue_end <= s < at]
+    if not between:
+        return False
+    rest, last = [], cue_end
+    for s, e in sorted(between):
+        rest.append(sentence[last:s])
+        last = max(last, e)
+    rest.append(sentence[last:at])
+    return not all(_LIST_GLUE.fullmatch(part) for part in rest)
 
 
 def _date_spans(sentence: str, frame: Frame) -> list[tuple[int, date, str]]:

@@ -1,4 +1,4 @@
-"""The control timeline over the demo corpus against eval/control_gold.jsonl (34 hand-checked claims).
+"""The control timeline over the demo corpus against eval/control_gold.jsonl (hand-checked claims).
 
 Recall: each gold claim (place, document, actor, kind, as-of date) is among the place's claims. Precision over
 the gold places: claims whose (document, actor, date) a gold claim of that place confirms, among all claims whose

@@ -449,6 +449,21 @@ def test_a_report_of_another_side_taking_the_place_is_refused(answerer: Extracti
     assert (not reasons) if why is None else any(why in r for r in reasons), reasons
 
 
+@pytest.mark.parametrize(("text", "why"), [
+    ("The SDF announced on 23 January 2019 that it had captured Hajin and Al-Shajlah.", "not of its retaking"),
+    ("The SDF said on 26 January 2019 that it had re-secured Al-Shajlah.", None),
+    ("The SDF said its fighters recaptured Al-Shajlah on 26 January 2019.", None),
+    ("Al-Shajlah was recaptured by the SDF on 26 January 2019, the SDF said.", None),
+])
+def test_a_retaking_is_not_answered_by_a_first_capture(answerer: ExtractiveAnswerer, text: str,
+                                                       why: str | None) -> None:
+    question = "When did the SDF say it had re-secured Al-Shajlah?"
+    assert answerer.analyser.question(question).constraints.retake
+    assert not answerer.analyser.question("When did the SDF capture Al-Shajlah?").constraints.retake
+    reasons = _checks(answerer, question, ("Levant Wire", date(2019, 1, 28), text))[0]["reasons"]
+    assert (not reasons) if why is None else any(why in r for r in reasons), reasons
+
+
 @pytest.mark.parametrize(("text", "passes"), [
     ("Speaking at the al-Omar oil field on 16 February, SDF commander Jiya Furat said IS held 700 square metres.",
      False),

@@ -151,6 +151,12 @@ def test_one_sentence_holds_several_claims_each_with_its_date(rules_only: None) 
     # a count of other things was taken, not the place; a share of the place is still a claim about it
     ("By 20 August, the SDF had captured 16 villages since the conquest of Al-Shaafa.", []),
     ("On 4 June, the SDF captured another eight villages, and cut the road between Al-Shaafa and Hajin.", []),
+    # a list of places taken names each of them; a place named as a bearing from another is not taken
+    ("The SDF captured Hajin, Al-Susah and the village of Al-Shaafa.", [("actor_sdf", "capture", True,
+                                                                         date(2019, 1, 10))]),
+    ("The SDF captured Hajin south of Al-Shaafa.", []),
+    ("The SDF assault began on 2 January 2019 and resulted in the capture of Hajin and Al-Shaafa on 9 January 2019.",
+     [("actor_sdf", "capture", True, date(2019, 1, 9))]),
     ("The SDF controlled about 80 percent of Al-Shaafa.", [("actor_sdf", "control", True, date(2019, 1, 10))]),
     ("The SDF captured on 4 January 2019 the village of Al-Shaafa.", [("actor_sdf", "capture", True,
                                                                        date(2019, 1, 4))]),
