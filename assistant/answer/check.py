@@ -8,6 +8,7 @@ than the one asked about is rejected with the reason, and the answerer tries the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -21,8 +22,6 @@ from assistant.models import DateSpan, Frame
 
 #: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
 _RIVALS = {"kill": {"wound"}, "wound": {"kill"}}
-_SAYING = re.compile(r"\b(?:said|says|say|told|reported|reports|claimed|claims|announced|stated|recorded|"
-                     r"documented|counted|estimated|confirmed|according)\b", re.I)
 
 
 @dataclass
@@ -76,6 +75,11 @@ class EvidenceCheck:
         self._kinds = [set(kind) for kind in cues.counted_kinds]
         self._currency = re.compile(cues.currency, re.I)
         self._own_loss = re.compile(cues.own_loss, re.I)
+        self._speaks = _words(cues.speaking_verbs)
+        self._saying = _words(cues.saying_words)
+        self._organisation = _words(cues.organisation_words, flags=0)
+        endings = "|".join(re.escape(e) for e in cues.nationality_endings) or "(?!)"
+        self._nationality = re.compile(rf"[A-Z][a-z]+(?:{endings})")
         self._control_reader = ControlReader(control_cues(), lexicon)
 
     def __call__(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> Verdict:
@@ -281,7 +285,7 @@ class EvidenceCheck:
     def _source(self, want: Constraints, ev: Evidence) -> list[str]:
         if not want.source:
             return []
-        saying = _SAYING.search(ev.text)
+        saying = self._saying.search(ev.text)
         lead = ev.text[:saying.start()] if saying else ""  # 'SDF spokesman Mustafa Bali had said ...'
         whole = [*([ev.doc_source] if ev.doc_source else []), *([lead] if lead else [])]
         if any(self._same_source(want.source, s) for s in whole):
@@ -302,10 +306,9 @@ class EvidenceCheck:
         if want.slot != "count" or want.source is None:
             return []
         clauses: list[tuple[int, str]] = []
-        for m in _SPEAKS.finditer(ev.text):
-            before = ev.text[max(0, m.start() - 80):m.start()]
-            subject = re.split(r"[,;:]|\b(?:and|while|but|whereas)\b", before)[-1]
-            if subject.strip() and self._same_source(want.source, subject):
+        for m in self._speaking(want.source, ev.text):
+            subject = self._subject(ev.text, m)
+            if subject:
                 start, end = m.start() - len(subject), re.search(r";|\b(?:while|whereas)\b|$", ev.text[m.end():])
                 if not ev.text[m.end():].strip(" .,\"'”’)"):
                     start = 0  # '..., the Russian army said.': the whole sentence is its
@@ -321,12 +324,26 @@ class EvidenceCheck:
     def _says(self, wanted: str, text: str) -> bool:
         """'... while the Syrian Observatory for Human Rights gave a death toll of 12': the source asked for is named
         in the sentence and says or gives something within a few words."""
-        for m in _SPEAKS.finditer(text):
-            before = text[max(0, m.start() - 80):m.start()]
-            subject = re.split(r"[,;:]|\b(?:and|while|but|whereas)\b", before)[-1]
-            if subject.strip() and self._same_source(wanted, subject):
-                return True
-        return False
+        return next(self._speaking(wanted, text), None) is not None
+
+    def _a_person(self, name: str, want: Constraints, ev: Evidence, at: int) -> bool:
+        """Two names or more, not an organisation's, a dateline's, a place's or a nationality's ('Iraqi
+        Kurdistan'), and not given another role than the one asked."""
+        return (len(name.split()) > 1 and not self._organisation.search(name) and not _DATELINE.search(name)
+                and not self._nationality.fullmatch(name.split()[0]) and name not in ev.frame.places
+                and not self._other_role(want, ev.text, at))
+
+    def _speaking(self, wanted: str, text: str) -> Iterator[re.Match[str]]:
+        """Each verb of speaking in ``text`` whose subject (the words before it, back to a clause break) is the
+        source asked for."""
+        return (m for m in self._speaks.finditer(text) if self._same_source(wanted, self._subject(text, m) or "-"))
+
+    @staticmethod
+    def _subject(text: str, verb: re.Match[str]) -> str:
+        """The words before a verb of speaking back to a comma, a semicolon or a conjunction ('' when none)."""
+        before = text[max(0, verb.start() - 80):verb.start()]
+        subject = re.split(r"[,;:]|\b(?:and|while|but|whereas)\b", before)[-1]
+        return subject if subject.strip() else ""
 
     def _same_source(self, wanted: str, said: str) -> bool:
         a, b = set(self.lexicon.tokens(wanted)), set(self.lexicon.tokens(said))
@@ -382,7 +399,7 @@ class EvidenceCheck:
             places = {t for p in where_who for t in self.lexicon.tokens(p)}
             # 'near the Iraqi border' or a reporter's '(EMN)' names no make
             found = [m[0] for m in _PERSON.finditer(ev.text)
-                     if m.start() > 0 and not all(_NATIONALITY.fullmatch(p) for p in m[0].split("-"))
+                     if m.start() > 0 and not all(self._nationality.fullmatch(p) for p in m[0].split("-"))
                      and not (m[0].isupper() and ev.text[m.start() - 1] == "(")
                      and not self._titled(ev.text, m.start())]
             if any(m[0].lower() not in question_tokens for m in _MODEL.finditer(ev.text)):
@@ -390,14 +407,12 @@ class EvidenceCheck:
             return any(self._new_plain(name, question_tokens | places) for name in found)
         if want.slot == "place":
             named = [*ev.frame.places, *(m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text))]
-            found = [n for n in named if not _NATIONALITY.fullmatch(n)]
+            found = [n for n in named if not self._nationality.fullmatch(n)]
         elif want.slot == "actor" and want.person:
             # a person has two names or more, is no organisation ('United Nations Red Cross'), and a Title Case
             # headline ('Suicide Bomber Kills Five Kurdish Police') names nobody by its capitals alone
             found = [] if _title_case(ev.text) else [
-                m[0] for m in _PERSON.finditer(ev.text) if len(m[0].split()) > 1 and not _ORGANISATION.search(m[0])
-                and not _DATELINE.search(m[0]) and not self._other_role(want, ev.text, m.start())
-                and not _NATIONALITY.fullmatch(m[0].split()[0]) and m[0] not in ev.frame.places]  # 'Iraqi Kurdistan'
+                m[0] for m in _PERSON.finditer(ev.text) if self._a_person(m[0], want, ev, m.start())]
         elif want.slot == "actor":
             if set(ev.frame.actors) - question_tokens - set(want.actors):
                 return True
@@ -465,10 +480,6 @@ _PERSON = re.compile(rf"(?<![\w-]){_NAME}(?:\s+(?:(?:bin|ibn|abu|abd|al|el|de|va
 _PLACE_NAMED = re.compile(rf"\b(?:in|at|near|from|into|outside|of|to|towards?|village|town|city|district|"
                           rf"neighbou?rhood|province)\s+(?:the\s+)?({_NAME}(?:\s+{_NAME})*)"
                           rf"|({_NAME}(?:\s+{_NAME})*)\s+(?:village|town|city|district|neighbou?rhood|camp|province|area)\b")
-#: Words that make a capitalised phrase an organisation, not a person.
-_ORGANISATION = re.compile(r"\b(?:Council|Organi[sz]ation|Ministry|Army|Forces|Front|Committee|Agency|News|Observatory|"
-                           r"University|Party|Group|Brigades?|Movement|Union|Nations|Coalition|Command|Police|Office|"
-                           r"Cross|Crescent|Red|Court|Government|Department|Institute|Network|Centre|Center)\b")
 
 
 _FEW = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|a hundred|" \
@@ -496,16 +507,15 @@ def _title_case(text: str) -> bool:
     return len(words) >= 5 and sum(w[0].isupper() for w in words) * 10 >= len(words) * 7
 
 
-#: A nationality is not a place: 'of the Syrian capital', 'in Iraqi territory'.
-_NATIONALITY = re.compile(r"[A-Z][a-z]+(?:ian|ean|ese|ish|aqi|udi|eli)")
 #: A model designation: 'SU-24', 'F-16', 'T-72', 'MiG-23', 'BM-21'.
 _MODEL = re.compile(r"\b[A-Z][A-Za-z]{0,5}-?\d{1,4}[A-Za-z]?\b")
 _CALENDAR = {*(m for m in MONTHS), *(m[:3] for m in MONTHS), "monday", "tuesday", "wednesday", "thursday", "friday",
              "saturday", "sunday"}
 
 
-_SPEAKS = re.compile(r"\b(?:said|says|told|reported|reports|claimed|claims|announced|stated|recorded|documented|"
-                     r"counted|estimated|confirmed|declared|gave|given|put|puts|gives)\b", re.I)
+def _words(words: list[str], flags: int = re.I) -> re.Pattern[str]:
+    """Any of the words, whole ('(?!)' when there are none)."""
+    return re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in words)})\b" if words else "(?!)", flags)
 
 
 @lru_cache(maxsize=65536)

@@ -209,6 +209,15 @@ class CheckCues(_Model):
     currency: str = Field(default=r"\$|\b(?:dollars?|usd|euros?|eur|pounds?|lira|liras|riyals?)\b",
                           description="Regex: a currency, which a figure of money must carry ('$5m').")
 
+    speaking_verbs: list[str] = Field(default_factory=list, description="Verbs by which a source in a sentence "
+                                      "says or gives something ('the Observatory gave a toll of 12').")
+    saying_words: list[str] = Field(default_factory=list, description="Words after which a sentence's lead is its "
+                                    "speaker ('SDF spokesman Mustafa Bali had said ...').")
+    organisation_words: list[str] = Field(default_factory=list, description="Capitalised words that make a name an "
+                                          "organisation's, not a person's ('Council', 'Ministry').")
+    nationality_endings: list[str] = Field(default_factory=list, description="Endings of a capitalised word that "
+                                           "make it a nationality, not a name or a place ('Syrian', 'Iraqi').")
+
     measures: dict[str, str] = Field(
         default_factory=dict, description="Question regex -> unit regex: 'how far' is met only by a figure with a "
         "unit of distance ('40 kilometres'), not by any number.")
@@ -240,10 +249,19 @@ class CheckCues(_Model):
         QuestionType._compiles([*measures, *measures.values()])
         return measures
 
-    @field_validator("attribute_nouns", "source_roles", "person_nouns", "source_nouns", "person_titles")
+    @field_validator("attribute_nouns", "source_roles", "person_nouns", "source_nouns", "person_titles",
+                     "speaking_verbs", "saying_words", "nationality_endings")
     @classmethod
     def _lower_words(cls, words: list[str]) -> list[str]:
         return EventCues._lower_words(words)
+
+    @field_validator("organisation_words")
+    @classmethod
+    def _capitalised(cls, words: list[str]) -> list[str]:
+        bad = [w for w in words if not w[:1].isupper()]
+        if bad:
+            raise ValueError(f"organisation words are capitalised as written in names: {bad}")
+        return words
 
 
 class RecordKeys(_Model):

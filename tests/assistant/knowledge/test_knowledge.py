@@ -156,3 +156,17 @@ def test_places_load_folded_and_one_alias_belongs_to_one_place() -> None:
     bad = {"version": 1, "places": [{"name": "A", "aliases": ["x"]}, {"name": "B", "aliases": ["X"]}]}
     with pytest.raises(KnowledgeError, match=r"places.yaml: field places: .*'x' belongs to both 'A' and 'B'"):
         _validate(_PlacesFile, bad, "places.yaml")
+
+
+def test_check_word_lists_are_validated() -> None:
+    """checks.yaml's word lists: verbs and endings in lower case, organisation words capitalised as in names."""
+    from pydantic import ValidationError
+
+    from assistant.knowledge.loader import CheckCues
+
+    base = {"version": 1, "claim_question": "claim", "claim_evidence": "claimed"}
+    assert CheckCues(**base, organisation_words=["Council"], speaking_verbs=["said"]).speaking_verbs == ["said"]
+    with pytest.raises(ValidationError, match="capitalised"):
+        CheckCues(**base, organisation_words=["council"])
+    with pytest.raises(ValidationError, match="lower case"):
+        CheckCues(**base, speaking_verbs=["Said"])
