@@ -56,7 +56,8 @@ def _claim_line(c: ControlClaim) -> str:
     basis = " (report date)" if c.date_basis == "published" else ""
     who = c.actor_name or c.actor or "unnamed"
     effect = {True: "holds", False: "loses", None: "besieges"}[c.holds]
-    return f"{when}{basis}  {c.kind:<10} {who} {effect} {c.place} — per {c.source or c.title} — {c.cite()}"
+    part = "part of " if c.partial else ""
+    return f"{when}{basis}  {c.kind:<10} {who} {effect} {part}{c.place} — per {c.source or c.title} — {c.cite()}"
 
 
 def show_control(tl: ControlTimeline, as_json: bool = False) -> str:

@@ -77,6 +77,8 @@ def test_when_a_place_was_taken_is_the_capture_of_all_of_it(ingested: Ingested) 
     claims = assistant.control("Tell Marwan").claims
     assert [(c.as_of.isoformat() if c.as_of else None, c.partial) for c in claims if c.actor == "actor_sdf"] == [
         ("2020-05-01", True), ("2020-05-02", False)]
+    from assistant.conflict.render import show_control
+    assert "Syrian Democratic Forces holds part of Tell Marwan" in show_control(assistant.control("Tell Marwan"))
     answer = assistant.ask("When did the SDF take Tell Marwan?")
     assert answer.debug["route"]["name"] == "control"
     assert "2 May 2020" in answer.text and "90%" not in answer.text
