@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -88,7 +88,7 @@ class EvidenceCheck:
             reasons.append("shares no word with the question")
         reasons += self._names(want, ev) + self._outcome(want, ev) + self._dates(want, ev) + self._source(want, ev)
         reasons += self._events(want, ev) + self._whose(want, ev) + self._attributes(want, ev)
-        reasons += self._control(want, ev)
+        reasons += self._control(want, ev) + self._dated_elsewhere(want, ev)
         fills = self._fills(want, ev) and self._names_new(want, question_tokens, ev)
         if not fills:
             reasons.append(f"does not state the {want.slot} asked for")
@@ -200,6 +200,18 @@ class EvidenceCheck:
         """'What was Hajin's population': the sentence (or the one before) must name the population."""
         near = self._near_tokens(ev)
         return [f"does not name the {a}" for a in want.attributes if not any(_same_word(a, t) for t in near)]
+
+    def _dated_elsewhere(self, want: Constraints, ev: Evidence) -> list[str]:
+        """'When did the SDF push into Al-Marashidah' is not answered by a dated sentence about another place
+        ('pushed ISIS out of Al-Susah on 15 January'), though its passage names Al-Marashidah: the date belongs to
+        the sentence's own place. Only when the sentence (or the one before) names none of the question's names."""
+        places = ev.frame.places or [m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text)]
+        if want.slot != "date" or not want.names or not places or not ev.frame.dates:
+            return []
+        near = replace(ev, context_tokens=self._near_tokens(ev))
+        if len(self._names(want.model_copy(update={"actors": []}), near)) < len(want.names):
+            return []  # one of its names is near
+        return [f"is about {places[0]}, not {want.names[0]}"]
 
     def _near_tokens(self, ev: Evidence) -> set[str]:
         return set(self.lexicon.tokens(f"{ev.window} {ev.text}"))

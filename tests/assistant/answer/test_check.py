@@ -683,3 +683,14 @@ def test_a_date_question_is_not_answered_by_the_date_it_gives(answerer: Extracti
     checks = _checks(answerer, "When in 2017 did the SDF capture Tabqa?", year)
     assert {c["text"][:26]: c["passed"] for c in checks} == {"The SDF captured Tabqa in ": False,
                                                              "The SDF captured Tabqa on ": True}, checks
+
+
+def test_a_date_question_is_not_answered_by_the_date_of_another_places_event(answerer: ExtractiveAnswerer) -> None:
+    """The passage names Al-Marashidah, but the dated sentence tells of Al-Susah: its date is Al-Susah's."""
+    report = ("Euphrates Monitor", date(2019, 1, 25), "SDF fighters pushed ISIS fighters out of Al-Susah on 15 "
+              "January 2019. ISIS fighters withdrew toward Al-Marashidah. Our forces entered Al-Marashidah on 24 "
+              "January 2019.")
+    checks = _checks(answerer, "When did the SDF first push into Al-Marashidah?", report)
+    verdicts = {c["text"][:14]: (c["passed"], c["reasons"]) for c in checks}
+    assert verdicts["SDF fighters p"] == (False, ["is about Al-Susah, not Al-Marashidah"])
+    assert verdicts["Our forces ent"] == (True, [])
