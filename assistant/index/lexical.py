@@ -29,6 +29,8 @@ _SAFE = 1 - 1e-9
 _EPS = 1e-12
 #: A term left for the candidates is read whole when it has at most this many postings per candidate.
 _LOOKUP_RATIO = 4
+#: Terms whose passage frequency is kept between questions (per index generation).
+_DF_CACHE = 100_000
 #: BM25 of each passage over the query terms ``q(term, w)`` (the same expression for the scan and the top n).
 _SCORES = ("SELECT p.pid, SUM(q.w * p.tf / (p.tf + ? * (? + ? * l.len / ?))) AS s FROM q "
            "JOIN lexical_postings p ON p.term = q.term JOIN lexical_lengths l ON l.pid = p.pid "
@@ -55,6 +57,7 @@ class LexicalIndex:
         self._ready = False
         self._stats: tuple[int, int, float] | None = None  # (generation, passages, average length)
         self._length_cache: tuple[int, np.ndarray] | None = None  # (generation, length by rowid)
+        self._df_cache: tuple[int, dict[str, int]] = (-1, {})  # (generation, term -> passage frequency)
         self._lock = threading.RLock()
 
     def encode(self, text: str) -> list[str]:
@@ -89,6 +92,7 @@ class LexicalIndex:
         self._ready = False
         self._stats = None
         self._length_cache = None
+        self._df_cache = (-1, {})
 
     def _corpus(self) -> tuple[int, float]:
         """(passages, average length), cached per generation."""
@@ -99,12 +103,23 @@ class LexicalIndex:
         return self._stats[1], self._stats[2]
 
     def _df(self, terms: Iterable[str]) -> dict[str, int]:
+        """Passage frequency of each term that occurs, in term order; counted once per generation (a common
+        term's count reads all its postings: tens of milliseconds at 200k passages)."""
         wanted = sorted(set(terms))
         if not wanted:
             return {}
-        marks = ",".join("?" * len(wanted))
-        return dict(self.docs.db.execute(
-            f"SELECT term, COUNT(*) FROM lexical_postings WHERE term IN ({marks}) GROUP BY term", wanted))
+        generation = self.docs.generation()
+        with self._lock:
+            if self._df_cache[0] != generation or len(self._df_cache[1]) > _DF_CACHE:
+                self._df_cache = (generation, {})
+            cache = self._df_cache[1]
+        missing = [t for t in wanted if t not in cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(self.docs.db.execute(
+                f"SELECT term, COUNT(*) FROM lexical_postings WHERE term IN ({marks}) GROUP BY term", missing))
+            cache.update((t, found.get(t, 0)) for t in missing)
+        return {t: cache[t] for t in wanted if cache[t]}
 
     @staticmethod
     def _idf(n: int, df: int) -> float:

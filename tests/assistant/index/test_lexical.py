@@ -163,3 +163,12 @@ def test_top_n_after_a_write(store: Store) -> None:
     _put_sqlite(store, "b.txt", "Hajin again: shelling of Hajin.")  # the cached passage lengths are read again
     assert store.lexical.search(["hajin", "shelling"], 5) == _reference(store, ["hajin", "shelling"], 5)
     assert len(store.lexical.search(["hajin"], 5)) == 2
+
+
+def test_passage_frequencies_follow_writes(store: Store) -> None:
+    _put_sqlite(store, "a.txt", "Shelling hit Hajin on Monday.")
+    assert store.lexical._df(["hajin", "nowhere"]) == {"hajin": 1}
+    _put_sqlite(store, "b.txt", "Hajin again.")
+    assert store.lexical._df(["hajin", "nowhere"]) == {"hajin": 2}
+    store.remove_documents(["a.txt"])
+    assert store.lexical._df(["hajin", "shell"]) == {"hajin": 1}
