@@ -359,6 +359,9 @@ class Store:
     def count(self) -> tuple[int, int]:
         return self.docs.count()
 
+    def has_documents(self) -> bool:
+        return self.docs.has_documents()
+
     def document(self, doc_id: str) -> Document | None:
         return self.docs.document(doc_id) if self.exists() else None
 
