@@ -156,17 +156,3 @@ def test_places_load_folded_and_one_alias_belongs_to_one_place() -> None:
     bad = {"version": 1, "places": [{"name": "A", "aliases": ["x"]}, {"name": "B", "aliases": ["X"]}]}
     with pytest.raises(KnowledgeError, match=r"places.yaml: field places: .*'x' belongs to both 'A' and 'B'"):
         _validate(_PlacesFile, bad, "places.yaml")
-
-
-def test_remembered_tokens_are_the_same_and_a_fresh_list() -> None:
-    from assistant.knowledge import lexicon as module
-
-    lexicon = Lexicon(load_knowledge().actors)
-    text = "Regime forces shelled Hajin; the SDF said 12 civilians were killed."
-    first = lexicon.tokens(text)
-    first.append("mutated")  # the caller's list, not the remembered one
-    again = lexicon.tokens(text)
-    assert again == Lexicon(load_knowledge().actors).tokens(text) and "mutated" not in again
-    assert lexicon.tokens(text, with_actors=False) == [t for t in again if not t.startswith("actor_")]
-    long = "Hajin " * (module._MEMO_CHARS // 6 + 1)
-    assert lexicon.tokens(long) == lexicon.tokens(long) and (long, True) not in lexicon._token_memo
