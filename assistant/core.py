@@ -421,7 +421,7 @@ class Assistant:
 
     def _require_documents(self) -> None:
         self.store.refresh()  # on a Chroma server: what teammates wrote since the last question
-        if self.store.count()[0] == 0:
+        if not self.store.has_documents():
             raise IndexEmptyError(self.settings.index.dir)
 
 

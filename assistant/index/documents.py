@@ -282,6 +282,10 @@ class DocumentStore:
     def all_passage_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT passage_id FROM passages")}
 
+    def has_documents(self) -> bool:
+        """Whether any document is stored (without counting them all)."""
+        return self.exists() and self.db.execute("SELECT EXISTS (SELECT 1 FROM docs)").fetchone()[0] == 1
+
     def count(self) -> tuple[int, int]:
         """(documents, passages); zero for a store that does not exist yet, without creating it."""
         if not self.exists():

@@ -16,11 +16,25 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 
+import numpy as np
+
 from assistant.index.documents import DocumentStore
 from assistant.knowledge import Lexicon
 
 K1 = 1.5
 B = 0.75
+#: Pruning margins of the top-n search: a passage is dropped only when its bound is below the n-th best score by
+#: more than float rounding can account for.
+_SAFE = 1 - 1e-9
+_EPS = 1e-12
+#: A term left for the candidates is read whole when it has at most this many postings per candidate.
+_LOOKUP_RATIO = 4
+#: Terms whose passage frequency is kept between questions (per index generation).
+_DF_CACHE = 100_000
+#: BM25 of each passage over the query terms ``q(term, w)`` (the same expression for the scan and the top n).
+_SCORES = ("SELECT p.pid, SUM(q.w * p.tf / (p.tf + ? * (? + ? * l.len / ?))) AS s FROM q "
+           "JOIN lexical_postings p ON p.term = q.term JOIN lexical_lengths l ON l.pid = p.pid "
+           "GROUP BY p.pid")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lexical_postings (
@@ -42,6 +56,8 @@ class LexicalIndex:
         self.lexicon = lexicon
         self._ready = False
         self._stats: tuple[int, int, float] | None = None  # (generation, passages, average length)
+        self._length_cache: tuple[int, np.ndarray] | None = None  # (generation, length by rowid)
+        self._df_cache: tuple[int, dict[str, int]] = (-1, {})  # (generation, term -> passage frequency)
         self._lock = threading.RLock()
 
     def encode(self, text: str) -> list[str]:
@@ -75,6 +91,8 @@ class LexicalIndex:
     def reset(self) -> None:
         self._ready = False
         self._stats = None
+        self._length_cache = None
+        self._df_cache = (-1, {})
 
     def _corpus(self) -> tuple[int, float]:
         """(passages, average length), cached per generation."""
@@ -85,12 +103,23 @@ class LexicalIndex:
         return self._stats[1], self._stats[2]
 
     def _df(self, terms: Iterable[str]) -> dict[str, int]:
+        """Passage frequency of each term that occurs, in term order; counted once per generation (a common
+        term's count reads all its postings: tens of milliseconds at 200k passages)."""
         wanted = sorted(set(terms))
         if not wanted:
             return {}
-        marks = ",".join("?" * len(wanted))
-        return dict(self.docs.db.execute(
-            f"SELECT term, COUNT(*) FROM lexical_postings WHERE term IN ({marks}) GROUP BY term", wanted))
+        generation = self.docs.generation()
+        with self._lock:
+            if self._df_cache[0] != generation or len(self._df_cache[1]) > _DF_CACHE:
+                self._df_cache = (generation, {})
+            cache = self._df_cache[1]
+        missing = [t for t in wanted if t not in cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(self.docs.db.execute(
+                f"SELECT term, COUNT(*) FROM lexical_postings WHERE term IN ({marks}) GROUP BY term", missing))
+            cache.update((t, found.get(t, 0)) for t in missing)
+        return {t: cache[t] for t in wanted if cache[t]}
 
     @staticmethod
     def _idf(n: int, df: int) -> float:
@@ -105,17 +134,25 @@ class LexicalIndex:
             return []
         total, avgdl = self._corpus()
         weights = [(t, self._idf(total, df[t]) * counts[t]) for t in df]
+        if allowed is None:
+            try:
+                return self._top(weights, df, n, avgdl)
+            except IndexError:  # a passage written since the lengths were read: the scan
+                self._length_cache = None
+        return self._scan(weights, n, avgdl, allowed)
+
+    def _scan(self, weights: list[tuple[str, float]], n: int, avgdl: float,
+              allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Every posting of every query term scored in one SQL query (with filters: the allowed ids' best n)."""
         values = ",".join("(?, ?)" for _ in weights)
-        scores = ("SELECT p.pid, SUM(q.w * p.tf / (p.tf + ? * (? + ? * l.len / ?))) AS s FROM q "
-                  "JOIN lexical_postings p ON p.term = q.term JOIN lexical_lengths l ON l.pid = p.pid "
-                  "GROUP BY p.pid ORDER BY s DESC")
         args = (*(x for pair in weights for x in pair), K1, 1 - B, B, avgdl)
         if allowed is None:  # ids looked up for the top n only
-            top = (f"WITH q(term, w) AS (VALUES {values}), top AS ({scores} LIMIT ?) SELECT ps.passage_id, top.s "
-                   f"FROM top JOIN passages ps ON ps.rowid = top.pid ORDER BY top.s DESC")
+            top = (f"WITH q(term, w) AS (VALUES {values}), top AS ({_SCORES} ORDER BY s DESC LIMIT ?) "
+                   f"SELECT ps.passage_id, top.s FROM top JOIN passages ps ON ps.rowid = top.pid ORDER BY top.s DESC")
             return [(pid, float(s)) for pid, s in self.docs.db.execute(top, (*args, n)) if s > 0]
-        sql = (f"WITH q(term, w) AS (VALUES {values}), scored AS ({scores}) SELECT ps.passage_id, scored.s "
-               f"FROM scored JOIN passages ps ON ps.rowid = scored.pid ORDER BY scored.s DESC")
+        sql = (f"WITH q(term, w) AS (VALUES {values}), scored AS ({_SCORES} ORDER BY s DESC) "
+               f"SELECT ps.passage_id, scored.s FROM scored JOIN passages ps ON ps.rowid = scored.pid "
+               f"ORDER BY scored.s DESC")
         out: list[tuple[str, float]] = []
         for pid, score in self.docs.db.execute(sql, args):
             if pid in allowed and score > 0:
@@ -123,6 +160,97 @@ class LexicalIndex:
                 if len(out) >= n:
                     break
         return out
+
+    def _top(self, weights: list[tuple[str, float]], df: dict[str, int], n: int,
+             avgdl: float) -> list[tuple[str, float]]:
+        """The best ``n`` of the whole index without reading every posting of the common terms (MaxScore).
+
+        Terms are read rarest (highest weight) first, every posting, into partial scores (lower bounds: no
+        contribution is negative); a term adds at most its weight (``tf / (tf + ...) < 1``), so once the weights
+        of the terms not read yet sum to less than the n-th best partial score, no passage outside those read can
+        reach the top n. The remaining terms are then looked up for the passages that still can (dropping, after
+        each term, those whose partial score plus the weights still unread falls below the n-th best), and the
+        final candidates are scored with the scan's expression added in the query's term order, as SQLite's SUM
+        adds them, and ordered as the scan orders ties (the later passage first): same ids, scores and order
+        (tests/assistant/index/test_lexical.py compares the two)."""
+        db = self.docs.db
+        lengths = self._lengths()
+        order = sorted(weights, key=lambda tw: (-tw[1], tw[0]))
+        acc = np.zeros(len(lengths), dtype=np.float64)
+        seen = np.zeros(len(lengths), dtype=bool)
+        norm = K1 * ((1 - B) + B * lengths / avgdl)
+        rest = sum(w for _, w in order)
+        read = 0
+        for term, w in order:
+            rows = db.execute("SELECT pid, tf FROM lexical_postings WHERE term = ?", (term,)).fetchall()
+            read += 1
+            rest -= w
+            if rows:
+                pids, tfs = np.asarray(rows, dtype=np.int64).T
+                acc[pids] += w * tfs / (tfs + norm[pids])
+                seen[pids] = True
+            touched = int(seen.sum())
+            if touched >= n and rest < _SAFE * np.partition(acc[seen], touched - n)[touched - n] - _EPS:
+                break
+        candidates = np.flatnonzero(seen)
+        if read < len(order) and len(candidates) > n:
+            live = np.zeros(len(lengths), dtype=bool)
+            for term, w in order[read:]:  # the rest looked up for the passages that can still reach the top n
+                theta = np.partition(acc[candidates], len(candidates) - n)[len(candidates) - n]
+                candidates = candidates[acc[candidates] + rest >= _SAFE * theta - _EPS]
+                live[:] = False
+                live[candidates] = True
+                if df.get(term, 0) <= _LOOKUP_RATIO * len(candidates):
+                    rows = db.execute("SELECT pid, tf FROM lexical_postings WHERE term = ?", (term,)).fetchall()
+                else:
+                    rows = []
+                    for i in range(0, len(candidates), 900):
+                        chunk = candidates[i:i + 900].tolist()
+                        rows += db.execute(f"SELECT pid, tf FROM lexical_postings WHERE term = ? AND pid IN "
+                                           f"({','.join('?' * len(chunk))})", (term, *chunk)).fetchall()
+                rest -= w
+                if rows:
+                    pids, tfs = np.asarray(rows, dtype=np.int64).T
+                    keep = live[pids]
+                    pids, tfs = pids[keep], tfs[keep]
+                    acc[pids] += w * tfs / (tfs + norm[pids])
+        if len(candidates) > n:  # complete (to float rounding): what can tie with the n-th best, scored below
+            theta = np.partition(acc[candidates], len(candidates) - n)[len(candidates) - n]
+            candidates = candidates[acc[candidates] >= _SAFE * theta - _EPS]
+        ids = candidates.tolist()
+        tfs_of: dict[int, dict[str, int]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for term, pid, tf in db.execute(
+                    f"SELECT term, pid, tf FROM lexical_postings WHERE term IN ({','.join('?' * len(weights))}) "
+                    f"AND pid IN ({','.join('?' * len(chunk))})", (*(t for t, _ in weights), *chunk)):
+                tfs_of.setdefault(pid, {})[term] = tf
+        scored = []
+        for pid, tfs in tfs_of.items():  # the scan's sum: the same expression, added in the query's term order
+            norm_pid = K1 * ((1 - B) + B * lengths[pid] / avgdl)
+            total = 0.0
+            for term, w in weights:
+                if term in tfs:
+                    total += w * tfs[term] / (tfs[term] + norm_pid)
+            scored.append((total, pid))
+        scored.sort(key=lambda r: (-r[0], -r[1]))  # ties as the scan orders them: the later passage first
+        best = [(score, pid) for score, pid in scored[:n] if score > 0]
+        names = dict(db.execute(f"SELECT rowid, passage_id FROM passages WHERE rowid IN ({','.join('?' * len(best))})",
+                                [pid for _, pid in best]).fetchall()) if best else {}
+        return [(names[pid], float(score)) for score, pid in best if pid in names]
+
+    def _lengths(self) -> np.ndarray:
+        """Passage lengths indexed by passage rowid (0 where none), cached per generation."""
+        generation = self.docs.generation()
+        if self._length_cache is None or self._length_cache[0] != generation:
+            rows = self.docs.db.execute("SELECT pid, len FROM lexical_lengths").fetchall()
+            size = max((pid for pid, _ in rows), default=0) + 1
+            lengths = np.zeros(size, dtype=np.float64)
+            if rows:
+                pids, lens = np.asarray(rows, dtype=np.int64).T
+                lengths[pids] = lens
+            self._length_cache = (generation, lengths)
+        return self._length_cache[1]
 
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
         """Inverse passage frequency of tokens (smoothed), for weighting lexical overlap in answers."""

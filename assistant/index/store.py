@@ -31,6 +31,7 @@ from assistant.index.lexical import LexicalIndex
 from assistant.index.lock import write_lock
 from assistant.index.sentences import SentenceVectors, sentence_rows
 from assistant.index.shared import ServerRecords
+from assistant.index.textscan import FoldedTexts
 from assistant.index.vectors import VectorIndex, make_vector_index
 from assistant.knowledge import Lexicon, load_knowledge
 from assistant.models import Document, Passage, PassageView, RemoveReport, RootInfo
@@ -62,6 +63,7 @@ class Store:
         self.docs = DocumentStore(self.dir / "sitrep.sqlite")
         self.vectors = vectors or make_vector_index(settings)
         self.lexical = LexicalIndex(self.docs, self.lexicon)
+        self.folded = FoldedTexts(self.docs.passage_texts, self.docs.generation)  # regex search of passages
         self._lock = threading.RLock()
         make_records = getattr(self.vectors, "records", None)
         self.records: ServerRecords | None = make_records() if make_records else None
@@ -356,6 +358,9 @@ class Store:
 
     def count(self) -> tuple[int, int]:
         return self.docs.count()
+
+    def has_documents(self) -> bool:
+        return self.docs.has_documents()
 
     def document(self, doc_id: str) -> Document | None:
         return self.docs.document(doc_id) if self.exists() else None

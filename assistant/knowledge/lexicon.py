@@ -114,6 +114,11 @@ def _force_patterns(rule: ForceRule) -> tuple[re.Pattern[str], re.Pattern[str], 
     return full, head, not_after
 
 
+#: Texts (at most this long) whose tokens a Lexicon remembers, and how many before it forgets them all.
+_MEMO_CHARS = 4000
+_MEMO_SIZE = 8192
+
+
 class Lexicon:
     """Tokenizer plus actor matching under any alias, built from actor entries."""
 
@@ -138,6 +143,7 @@ class Lexicon:
                     [(c, p.pattern) for c, p in self._exact],
                     [(c, p.pattern, h.pattern, n.pattern if n else None) for c, p, h, n in self._forces]))
         self.version = hashlib.sha256(key.encode()).hexdigest()[:16]
+        self._token_memo: dict[tuple[str, bool], tuple[str, ...]] = {}
 
     def actor_spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, canonical token) of every actor mention in ``text``, in order; the longest alias wins."""
@@ -189,8 +195,19 @@ class Lexicon:
         return "".join(chars), {canon for _, _, canon in spans}
 
     def tokens(self, text: str, with_actors: bool = True) -> list[str]:
-        """Index/query tokens: stemmed content words, numbers without separators, plus canonical actor tokens."""
-        out = _content_tokens(text)
-        if with_actors:
-            out.extend(sorted(self.actors_in(text)))
-        return out
+        """Index/query tokens: stemmed content words, numbers without separators, plus canonical actor tokens.
+
+        Remembered for the last few thousand short texts: answering reads the same sentences several times
+        (scoring, the evidence check's names and attributes)."""
+        key = (text, with_actors)
+        found = self._token_memo.get(key)
+        if found is None:
+            out = _content_tokens(text)
+            if with_actors:
+                out.extend(sorted(self.actors_in(text)))
+            found = tuple(out)
+            if len(text) <= _MEMO_CHARS:
+                if len(self._token_memo) >= _MEMO_SIZE:
+                    self._token_memo.clear()
+                self._token_memo[key] = found
+        return list(found)

@@ -3,14 +3,16 @@ Lexicon change."""
 
 from __future__ import annotations
 
+import random
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.embed import Embedder
-from assistant.index import FilterPlan, Store
+from assistant.index import FilterPlan, Store, lexical
 from assistant.index.search import lexical_search
 from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
 from assistant.models import Document, Passage
@@ -116,3 +118,57 @@ def test_adding_one_document_does_not_touch_the_rest(store: Store) -> None:
     large = min(one_add(i) for i in range(3, 6))
     assert large < small * 4 + 0.02  # ten times the corpus, not ten times the cost
     assert _search(store, "n1999") == [store.docs.passage_ids("r/1999.txt")[0]]
+
+
+def _reference(store: Store, tokens: list[str], n: int) -> list[tuple[str, float]]:
+    """The full scan: every posting of every query term scored in one SQL query."""
+    lexical = store.lexical
+    counts = Counter(tokens)
+    df = lexical._df(counts)
+    if not df:
+        return []
+    total, avgdl = lexical._corpus()
+    return lexical._scan([(t, lexical._idf(total, df[t]) * counts[t]) for t in df], n, avgdl)
+
+
+@pytest.mark.parametrize("lookup_ratio", [4, 0])
+def test_top_n_is_the_full_scan(store: Store, lookup_ratio: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pruned top-n search returns the scan's passages, scores (to the bit) and order, ties included."""
+    monkeypatch.setattr(lexical, "_LOOKUP_RATIO", lookup_ratio)  # 0: every term left is looked up by passage
+    rng = random.Random(7)
+    vocab = [f"{a}{b}{c}x" for a in "bcdfg" for b in "aeiou" for c in "klmnprtvz"][:400]  # words, no stopword
+    zipf = [1 / (i + 1) for i in range(len(vocab))]
+    texts = [" ".join(rng.choices(vocab, zipf, k=rng.randint(3, 60))) for _ in range(300)]
+    texts += texts[:40]  # duplicates: exact ties
+    texts += [f"{vocab[0]} {vocab[1]}", vocab[0], " ".join(vocab[-3:]), f"{vocab[5]} " * 30]
+    for i, text in enumerate(texts):
+        _put_sqlite(store, f"d{i}.txt", text)
+    assert store.docs.db.execute("SELECT COUNT(*) FROM lexical_lengths").fetchone()[0] == len(texts)
+    queries = [store.lexical.encode(" ".join(rng.choices(vocab, zipf, k=rng.randint(1, 12)))) for _ in range(150)]
+    queries += [store.lexical.encode(q) for q in [vocab[0], f"{vocab[0]} {vocab[0]} {vocab[1]}", vocab[-1],
+                                                  "nothing", " ".join(vocab[1:8])]]
+    statements: list[str] = []
+    store.docs.db.set_trace_callback(statements.append)
+    for query in queries:
+        for n in (1, 8, 40, 1000):
+            assert store.lexical.search(query, n) == _reference(store, query, n), (query, n)
+    store.docs.db.set_trace_callback(None)
+    if not lookup_ratio:  # common terms were left to the candidates
+        assert sum("AND pid IN" in s for s in statements) > 20
+
+
+def test_top_n_after_a_write(store: Store) -> None:
+    _put_sqlite(store, "a.txt", "Shelling hit Hajin on Monday.")
+    assert [p for p, _ in store.lexical.search(["hajin"], 5)] == [p for p, _ in _reference(store, ["hajin"], 5)]
+    _put_sqlite(store, "b.txt", "Hajin again: shelling of Hajin.")  # the cached passage lengths are read again
+    assert store.lexical.search(["hajin", "shelling"], 5) == _reference(store, ["hajin", "shelling"], 5)
+    assert len(store.lexical.search(["hajin"], 5)) == 2
+
+
+def test_passage_frequencies_follow_writes(store: Store) -> None:
+    _put_sqlite(store, "a.txt", "Shelling hit Hajin on Monday.")
+    assert store.lexical._df(["hajin", "nowhere"]) == {"hajin": 1}
+    _put_sqlite(store, "b.txt", "Hajin again.")
+    assert store.lexical._df(["hajin", "nowhere"]) == {"hajin": 2}
+    store.remove_documents(["a.txt"])
+    assert store.lexical._df(["hajin", "shell"]) == {"hajin": 1}

@@ -65,7 +65,7 @@ def store(tmp_path: Path, fake_embedder: Embedder, vector_backend: Callable[[Set
 def test_missing_index_counts_zero_without_creating_it(tmp_path: Path) -> None:
     store = Store(Settings().with_index(tmp_path / "nothing"))
     assert not store.exists()
-    assert store.count() == (0, 0)
+    assert store.count() == (0, 0) and not store.has_documents()
     assert not (tmp_path / "nothing").exists()
 
 
@@ -78,7 +78,7 @@ def test_store_lives_in_a_collection_folder(store: Store, tmp_path: Path) -> Non
 
 
 def test_round_trip(store: Store) -> None:
-    assert store.count() == (3, 3)
+    assert store.count() == (3, 3) and store.has_documents()
     doc = store.document("b.txt")
     assert doc is not None
     assert (doc.source, doc.published, doc.metadata, doc.title) == (
@@ -171,7 +171,7 @@ def test_empty_store_searches_return_nothing(tmp_path: Path, fake_embedder: Embe
     assert _vectors(store, fake_embedder.embed(["x"])[0], 5) == []
     assert _bm25(store, "anything", 5) == []
     store.finish()
-    assert store.count() == (0, 0)
+    assert store.count() == (0, 0) and not store.has_documents()
     store.close()
 
 
