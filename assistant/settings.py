@@ -137,6 +137,10 @@ class IndexSettings(_Section):
         1.0, ge=0, description="With a Chroma server: check it for teammates' writes at most this often (one small "
         "request; 0: before every question). Ingest and removal always check first.",
     )
+    title_in_vectors: bool = Field(
+        True, description="Embed each passage as 'title: text', so a passage that never names what its document is "
+        "about ('The attack was repelled') is still found by it (its own collection; 'pooled' embeds the text alone).",
+    )
     derived_vectors: Literal["none", "windows", "pooled", "all"] = Field(
         "windows", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
         "'windows' (default): each sentence is embedded once and its sentence+predecessor window is the normalised "
@@ -279,6 +283,8 @@ class Settings(BaseSettings):
             shape["backend"] = self.embedding.backend
         if self.index.derived_vectors == "all":  # passage vectors made otherwise
             shape["passage_vectors"] = "mean-of-sentences"
+        elif self.index.title_in_vectors and self.index.derived_vectors != "pooled":
+            shape["passage_vectors"] = "title: text"
         key = json.dumps(shape, sort_keys=True)
         return "sitrep-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 

@@ -261,7 +261,7 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
     elif derive == "all":  # only sentences embedded, each passage's vector their mean
         vectors = _embed_derived(pending, embedder, flat)
     else:
-        vectors = embedder.embed(texts + flat)
+        vectors = embedder.embed(_titled(pending, settings) + flat)
     report.texts_embedded += len(texts)
     if framed is not None:
         framed.result()
@@ -291,6 +291,14 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
             report.ingested += 1
     pending.docs.clear()
     pending.n_passages = 0
+
+
+def _titled(pending: _Pending, settings: Settings) -> list[str]:
+    """The passage texts as embedded: 'title: text' (``index.title_in_vectors``), so a passage that never names
+    what its document is about is found by it."""
+    on = settings.index.title_in_vectors
+    return [f"{doc.title}: {p.text}" if on and doc.title else p.text for doc, passages, _ in pending.docs
+            for p in passages]
 
 
 def _embed_pooled(pending: _Pending, embedder: TextEmbedder, texts: list[str], sentences: list[str]

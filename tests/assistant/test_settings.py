@@ -71,8 +71,9 @@ def test_collection_name() -> None:
         update={"embedding": base.embedding.model_copy(update={"model": "other/model"})}
     )
     other_chunks = base.model_copy(update={"chunking": base.chunking.model_copy(update={"max_chars": 500})})
-    names = {name, other_model.collection_name(), other_chunks.collection_name()}
-    assert len(names) == 3
+    untitled = base.model_copy(update={"index": base.index.model_copy(update={"title_in_vectors": False})})
+    names = {name, other_model.collection_name(), other_chunks.collection_name(), untitled.collection_name()}
+    assert len(names) == 4
     for n in names:
         assert 3 <= len(n) <= 512 and n[0].isalnum() and n[-1].isalnum()
     # things that do not shape the vectors keep the collection

@@ -414,3 +414,28 @@ def test_refusal_constant_is_used_for_unanswerable(
     assistant.ingest([root], progress=False)
     answer = assistant.ask("What is the population of Reykjavik in Iceland?")
     assert answer.abstained and answer.text == REFUSAL and answer.citations == []
+
+
+def test_passages_are_embedded_under_their_documents_title(tmp_path: Path, make_assistant: MakeAssistant) -> None:
+    """'title: text' is what a passage's vector is of (index.title_in_vectors), so a passage that never names what
+    its document is about is still found by it; off, the text alone. Sentences are embedded as written."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Title: Siege of Tell Marwan\n\nThe attack was repelled.\n")
+    for on, expected in ((True, "Siege of Tell Marwan: The attack was repelled."), (False, "The attack was repelled.")):
+        settings = Settings().with_index(tmp_path / f"idx-{on}")
+        settings = settings.model_copy(update={"index": settings.index.model_copy(update={"title_in_vectors": on})})
+        assistant = make_assistant(settings)
+        seen: list[str] = []
+        embed = assistant.embedder.embed
+
+        def recording(texts: list[str], embed: Callable[..., np.ndarray] = embed,
+                      seen: list[str] = seen) -> np.ndarray:
+            seen.extend(texts)
+            return embed(texts)
+
+        assistant.embedder.embed = recording  # type: ignore[method-assign]
+        try:
+            assistant.ingest([tmp_path / "docs"], progress=False)
+        finally:
+            assistant.embedder.embed = embed  # type: ignore[method-assign]
+        assert seen[0] == expected and "The attack was repelled." in seen[1:]
