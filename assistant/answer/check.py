@@ -18,7 +18,7 @@ from assistant.conflict.control import ControlReader, place_pattern
 from assistant.knowledge import Lexicon
 from assistant.knowledge.lexicon import MONTHS, fold
 from assistant.knowledge.loader import Knowledge, control_cues
-from assistant.models import DateSpan, Frame
+from assistant.models import DateSpan, Figure, Frame
 
 #: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
 _RIVALS = {"kill": {"wound"}, "wound": {"kill"}}
@@ -384,7 +384,8 @@ class EvidenceCheck:
                 return False
             if want.outcome and want.outcome not in set(frame.outcomes) | {f.counts for f in frame.figures}:
                 return False  # 'how many were killed' needs a sentence that says who was killed
-            return not want.counted or self._same_kind(want.counted, ev)
+            return not want.counted or (self._same_kind(want.counted, ev)
+                                        and not self._figures_count_others(want.counted, figures, ev.text))
         if want.slot == "claim":
             return bool(self._claim.search(ev.text) or self._claim.search(ev.window))
         if want.slot == "date":
@@ -457,6 +458,22 @@ class EvidenceCheck:
         if any(t.startswith("actor_") for t in toks):
             return False
         return bool({t for t in toks if len(t) >= 3} - _CALENDAR - question_tokens)
+
+    def _figures_count_others(self, counted: str, figures: list[Figure], text: str) -> bool:
+        """Every figure of the sentence is followed by a word of another kind than the one asked ('how many
+        fighters' is not answered by 'some fighters and a number of hostages remained'); a figure followed by no
+        kind's word leaves it to the sentence's words."""
+        group = next((g for g in self._kinds if counted in g), None)
+        if group is None or not figures:
+            return False
+        for figure in figures:
+            at = text.find(figure.text)
+            if at < 0:
+                return False
+            after = set(self.lexicon.tokens(" ".join(text[at + len(figure.text):].split()[:4]), with_actors=False))
+            if group & after or not any(g & after for g in self._kinds):
+                return False  # this figure counts what is asked, or it cannot be told what it counts
+        return True
 
     def _same_kind(self, counted: str, ev: Evidence) -> bool:
         """A sentence counts what was asked: not only another kind ('how many civilians' vs '9 fighters'), a kind

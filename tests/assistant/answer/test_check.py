@@ -694,3 +694,15 @@ def test_a_date_question_is_not_answered_by_the_date_of_another_places_event(ans
     verdicts = {c["text"][:14]: (c["passed"], c["reasons"]) for c in checks}
     assert verdicts["SDF fighters p"] == (False, ["is about Al-Susah, not Al-Marashidah"])
     assert verdicts["Our forces ent"] == (True, [])
+
+
+def test_a_count_of_another_kind_does_not_answer_how_many(answerer: ExtractiveAnswerer) -> None:
+    """'Some fighters and a number of hostages remained' gives no count of fighters: its one figure counts
+    hostages; '12 fighters and 3 hostages' does."""
+    question = "How many ISIS fighters remained in the Baghuz pocket?"
+    other = ("Levant Wire", date(2019, 2, 21), "The SDF believed some ISIS fighters and a number of hostages "
+             "remained in the Baghuz pocket.")
+    assert not _checks(answerer, question, other)[0]["passed"]
+    counted = ("Levant Wire", date(2019, 2, 21), "The SDF believed 12 ISIS fighters and 3 hostages remained in the "
+               "Baghuz pocket.")
+    assert _checks(answerer, question, counted)[0]["passed"]
