@@ -120,15 +120,26 @@ def _np_before(text: str, tokens: list[Tok], last: int, avoid: list[tuple[int, i
     """The subject before a verb of saying: 'materials the reporter said' (no commas) starts at its article;
     'White Helmets in the Hama province said' is the phrase before the place."""
     taken, k = _collect_before(tokens, last, avoid)
-    det = next((i for i, tok in enumerate(taken) if tok[2].lower() in _DETERMINERS), None)
+    det = _head_determiner(taken)
     if taken and k > 0 and tokens[k][2].lower() in _LOCATIVE and det in (0, None):
         head, _ = _collect_before(tokens, k - 1, avoid)
         while head and head[-1][2].lower().endswith(("ed", "ing")):
             head.pop()  # 'Two officials speaking on condition of anonymity told': 'Two officials'
         if head:
             taken = head
-            det = next((i for i, tok in enumerate(taken) if tok[2].lower() in _DETERMINERS), None)
+            det = _head_determiner(taken)
     return _phrase(text, taken[det or 0:])
+
+
+def _head_determiner(taken: list[Tok]) -> int | None:
+    """Where the speaker's phrase starts: its last article not inside a prepositional phrase ('during the
+    airstrikes the same source said': 'the same source'; 'the head of the local council said': 'the head ...')."""
+    dets = [i for i, tok in enumerate(taken) if tok[2].lower() in _DETERMINERS]
+    free = [i for i in dets if i == 0 or taken[i - 1][2].lower() not in _OF_LIKE]
+    return free[-1] if free else (dets[0] if dets else None)
+
+
+_OF_LIKE = frozenset({"of", "for", "in", "on", "at", "from", "near", "with", "by", "to", "and"})
 
 
 def _np_after(text: str, tokens: list[Tok], avoid: list[tuple[int, int]]) -> str | None:

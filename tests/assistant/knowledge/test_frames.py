@@ -116,6 +116,14 @@ def test_a_noun_or_a_time_before_a_verb_of_saying_names_no_speaker(rules: FrameR
     assert one(rules, "Local officials later announced a curfew.").sources == ["Local officials"]
 
 
+def test_a_speaker_phrase_starts_at_its_own_article(rules: FrameReader) -> None:
+    """'during the airstrikes the same source said': the speaker is 'the same source'; an article inside a
+    prepositional phrase belongs to the speaker's phrase ('the head of the local council')."""
+    assert one(rules, "Cars burned during the airstrikes the same source said.").sources == ["the same source"]
+    assert one(rules, "The head of the local council said the market was hit.").sources == [
+        "The head of the local council"]
+
+
 def test_actors_events_and_outcomes(rules: FrameReader) -> None:
     frame = one(rules, "Daesh and ISIL fighters ambushed QSD units; two were killed and the town was captured.")
     assert frame.actors == ["actor_isis", "actor_sdf"]
