@@ -153,8 +153,9 @@ class Assistant:
         The extractive backend yields only the Answer. The final Answer replaces the streamed draft.
         """
         started = time.perf_counter()
-        self.question(question)  # an empty question is refused before any rewriting
-        q = self.question(self.condenser.standalone(question, history) if history else question)
+        q = self.question(question)  # an empty question is refused before any rewriting
+        if history:
+            q = self.question(self.condenser.standalone(question, history))
         route = self.router.route(q) if self.settings.answer.route else Route(name="retrieval", reason="off")
         retrieved = self.retrieve(q, filters, k)
         retrieved_at = time.perf_counter()
