@@ -45,7 +45,7 @@ def date_int(value: date | None) -> int | None:
 
 
 #: Most parsed passage views kept between questions (per index generation; see ``Store.views``).
-_VIEW_CACHE = 20_000
+_VIEW_CACHE = 4_000
 
 #: Most vectors in one upsert of ``Store.put_documents`` (Chroma limits a batch's size).
 _UPSERT_BATCH = 1000
