@@ -411,7 +411,7 @@ class Store:
         if self._dates[0] != generation:
             self._dates = (generation, self.docs.published_dates())
         dates = self._dates[1]
-        at = bisect.bisect_left(dates, date_int(first))
+        at = bisect.bisect_left(dates, date_int(first) or 0)
         return at < len(dates) and dates[at] <= (date_int(last) or 0)
 
     def generation(self) -> int:
