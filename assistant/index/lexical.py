@@ -29,6 +29,9 @@ _SAFE = 1 - 1e-9
 _EPS = 1e-12
 #: Terms whose passage frequency is kept between questions (per index generation).
 _DF_CACHE = 100_000
+#: A common term met for the first time is looked up for the candidates when it has more than this many postings
+#: per candidate (read whole, and kept, the next time).
+_LOOKUP_RATIO = 4
 #: Postings (entries) of the query terms kept in memory between questions (per index generation); a term is read
 #: whole from SQLite once, then each question scores from the arrays.
 _POSTINGS_CACHE = 6_000_000
@@ -59,6 +62,7 @@ class LexicalIndex:
         self._stats: tuple[int, int, float] | None = None  # (generation, passages, average length)
         self._length_cache: tuple[int, np.ndarray] | None = None  # (generation, length by rowid)
         self._df_cache: tuple[int, dict[str, int]] = (-1, {})  # (generation, term -> passage frequency)
+        self._met: set[str] = set()  # terms a top-n search has asked for in this generation
         # (generation, term -> (pids ascending, tfs), entries held)
         self._postings_cache: tuple[int, dict[str, tuple[np.ndarray, np.ndarray]], int] = (-1, {}, 0)
         self._lock = threading.RLock()
@@ -195,6 +199,7 @@ class LexicalIndex:
             if touched >= n and rest < _SAFE * np.partition(acc[seen], touched - n)[touched - n] - _EPS:
                 break
         candidates = np.flatnonzero(seen)
+        local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # postings read for the candidates only
         if read < len(order) and len(candidates) > n:
             live = np.zeros(len(lengths), dtype=bool)
             for term, w in order[read:]:  # the rest looked up for the passages that can still reach the top n
@@ -202,7 +207,8 @@ class LexicalIndex:
                 candidates = candidates[acc[candidates] + rest >= _SAFE * theta - _EPS]
                 live[:] = False
                 live[candidates] = True
-                pids, tfs = self._postings(term)  # read whole once per generation, then from memory
+                pids, tfs = self._postings(term, candidates, df.get(term, 0))
+                local[term] = (pids, tfs)
                 rest -= w
                 if len(pids):
                     keep = live[pids]
@@ -217,7 +223,7 @@ class LexicalIndex:
         total = np.zeros(len(candidates), dtype=np.float64)
         present = np.zeros(len(candidates), dtype=bool)
         for term, w in weights:
-            pids, tfs = self._postings(term)
+            pids, tfs = local[term] if term in local else self._postings(term, candidates, df.get(term, 0))
             if not len(pids):
                 continue
             at = np.minimum(np.searchsorted(pids, candidates), len(pids) - 1)
@@ -232,16 +238,33 @@ class LexicalIndex:
                                 [pid for _, pid in best]).fetchall()) if best else {}
         return [(names[pid], float(score)) for score, pid in best if pid in names]
 
-    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(passage rowids ascending, term frequencies) of every posting of ``term``; kept per generation while the
-        postings held stay under ``_POSTINGS_CACHE`` entries."""
+    def _postings(self, term: str, candidates: np.ndarray | None = None,
+                  df: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(passage rowids ascending, term frequencies) of the postings of ``term``: every one, kept per generation
+        while the postings held stay under ``_POSTINGS_CACHE`` entries; or, given ``candidates`` (rowids
+        ascending), a common term met for the first time (more than ``_LOOKUP_RATIO`` postings per candidate) is
+        looked up for those passages only (a superset of their postings: all of them) and read whole the next
+        time a question names it."""
         generation = self.docs.generation()
         with self._lock:
             if self._postings_cache[0] != generation:
                 self._postings_cache = (generation, {}, 0)
+                self._met = set()
             found = self._postings_cache[1].get(term)
+            first = term not in self._met
+            self._met.add(term)
         if found is not None:
             return found
+        if candidates is not None and first and df > _LOOKUP_RATIO * len(candidates):
+            rows = []
+            for i in range(0, len(candidates), 900):
+                chunk = candidates[i:i + 900].tolist()
+                rows += self.docs.db.execute(f"SELECT pid, tf FROM lexical_postings WHERE term = ? AND pid IN "
+                                             f"({','.join('?' * len(chunk))}) ORDER BY pid", (term, *chunk)).fetchall()
+            if not rows:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            pids, tfs = np.asarray(rows, dtype=np.int64).T
+            return np.ascontiguousarray(pids), np.ascontiguousarray(tfs)
         rows = self.docs.db.execute("SELECT pid, tf FROM lexical_postings WHERE term = ? ORDER BY pid",
                                     (term,)).fetchall()
         if rows:
