@@ -30,8 +30,9 @@ _EPS = 1e-12
 #: Terms whose passage frequency is kept between questions (per index generation).
 _DF_CACHE = 100_000
 #: A common term met for the first time is looked up for the candidates when it has more than this many postings
-#: per candidate (read whole, and kept, the next time).
+#: per candidate, the first ``_LOOKUPS`` times (then read whole, and kept: reading 100k postings costs ~0.1 s).
 _LOOKUP_RATIO = 4
+_LOOKUPS = 2
 #: Postings (entries) of the query terms kept in memory between questions (per index generation); a term is read
 #: whole from SQLite once, then each question scores from the arrays.
 _POSTINGS_CACHE = 6_000_000
@@ -62,7 +63,7 @@ class LexicalIndex:
         self._stats: tuple[int, int, float] | None = None  # (generation, passages, average length)
         self._length_cache: tuple[int, np.ndarray] | None = None  # (generation, length by rowid)
         self._df_cache: tuple[int, dict[str, int]] = (-1, {})  # (generation, term -> passage frequency)
-        self._met: set[str] = set()  # terms a top-n search has asked for in this generation
+        self._met: Counter[str] = Counter()  # how often a top-n search asked for a term in this generation
         # (generation, term -> (pids ascending, tfs), entries held)
         self._postings_cache: tuple[int, dict[str, tuple[np.ndarray, np.ndarray]], int] = (-1, {}, 0)
         self._lock = threading.RLock()
@@ -242,20 +243,20 @@ class LexicalIndex:
                   df: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(passage rowids ascending, term frequencies) of the postings of ``term``: every one, kept per generation
         while the postings held stay under ``_POSTINGS_CACHE`` entries; or, given ``candidates`` (rowids
-        ascending), a common term met for the first time (more than ``_LOOKUP_RATIO`` postings per candidate) is
-        looked up for those passages only (a superset of their postings: all of them) and read whole the next
-        time a question names it."""
+        ascending), a common term (more than ``_LOOKUP_RATIO`` postings per candidate) met fewer than ``_LOOKUPS``
+        times is looked up for those passages only (a superset of their postings: all of them); after that it is
+        read whole once, so the common terms questions keep naming are read from memory."""
         generation = self.docs.generation()
         with self._lock:
             if self._postings_cache[0] != generation:
                 self._postings_cache = (generation, {}, 0)
-                self._met = set()
+                self._met = Counter()
             found = self._postings_cache[1].get(term)
-            first = term not in self._met
-            self._met.add(term)
+            looked_up = self._met[term]
+            self._met[term] += 1
         if found is not None:
             return found
-        if candidates is not None and first and df > _LOOKUP_RATIO * len(candidates):
+        if candidates is not None and looked_up < _LOOKUPS and df > _LOOKUP_RATIO * len(candidates):
             rows = []
             for i in range(0, len(candidates), 900):
                 chunk = candidates[i:i + 900].tolist()

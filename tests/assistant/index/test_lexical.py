@@ -159,7 +159,7 @@ def test_top_n_is_the_full_scan(store: Store, cache: int, lookup_ratio: int, mon
     assert any("FROM lexical_postings WHERE term = " in s for s in statements)
     if not lookup_ratio:  # common terms were left to the candidates
         assert sum("AND pid IN" in s for s in statements) > 5
-    for _ in range(2):  # the second time a common term is met it is read whole; the third, from memory
+    for _ in range(3):  # the third time a common term is met it is read whole; then from memory
         statements.clear()
         store.docs.db.set_trace_callback(statements.append)
         for query in queries:
