@@ -315,6 +315,15 @@ class Assistant:
             raise QuestionError(f"top must be at least 1, got {top}")
         return self.registry.info(self.registry.resolve(name), self.actor_mentions(), top)
 
+    def warm(self) -> None:
+        """Load what the first question would otherwise wait for: the embedding model and, when the index holds
+        passages, their folded texts, which the control and incident records scan (~1.5 s at 200k passages, read
+        again after a write). The chat app runs this in a background thread at launch; elsewhere they load on
+        first use."""
+        self.embedder.embed(["warm-up"])
+        if self.store.exists():
+            self.store.folded.ids()
+
     def control(self, place: str, as_of: date | None = None) -> ControlTimeline:
         """Who took, held, lost or besieged ``place``: every cited claim by date (with ``as_of``: those dated on
         or before it) and the latest claim of each source. Raises IndexEmptyError when nothing is ingested."""

@@ -252,3 +252,11 @@ def test_control_claims_are_kept_until_the_index_changes(ingested: Callable[...,
     bot.ingest([root], progress=False)
     assert [(c.actor, c.kind) for c in bot.control("Tell Marwan").claims] == [("actor_sdf", "capture"),
                                                                               ("actor_sdf", "withdrawal")]
+
+
+def test_warm_loads_the_folded_texts(ingested: Callable[..., Assistant]) -> None:
+    bot = ingested({"wire/a.txt": "Title: Tell Marwan\nSource: Demo Wire\nDate: 2020-05-04\n\n"
+                                  "Shelling hit Tell Marwan.\n"})
+    assert bot.store.folded._state is None
+    bot.warm()
+    assert bot.store.folded._state is not None and len(bot.store.folded.ids()) == 1
