@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 
 _R = TypeVar("_R", bound="Cited")
+#: Places whose control claims are kept (per index generation; see ``Assistant.control``).
+_CONTROL_CACHE = 64
 
 
 class Assistant:
@@ -153,8 +155,9 @@ class Assistant:
         The extractive backend yields only the Answer. The final Answer replaces the streamed draft.
         """
         started = time.perf_counter()
-        self.question(question)  # an empty question is refused before any rewriting
-        q = self.question(self.condenser.standalone(question, history) if history else question)
+        q = self.question(question)  # an empty question is refused before any rewriting
+        if history:
+            q = self.question(self.condenser.standalone(question, history))
         route = self.router.route(q) if self.settings.answer.route else Route(name="retrieval", reason="off")
         retrieved = self.retrieve(q, filters, k)
         retrieved_at = time.perf_counter()
@@ -312,6 +315,15 @@ class Assistant:
             raise QuestionError(f"top must be at least 1, got {top}")
         return self.registry.info(self.registry.resolve(name), self.actor_mentions(), top)
 
+    def warm(self) -> None:
+        """Load what the first question would otherwise wait for: the embedding model and, when the index holds
+        passages, their folded texts, which the control and incident records scan (~1.5 s at 200k passages, read
+        again after a write). The chat app runs this in a background thread at launch; elsewhere they load on
+        first use."""
+        self.embedder.embed(["warm-up"])
+        if self.store.exists():
+            self.store.folded.ids()
+
     def control(self, place: str, as_of: date | None = None) -> ControlTimeline:
         """Who took, held, lost or besieged ``place``: every cited claim by date (with ``as_of``: those dated on
         or before it) and the latest claim of each source. Raises IndexEmptyError when nothing is ingested."""
@@ -325,12 +337,23 @@ class Assistant:
             raise QuestionError("The place is empty.")
         self._require_documents()
         pattern = place_pattern(place)
-        names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
-        reader = ControlReader(control_cues(), self.lexicon, names)
-        rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)  # frames not stored: rules
-        claims = [claim for view in all_views(self.store, passages_matching(self.store, pattern))
-                  for claim in reader.claims(view, frames_for(view, rules), pattern)]
-        return timeline(place.strip(), claims, as_of)
+        # the claims naming a place are read once per (pattern, index generation): at 200k passages a place
+        # named in thousands of passages costs ~0.5 s to read
+        key = (self.store.generation(), self.lexicon.version, pattern.pattern, pattern.flags)
+        cache: dict[tuple[int, str, str, int], list[Any]] = getattr(self, "_control_claims", {})
+        claims = cache.get(key)
+        if claims is None:
+            names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+            reader = ControlReader(control_cues(), self.lexicon, names)
+            rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)  # frames not stored: rules
+            claims = [claim for view in all_views(self.store, passages_matching(self.store, pattern))
+                      for claim in reader.claims(view, frames_for(view, rules), pattern)]
+            cache = {k: v for k, v in cache.items() if k[0] == key[0] and k[1] == key[1]}  # older generations go
+            if len(cache) >= _CONTROL_CACHE:
+                cache.clear()
+            cache[key] = claims
+            self._control_claims = cache
+        return timeline(place.strip(), [c.model_copy() for c in claims], as_of)
 
     def incidents(self, event_type: str | None = None, place: str | None = None, actor: str | None = None,
                   since: date | None = None, until: date | None = None) -> list[Incident]:

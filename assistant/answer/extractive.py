@@ -73,19 +73,25 @@ def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
     return out
 
 
-def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float], stems: bool = False) -> float:
+def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float],
+             stems: bool | set[str] = False) -> float:
     """The idf-weighted share of the query's tokens in the text; with ``stems`` a token also meets another form of
-    its word ('founded' meets 'found', 'launched' 'launch'), as the question's verb is seldom in the report's tense."""
+    its word ('founded' meets 'found', 'launched' 'launch'), as the question's verb is seldom in the report's tense.
+    ``stems`` may be the text tokens' stems already taken (``_stems``)."""
     total = sum(idf.get(t, 1.0) for t in query)
     if not total:
         return 0.0
-    if not stems:
+    if stems is False:
         return sum(idf.get(t, 1.0) for t in query & text_tokens) / total
-    stemmed = {_stem(t) for t in text_tokens}
+    stemmed = _stems(text_tokens) if stems is True else stems
     return sum(idf.get(t, 1.0) for t in query if t in text_tokens or _stem(t) in stemmed) / total
 
 
 _STEMMER = snowballstemmer.stemmer("english")
+
+
+def _stems(tokens: Iterable[str]) -> set[str]:
+    return {_stem(t) for t in tokens}
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -181,15 +187,17 @@ class ExtractiveAnswerer:
             q, sent, win = vectors[0], vectors[1:n + 1], vectors[n + 1:]
         # A sentence often answers only with its predecessor's help ("Our fighters destroyed four of them").
         sims = np.maximum(sent @ q, win @ q - w.window_discount)
-        contexts: dict[str, set[str]] = {}
+        contexts: dict[str, tuple[set[str], set[str]]] = {}
         for cand, sim in zip(found, sims, strict=True):
             pid = cand.item.view.passage.passage_id
             if pid not in contexts:  # once per passage (setdefault would tokenise it for every sentence)
-                contexts[pid] = self._context_tokens(cand.item)
-            context = contexts[pid]
+                tokens = self._context_tokens(cand.item)
+                contexts[pid] = (tokens, _stems(tokens))  # stemmed once per passage, not per sentence
+            context, context_stems = contexts[pid]
             sent_tokens = self._sentence_tokens(cand.text)
-            lex = _overlap(question.tokens, sent_tokens, idf, stems=True)
-            ctx = _overlap(question.tokens, sent_tokens | context, idf, stems=True)
+            sent_stems = _stems(sent_tokens)
+            lex = _overlap(question.tokens, sent_tokens, idf, stems=sent_stems)
+            ctx = _overlap(question.tokens, sent_tokens | context, idf, stems=sent_stems | context_stems)
             anchor_cov = _overlap(question.anchors, sent_tokens | context, idf) if question.anchors else 1.0
             fit = self.type_fit(question, cand.text)
             base = w.similarity * float(sim) + w.lexical * lex + w.context * ctx + fit + w.rank_bonus / cand.item.rank

@@ -61,6 +61,12 @@ class ControlReader:
         self.lexicon = lexicon
         self.names = names or {}
         self._cues = [(cue, re.compile(rf"(?<![\w-])(?:{cue.pattern})", re.I)) for cue in cues.cues]
+        # any cue at all: where one cue matches, this does (a sentence without it holds no claim, and is not read)
+        try:
+            self._any_cue: re.Pattern[str] | None = re.compile(
+                rf"(?<![\w-])(?:{'|'.join(f'(?:{cue.pattern})' for cue in cues.cues)})", re.I) if cues.cues else None
+        except re.error:  # patterns that cannot stand side by side (group names): each is tried
+            self._any_cue = None
         self._not_the_place = re.compile(cues.not_the_place, re.I) if cues.not_the_place else None
         self._partial = re.compile(cues.partial, re.I) if cues.partial else None
 
@@ -92,8 +98,10 @@ class ControlReader:
                   if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
         if not places:
             return []
-        others = _other_places(sentence, frame, place)
         cues = self._find_cues(sentence)
+        if not cues:
+            return []
+        others = _other_places(sentence, frame, place)
         actors = self.lexicon.actor_spans(sentence)
         dates = _date_spans(sentence, frame)
         gap = self.cues.max_gap
@@ -156,6 +164,8 @@ class ControlReader:
 
     def _find_cues(self, sentence: str) -> list[tuple[int, int, ControlCue]]:
         """Cue matches, longest first where they overlap, in sentence order."""
+        if self._any_cue is not None and not self._any_cue.search(sentence):
+            return []
         found = [(m.start(), m.end(), cue) for cue, rx in self._cues for m in rx.finditer(sentence)]
         found.sort(key=lambda f: (f[0] - f[1], f[0]))
         kept: list[tuple[int, int, ControlCue]] = []

@@ -320,6 +320,12 @@ class DocumentStore:
         """(passage_id, text) of every passage, in id order (the lexical index is built from these)."""
         return self.db.execute("SELECT passage_id, text FROM passages ORDER BY passage_id").fetchall()
 
+    def published_dates(self) -> list[int]:
+        """The distinct publication dates (YYYYMMDD) of the documents holding a passage, ascending."""
+        rows = self.db.execute("SELECT DISTINCT d.published FROM docs d WHERE d.published IS NOT NULL AND "
+                               "EXISTS (SELECT 1 FROM passages p WHERE p.doc_id = d.doc_id)").fetchall()
+        return sorted(int(r[0].replace("-", "")) for r in rows)
+
     def views(self, passage_ids: Iterable[str]) -> dict[str, PassageView]:
         """Passages joined with their document fields; ids not committed here are simply absent."""
         ids = list(passage_ids)

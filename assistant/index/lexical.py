@@ -27,10 +27,15 @@ B = 0.75
 #: more than float rounding can account for.
 _SAFE = 1 - 1e-9
 _EPS = 1e-12
-#: A term left for the candidates is read whole when it has at most this many postings per candidate.
-_LOOKUP_RATIO = 4
 #: Terms whose passage frequency is kept between questions (per index generation).
 _DF_CACHE = 100_000
+#: A common term met for the first time is looked up for the candidates when it has more than this many postings
+#: per candidate, the first ``_LOOKUPS`` times (then read whole, and kept: reading 100k postings costs ~0.1 s).
+_LOOKUP_RATIO = 4
+_LOOKUPS = 2
+#: Postings (entries) of the query terms kept in memory between questions (per index generation); a term is read
+#: whole from SQLite once, then each question scores from the arrays.
+_POSTINGS_CACHE = 6_000_000
 #: BM25 of each passage over the query terms ``q(term, w)`` (the same expression for the scan and the top n).
 _SCORES = ("SELECT p.pid, SUM(q.w * p.tf / (p.tf + ? * (? + ? * l.len / ?))) AS s FROM q "
            "JOIN lexical_postings p ON p.term = q.term JOIN lexical_lengths l ON l.pid = p.pid "
@@ -58,6 +63,9 @@ class LexicalIndex:
         self._stats: tuple[int, int, float] | None = None  # (generation, passages, average length)
         self._length_cache: tuple[int, np.ndarray] | None = None  # (generation, length by rowid)
         self._df_cache: tuple[int, dict[str, int]] = (-1, {})  # (generation, term -> passage frequency)
+        self._met: Counter[str] = Counter()  # how often a top-n search asked for a term in this generation
+        # (generation, term -> (pids ascending, tfs), entries held)
+        self._postings_cache: tuple[int, dict[str, tuple[np.ndarray, np.ndarray]], int] = (-1, {}, 0)
         self._lock = threading.RLock()
 
     def encode(self, text: str) -> list[str]:
@@ -182,17 +190,17 @@ class LexicalIndex:
         rest = sum(w for _, w in order)
         read = 0
         for term, w in order:
-            rows = db.execute("SELECT pid, tf FROM lexical_postings WHERE term = ?", (term,)).fetchall()
+            pids, tfs = self._postings(term)
             read += 1
             rest -= w
-            if rows:
-                pids, tfs = np.asarray(rows, dtype=np.int64).T
+            if len(pids):
                 acc[pids] += w * tfs / (tfs + norm[pids])
                 seen[pids] = True
             touched = int(seen.sum())
             if touched >= n and rest < _SAFE * np.partition(acc[seen], touched - n)[touched - n] - _EPS:
                 break
         candidates = np.flatnonzero(seen)
+        local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # postings read for the candidates only
         if read < len(order) and len(candidates) > n:
             live = np.zeros(len(lengths), dtype=bool)
             for term, w in order[read:]:  # the rest looked up for the passages that can still reach the top n
@@ -200,44 +208,79 @@ class LexicalIndex:
                 candidates = candidates[acc[candidates] + rest >= _SAFE * theta - _EPS]
                 live[:] = False
                 live[candidates] = True
-                if df.get(term, 0) <= _LOOKUP_RATIO * len(candidates):
-                    rows = db.execute("SELECT pid, tf FROM lexical_postings WHERE term = ?", (term,)).fetchall()
-                else:
-                    rows = []
-                    for i in range(0, len(candidates), 900):
-                        chunk = candidates[i:i + 900].tolist()
-                        rows += db.execute(f"SELECT pid, tf FROM lexical_postings WHERE term = ? AND pid IN "
-                                           f"({','.join('?' * len(chunk))})", (term, *chunk)).fetchall()
+                pids, tfs = self._postings(term, candidates, df.get(term, 0))
+                local[term] = (pids, tfs)
                 rest -= w
-                if rows:
-                    pids, tfs = np.asarray(rows, dtype=np.int64).T
+                if len(pids):
                     keep = live[pids]
                     pids, tfs = pids[keep], tfs[keep]
                     acc[pids] += w * tfs / (tfs + norm[pids])
         if len(candidates) > n:  # complete (to float rounding): what can tie with the n-th best, scored below
             theta = np.partition(acc[candidates], len(candidates) - n)[len(candidates) - n]
             candidates = candidates[acc[candidates] >= _SAFE * theta - _EPS]
-        ids = candidates.tolist()
-        tfs_of: dict[int, dict[str, int]] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            for term, pid, tf in db.execute(
-                    f"SELECT term, pid, tf FROM lexical_postings WHERE term IN ({','.join('?' * len(weights))}) "
-                    f"AND pid IN ({','.join('?' * len(chunk))})", (*(t for t, _ in weights), *chunk)):
-                tfs_of.setdefault(pid, {})[term] = tf
-        scored = []
-        for pid, tfs in tfs_of.items():  # the scan's sum: the same expression, added in the query's term order
-            norm_pid = K1 * ((1 - B) + B * lengths[pid] / avgdl)
-            total = 0.0
-            for term, w in weights:
-                if term in tfs:
-                    total += w * tfs[term] / (tfs[term] + norm_pid)
-            scored.append((total, pid))
+        # the scan's sum: the same expression, added term by term in the query's term order (elementwise float64,
+        # so each candidate's total is the one the per-passage sum gives)
+        norm_c = K1 * ((1 - B) + B * lengths[candidates] / avgdl)
+        total = np.zeros(len(candidates), dtype=np.float64)
+        present = np.zeros(len(candidates), dtype=bool)
+        for term, w in weights:
+            pids, tfs = local[term] if term in local else self._postings(term, candidates, df.get(term, 0))
+            if not len(pids):
+                continue
+            at = np.minimum(np.searchsorted(pids, candidates), len(pids) - 1)
+            has = pids[at] == candidates
+            tf = tfs[at[has]]
+            total[has] += w * tf / (tf + norm_c[has])
+            present |= has
+        scored = [(float(t), int(pid)) for t, pid in zip(total[present], candidates[present], strict=True)]
         scored.sort(key=lambda r: (-r[0], -r[1]))  # ties as the scan orders them: the later passage first
         best = [(score, pid) for score, pid in scored[:n] if score > 0]
         names = dict(db.execute(f"SELECT rowid, passage_id FROM passages WHERE rowid IN ({','.join('?' * len(best))})",
                                 [pid for _, pid in best]).fetchall()) if best else {}
         return [(names[pid], float(score)) for score, pid in best if pid in names]
+
+    def _postings(self, term: str, candidates: np.ndarray | None = None,
+                  df: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(passage rowids ascending, term frequencies) of the postings of ``term``: every one, kept per generation
+        while the postings held stay under ``_POSTINGS_CACHE`` entries; or, given ``candidates`` (rowids
+        ascending), a common term (more than ``_LOOKUP_RATIO`` postings per candidate) met fewer than ``_LOOKUPS``
+        times is looked up for those passages only (a superset of their postings: all of them); after that it is
+        read whole once, so the common terms questions keep naming are read from memory."""
+        generation = self.docs.generation()
+        with self._lock:
+            if self._postings_cache[0] != generation:
+                self._postings_cache = (generation, {}, 0)
+                self._met = Counter()
+            found = self._postings_cache[1].get(term)
+            looked_up = self._met[term]
+            self._met[term] += 1
+        if found is not None:
+            return found
+        if candidates is not None and looked_up < _LOOKUPS and df > _LOOKUP_RATIO * len(candidates):
+            rows = []
+            for i in range(0, len(candidates), 900):
+                chunk = candidates[i:i + 900].tolist()
+                rows += self.docs.db.execute(f"SELECT pid, tf FROM lexical_postings WHERE term = ? AND pid IN "
+                                             f"({','.join('?' * len(chunk))}) ORDER BY pid", (term, *chunk)).fetchall()
+            if not rows:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            pids, tfs = np.asarray(rows, dtype=np.int64).T
+            return np.ascontiguousarray(pids), np.ascontiguousarray(tfs)
+        rows = self.docs.db.execute("SELECT pid, tf FROM lexical_postings WHERE term = ? ORDER BY pid",
+                                    (term,)).fetchall()
+        if rows:
+            pids, tfs = np.asarray(rows, dtype=np.int64).T
+            found = (np.ascontiguousarray(pids), np.ascontiguousarray(tfs))
+        else:
+            found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        with self._lock:
+            gen, cache, held = self._postings_cache
+            if gen == generation:
+                if held + len(rows) > _POSTINGS_CACHE:
+                    cache, held = {}, 0
+                cache[term] = found
+                self._postings_cache = (gen, cache, held + len(rows))
+        return found
 
     def _lengths(self) -> np.ndarray:
         """Passage lengths indexed by passage rowid (0 where none), cached per generation."""

@@ -68,7 +68,10 @@ def dated_search(store: Store, vector: np.ndarray, days: tuple[date, date] | Non
         return []
     base = filters or Filters()
     window = base.model_copy(update={"date_from": days[0], "date_to": days[1] + timedelta(days=1)})
-    return [pid for pid, _ in vector_search(store, vector, n, FilterPlan.build(store, window))]
+    if not store.shared and not store.published_between(days[0], days[1] + timedelta(days=1)):
+        return []  # no stored passage of those days: Chroma's filtered query would find none, slowly
+    # the vector search reads only the Chroma ``where``: the allowed ids (a scan of every passage) are not built
+    return [pid for pid, _ in vector_search(store, vector, n, FilterPlan(where=chroma_where(window)))]
 
 
 def hybrid_search(

@@ -14,6 +14,7 @@ question, ingest and removal) brings the cache in step with the server's documen
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -43,6 +44,9 @@ def date_int(value: date | None) -> int | None:
     return value.year * 10000 + value.month * 100 + value.day if value else None
 
 
+#: Most parsed passage views kept between questions (per index generation; see ``Store.views``).
+_VIEW_CACHE = 4_000
+
 #: Most vectors in one upsert of ``Store.put_documents`` (Chroma limits a batch's size).
 _UPSERT_BATCH = 1000
 
@@ -71,6 +75,8 @@ class Store:
         self._checked = -1e9  # time.monotonic() of the last look at it
         self._bumped: float | None = None  # time.monotonic() of this store's last token bump
         self._pending = False  # writes not announced yet (see _announce)
+        self._dates: tuple[int, list[int]] = (-1, [])  # (generation, sorted publication dates of stored passages)
+        self._views: tuple[int, dict[str, PassageView]] = (-1, {})  # (generation, passage id -> view)
 
     @property
     def shared(self) -> bool:
@@ -384,7 +390,29 @@ class Store:
         return self.docs.sources()
 
     def views(self, passage_ids: Iterable[str]) -> dict[str, PassageView]:
-        return self.docs.views(passage_ids)
+        """Passages joined with their document fields (ids not committed are absent); parsed views are kept per
+        index generation (up to ``_VIEW_CACHE``), so a passage retrieved again costs no SQL or JSON parsing. The
+        views are shared: callers copy (``model_copy``) rather than change them."""
+        ids = list(passage_ids)
+        generation = self.docs.generation()
+        if self._views[0] != generation or len(self._views[1]) > _VIEW_CACHE:
+            self._views = (generation, {})
+        cache = self._views[1]
+        missing = [pid for pid in ids if pid not in cache]
+        if missing:
+            cache.update(self.docs.views(missing))
+        return {pid: cache[pid] for pid in ids if pid in cache}
+
+    def published_between(self, first: date, last: date) -> bool:
+        """Whether a stored passage's document was published from ``first`` to ``last`` (inclusive). The dated
+        search asks this before Chroma's filtered query, which costs ~20 ms at 20k passages even when no passage
+        matches; the distinct dates are read once per index generation."""
+        generation = self.docs.generation()
+        if self._dates[0] != generation:
+            self._dates = (generation, self.docs.published_dates())
+        dates = self._dates[1]
+        at = bisect.bisect_left(dates, date_int(first) or 0)
+        return at < len(dates) and dates[at] <= (date_int(last) or 0)
 
     def generation(self) -> int:
         return self.docs.generation()

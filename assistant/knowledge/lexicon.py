@@ -55,7 +55,10 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    # the combining marks removed one distinct mark at a time (str.replace), not by a test of every character
+    for mark in {c for c in set(decomposed) if not c.isascii() and unicodedata.combining(c)}:
+        decomposed = decomposed.replace(mark, "")
+    return decomposed.lower()
 
 
 def stem(token: str) -> str:

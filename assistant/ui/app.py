@@ -146,8 +146,8 @@ def build(assistant: Assistant) -> Any:
 
 def launch(settings: Settings, host: str, port: int, share: bool = False) -> None:
     assistant = Assistant(settings)
-    # load the embedding model while the page opens, not on the first question
-    threading.Thread(target=assistant.embedder.embed, args=(["warm-up"],), daemon=True).start()
+    # load the embedding model and the folded passage texts while the page opens, not on the first question
+    threading.Thread(target=assistant.warm, daemon=True).start()
     serve(assistant, host, port, share=share, block=True)
 
 

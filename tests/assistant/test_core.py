@@ -230,3 +230,33 @@ def test_a_question_naming_a_day_also_searches_that_days_reports(ingested: Calla
     off = assistant.settings.retrieval.model_copy(update={"dated": 0})
     assistant.settings = assistant.settings.model_copy(update={"retrieval": off})
     assert on - score() == pytest.approx(1 / (assistant.settings.retrieval.rrf_k + 1))
+
+
+def test_control_claims_are_kept_until_the_index_changes(ingested: Callable[..., Assistant],
+                                                         write_reports: Callable[..., Path]) -> None:
+    """DEMO MATERIAL (invented place and events). A place's claims are read once per index generation: asked
+    again they are not read again; a newly ingested report naming the place changes the timeline."""
+    files = {"wire/a.txt": "Title: Tell Marwan\nSource: Demo Wire\nDate: 2020-05-04\n\n"
+                           "The SDF captured Tell Marwan on 2 May 2020 after two days of clashes.\n"}
+    bot = ingested(files)
+    first = bot.control("Tell Marwan")
+    assert [(c.actor, c.kind) for c in first.claims] == [("actor_sdf", "capture")]
+    statements: list[str] = []
+    bot.store.docs.db.set_trace_callback(statements.append)
+    again = bot.control("tell marwan")  # the same pattern
+    bot.store.docs.db.set_trace_callback(None)
+    assert again.claims == first.claims and not any("FROM passages" in s for s in statements)
+    assert bot.control("Tell Marwan", as_of=date(2020, 5, 1)).claims == []
+    root = write_reports({**files, "wire/b.txt": "Title: Pull-back\nSource: Demo Wire\nDate: 2020-05-12\n\n"
+                                                 "SDF fighters withdrew from Tell Marwan on 10 May 2020.\n"})
+    bot.ingest([root], progress=False)
+    assert [(c.actor, c.kind) for c in bot.control("Tell Marwan").claims] == [("actor_sdf", "capture"),
+                                                                              ("actor_sdf", "withdrawal")]
+
+
+def test_warm_loads_the_folded_texts(ingested: Callable[..., Assistant]) -> None:
+    bot = ingested({"wire/a.txt": "Title: Tell Marwan\nSource: Demo Wire\nDate: 2020-05-04\n\n"
+                                  "Shelling hit Tell Marwan.\n"})
+    assert bot.store.folded._state is None
+    bot.warm()
+    assert bot.store.folded._state is not None and len(bot.store.folded.ids()) == 1

@@ -6,6 +6,7 @@ and invented events; none of it is real reporting.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -214,3 +215,20 @@ def test_cli_control(tmp_path: Path, write_reports: Callable[..., Path], monkeyp
     assert cut.exit_code == 0 and '"as_of": "2020-05-02"' in cut.output and "withdrawal" not in cut.output
     bad = runner.invoke(app, ["control", "Tell Marwan", "--as-of", "May", "--index", str(index)])
     assert bad.exit_code == 1 and "--as-of wants a date" in bad.output
+
+
+def test_the_any_cue_filter_finds_a_cue_wherever_one_cue_does() -> None:
+    """Sentences without any cue are skipped unread: the combined pattern must find one wherever a cue does
+    (every sentence of the demo corpus, and each cue's own words)."""
+    reader = ControlReader(control_cues(), Lexicon(load_knowledge().actors))
+    assert reader._any_cue is not None
+    corpus = Path(__file__).resolve().parents[3] / "eval" / "corpus"
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*")) if p.is_file()]
+    sentences = [s for text in texts for s in re.split(r"(?<=[.!?])\s+", text)]
+    assert len(sentences) > 500
+    hits = 0
+    for sentence in sentences:
+        one = any(rx.search(sentence) for _, rx in reader._cues)
+        assert bool(reader._any_cue.search(sentence)) == one, sentence
+        hits += one
+    assert hits > 20

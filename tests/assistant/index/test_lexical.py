@@ -131,10 +131,13 @@ def _reference(store: Store, tokens: list[str], n: int) -> list[tuple[str, float
     return lexical._scan([(t, lexical._idf(total, df[t]) * counts[t]) for t in df], n, avgdl)
 
 
-@pytest.mark.parametrize("lookup_ratio", [4, 0])
-def test_top_n_is_the_full_scan(store: Store, lookup_ratio: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pruned top-n search returns the scan's passages, scores (to the bit) and order, ties included."""
-    monkeypatch.setattr(lexical, "_LOOKUP_RATIO", lookup_ratio)  # 0: every term left is looked up by passage
+@pytest.mark.parametrize(("cache", "lookup_ratio"), [(6_000_000, 4), (6_000_000, 0), (40, 4), (40, 0)])
+def test_top_n_is_the_full_scan(store: Store, cache: int, lookup_ratio: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pruned top-n search returns the scan's passages, scores (to the bit) and order, ties included; with
+    the postings kept in memory (a second pass reads none from SQLite), with a cache too small to keep them, and
+    with common terms met for the first time looked up for the candidates only (lookup ratio 0: every one)."""
+    monkeypatch.setattr(lexical, "_POSTINGS_CACHE", cache)
+    monkeypatch.setattr(lexical, "_LOOKUP_RATIO", lookup_ratio)
     rng = random.Random(7)
     vocab = [f"{a}{b}{c}x" for a in "bcdfg" for b in "aeiou" for c in "klmnprtvz"][:400]  # words, no stopword
     zipf = [1 / (i + 1) for i in range(len(vocab))]
@@ -153,8 +156,18 @@ def test_top_n_is_the_full_scan(store: Store, lookup_ratio: int, monkeypatch: py
         for n in (1, 8, 40, 1000):
             assert store.lexical.search(query, n) == _reference(store, query, n), (query, n)
     store.docs.db.set_trace_callback(None)
+    assert any("FROM lexical_postings WHERE term = " in s for s in statements)
     if not lookup_ratio:  # common terms were left to the candidates
-        assert sum("AND pid IN" in s for s in statements) > 20
+        assert sum("AND pid IN" in s for s in statements) > 5
+    for _ in range(3):  # the third time a common term is met it is read whole; then from memory
+        statements.clear()
+        store.docs.db.set_trace_callback(statements.append)
+        for query in queries:
+            for n in (1, 8, 40, 1000):
+                assert store.lexical.search(query, n) == _reference(store, query, n), (query, n)
+        store.docs.db.set_trace_callback(None)
+    reads = sum("FROM lexical_postings WHERE term = " in s and "AND pid IN" not in s for s in statements)
+    assert (reads == 0) if cache > 1000 else (reads > 20)
 
 
 def test_top_n_after_a_write(store: Store) -> None:
@@ -162,6 +175,11 @@ def test_top_n_after_a_write(store: Store) -> None:
     assert [p for p, _ in store.lexical.search(["hajin"], 5)] == [p for p, _ in _reference(store, ["hajin"], 5)]
     _put_sqlite(store, "b.txt", "Hajin again: shelling of Hajin.")  # the cached passage lengths are read again
     assert store.lexical.search(["hajin", "shelling"], 5) == _reference(store, ["hajin", "shelling"], 5)
+    assert len(store.lexical.search(["hajin"], 5)) == 2
+    _put_sqlite(store, "c.txt", "Hajin, Hajin, Hajin.")  # the kept postings of 'hajin' are read again
+    assert store.lexical.search(["hajin"], 5) == _reference(store, ["hajin"], 5)
+    assert len(store.lexical.search(["hajin"], 5)) == 3
+    store.remove_documents(["c.txt"])
     assert len(store.lexical.search(["hajin"], 5)) == 2
 
 

@@ -106,6 +106,40 @@ def test_views_join_document_fields(store: Store) -> None:
     assert store.views([]) == {}
 
 
+def test_views_are_kept_per_generation(store: Store, fake_embedder: Embedder) -> None:
+    """A view read again costs no SQL; ingesting a document again (new text, same passage id) reads it anew."""
+    pid = store.docs.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'b.txt'").fetchone()[0]
+    first = store.views([pid])[pid]
+    statements: list[str] = []
+    store.docs.db.set_trace_callback(statements.append)
+    assert store.views([pid])[pid] is first
+    store.docs.db.set_trace_callback(None)
+    assert not any("FROM passages" in s for s in statements)
+    doc = _doc("b.txt", "Monitor", date(2019, 2, 11), "A drone strike wounded three soldiers near Al-Sukkariyeh.")
+    passages = chunk_document(doc, store.settings.chunking)
+    store.put_document(doc, passages, fake_embedder.embed([p.text for p in passages]))
+    store.finish()
+    pid = store.docs.db.execute("SELECT passage_id FROM passages WHERE doc_id = 'b.txt'").fetchone()[0]
+    view = store.views([pid])[pid]
+    assert view.published == date(2019, 2, 11) and "drone" in view.passage.text
+    store.remove_documents(["b.txt"])
+    assert store.views([pid]) == {}
+
+
+def test_published_between_follows_writes(store: Store, fake_embedder: Embedder) -> None:
+    assert store.published_between(date(2019, 1, 10), date(2019, 1, 10))
+    assert store.published_between(date(2019, 1, 1), date(2019, 12, 31))
+    assert not store.published_between(date(2019, 1, 11), date(2019, 2, 9))
+    assert not store.published_between(date(2020, 1, 1), date(2020, 1, 2))
+    doc = _doc("d.txt", "Wire", date(2020, 1, 2), "Shelling hit Hajin.")
+    passages = chunk_document(doc, store.settings.chunking)
+    store.put_document(doc, passages, fake_embedder.embed([p.text for p in passages]))
+    store.finish()
+    assert store.published_between(date(2020, 1, 1), date(2020, 1, 2))
+    store.remove_documents(["d.txt"])
+    assert not store.published_between(date(2020, 1, 1), date(2020, 1, 2))
+
+
 def test_vector_search_and_filters(store: Store, fake_embedder: Embedder) -> None:
     vector = fake_embedder.embed(["soldiers wounded by a strike"])[0]
     hits = _vectors(store, vector, 3)
