@@ -205,8 +205,10 @@ class EvidenceCheck:
         """'When did the SDF push into Al-Marashidah' is not answered by a dated sentence about another place
         ('pushed ISIS out of Al-Susah on 15 January'), though its passage names Al-Marashidah: the date belongs to
         the sentence's own place. Only when the sentence (or the one before) names none of the question's names."""
+        if want.slot != "date" or not want.names or not ev.frame.dates:
+            return []
         places = ev.frame.places or [m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text)]
-        if want.slot != "date" or not want.names or not places or not ev.frame.dates:
+        if not places:
             return []
         near = replace(ev, context_tokens=self._near_tokens(ev))
         if len(self._names(want.model_copy(update={"actors": []}), near)) < len(want.names):
@@ -318,8 +320,7 @@ class EvidenceCheck:
         if want.slot != "count" or want.source is None:
             return []
         clauses: list[tuple[int, str]] = []
-        for m in self._speaking(want.source, ev.text):
-            subject = self._subject(ev.text, m)
+        for m, subject in self._speaking(want.source, ev.text):
             if subject:
                 start, end = m.start() - len(subject), re.search(r";|\b(?:while|whereas)\b|$", ev.text[m.end():])
                 if not ev.text[m.end():].strip(" .,\"'”’)"):
@@ -345,10 +346,13 @@ class EvidenceCheck:
                 and not self._nationality.fullmatch(name.split()[0]) and name not in ev.frame.places
                 and not self._other_role(want, ev.text, at))
 
-    def _speaking(self, wanted: str, text: str) -> Iterator[re.Match[str]]:
-        """Each verb of speaking in ``text`` whose subject (the words before it, back to a clause break) is the
-        source asked for."""
-        return (m for m in self._speaks.finditer(text) if self._same_source(wanted, self._subject(text, m) or "-"))
+    def _speaking(self, wanted: str, text: str) -> Iterator[tuple[re.Match[str], str]]:
+        """Each verb of speaking in ``text`` with its subject (the words before it, back to a clause break), where
+        that subject is the source asked for."""
+        for m in self._speaks.finditer(text):
+            subject = self._subject(text, m)
+            if subject and self._same_source(wanted, subject):
+                yield m, subject
 
     @staticmethod
     def _subject(text: str, verb: re.Match[str]) -> str:

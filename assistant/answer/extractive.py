@@ -74,17 +74,16 @@ def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
 
 
 def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float],
-             stems: bool | set[str] = False) -> float:
-    """The idf-weighted share of the query's tokens in the text; with ``stems`` a token also meets another form of
-    its word ('founded' meets 'found', 'launched' 'launch'), as the question's verb is seldom in the report's tense.
-    ``stems`` may be the text tokens' stems already taken (``_stems``)."""
+             stems: set[str] | None = None) -> float:
+    """The idf-weighted share of the query's tokens in the text; with ``stems`` (the text tokens' ``_stems``) a
+    token also meets another form of its word ('founded' meets 'found', 'launched' 'launch'), as the question's verb
+    is seldom in the report's tense."""
     total = sum(idf.get(t, 1.0) for t in query)
     if not total:
         return 0.0
-    if stems is False:
+    if stems is None:
         return sum(idf.get(t, 1.0) for t in query & text_tokens) / total
-    stemmed = _stems(text_tokens) if stems is True else stems
-    return sum(idf.get(t, 1.0) for t in query if t in text_tokens or _stem(t) in stemmed) / total
+    return sum(idf.get(t, 1.0) for t in query if t in text_tokens or _stem(t) in stems) / total
 
 
 _STEMMER = snowballstemmer.stemmer("english")
