@@ -238,7 +238,7 @@ class EvidenceCheck:
         if early and not any(_meets(w, s) and s.end - s.start <= _width(w) for w in want.dates for s in dating):
             return early
         if not spans:
-            return []
+            return self._far_relative(want, ev)
         if not ev.frame.dates and all(w.month is None for w in want.dates):
             return []  # dates borrowed from other sentences are too loose to contradict a year
         if self._any_meets(want, spans, ev):
@@ -255,6 +255,22 @@ class EvidenceCheck:
             if not events and all(b and s.end >= b[0] for b in bounds for s in said):
                 return []
         return [f"is dated {', '.join(s.text for s in spans)}, not {', '.join(w.text for w in want.dates)}"]
+
+    def _far_relative(self, want: Constraints, ev: Evidence) -> list[str]:
+        """'killed 22 people Monday' in a report of 4 October 2016 is not about March 2015: a filing date may be
+        wrong by days or weeks (so a weekday is no firm date), not by more than ``relative_slack_days``."""
+        loose = [s for s in ev.frame.dates if s.relative]
+        bounds = [w.bounds() for w in want.dates]
+        if not loose or any(b is None for b in bounds):
+            return []
+        slack = timedelta(days=self.cues.relative_slack_days)
+        # a firm date of the passage near the one asked ('December 16 2013' in a report filed in 2014) says the
+        # filing date, and so the weekday's resolution, is the wrong one
+        near = loose + _firm(ev.passage_dates)
+        if any(s.start - slack <= b[1] and b[0] <= s.end + slack for s in near for b in bounds if b):
+            return []
+        return [f"is dated {', '.join(f'{s.text} (~{s.start.isoformat()})' for s in loose)}, "
+                f"not {', '.join(w.text for w in want.dates)}"]
 
     def _any_meets(self, want: Constraints, spans: list[DateSpan], ev: Evidence) -> bool:
         return any(_meets(wanted, span) and not (span.relative and self._earlier_year(wanted, ev))

@@ -218,6 +218,10 @@ class CheckCues(_Model):
     nationality_endings: list[str] = Field(default_factory=list, description="Endings of a capitalised word that "
                                            "make it a nationality, not a name or a place ('Syrian', 'Iraqi').")
 
+    relative_slack_days: int = Field(
+        default=60, ge=0, description="Days by which a publication date (and so a date resolved against it: 'on "
+        "Monday') may be wrong; a relative date further than this from every date asked contradicts it.")
+
     measures: dict[str, str] = Field(
         default_factory=dict, description="Question regex -> unit regex: 'how far' is met only by a figure with a "
         "unit of distance ('40 kilometres'), not by any number.")

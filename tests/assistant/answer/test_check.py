@@ -332,6 +332,26 @@ def test_a_weekday_does_not_excuse_a_report_older_than_the_month_asked(answerer:
     assert not checks[0]["passed"] and any("before March 2016" in r for r in checks[0]["reasons"])
 
 
+def test_a_weekday_of_a_much_later_report_is_not_the_month_asked(answerer: ExtractiveAnswerer) -> None:
+    later = ("Plain Gazette", date(2016, 10, 4), "A suicide bomber killed at least 22 people on Monday at a wedding "
+             "in Tall Tawil, medics said.")
+    question = "How many people did the suicide bombing at a wedding in Tall Tawil kill in March 2015?"
+    checks = _checks(answerer, question, later)
+    assert not checks[0]["passed"] and any("(~2016-10-03)" in r for r in checks[0]["reasons"])
+    # weeks off is within what a filing date gets wrong: the weekday does not contradict
+    checks = _checks(answerer, question.replace("March 2015", "September 2016"), later)
+    assert checks[0]["passed"], checks[0]["reasons"]
+
+
+def test_a_firm_date_in_the_passage_overrules_a_weekday_resolved_on_a_wrong_filing_date(
+        answerer: ExtractiveAnswerer) -> None:
+    misfiled = ("Plain Gazette", date(2014, 12, 16), "Helicopters dropped barrel bombs on Tarif on Sunday, killing "
+                "76 people. December 16 2013 The toll of the raid on Tarif rose to 76.")
+    checks = _checks(answerer, "How many people were killed by barrel bombs on Tarif on 15 December 2013?", misfiled)
+    sunday = next(c for c in checks if "Sunday" in c["text"])
+    assert sunday["passed"], sunday["reasons"]
+
+
 def test_a_report_filed_too_early_still_answers_when_its_text_gives_the_day(answerer: ExtractiveAnswerer) -> None:
     # record files get publication dates wrong; the text's own day is believed over the file's date
     misfiled = ("Plain Gazette", date(2014, 4, 3), "A mortar attack hit the Damascus Opera House on 6 April 2014. "
