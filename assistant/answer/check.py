@@ -74,6 +74,9 @@ class EvidenceCheck:
         self._claim = re.compile(cues.claim_evidence, re.I)
         self._kinds = [set(kind) for kind in cues.counted_kinds]
         self._currency = re.compile(cues.currency, re.I)
+        self._unit = re.compile(cues.measure_units, re.I)
+        verbs = "|".join(cues.place_verbs) or "(?!)"
+        self._taken = re.compile(rf"\b(?i:{verbs})\s+(?:the\s+)?({_NAME}(?:\s+{_NAME})*)")
         self._own_loss = re.compile(cues.own_loss, re.I)
         self._speaks = _words(cues.speaking_verbs)
         self._saying = _words(cues.saying_words)
@@ -399,7 +402,8 @@ class EvidenceCheck:
             return False  # 'what nationalities': a nationality
         if want.slot == "count":
             # a day of a date ('on 15 October') is not a count
-            figures = [f for f in frame.figures if f.counts or not any(f.text in d.text for d in frame.dates)]
+            figures = [f for f in frame.figures if (f.counts or not any(f.text in d.text for d in frame.dates))
+                       and self._a_count(f, ev.text, self._of_people(want))]
             if not figures:
                 return False
             if want.outcome and want.outcome not in set(frame.outcomes) | {f.counts for f in frame.figures}:
@@ -418,6 +422,21 @@ class EvidenceCheck:
         if want.slot == "source":
             return bool(frame.sources or ev.doc_source)
         return True
+
+    def _a_count(self, figure: Figure, text: str, of_people: bool) -> bool:
+        """'several checkpoints' says not how many; '3,540 metres' is a measure (the unit pattern is matched right
+        after the figure), not a number of those killed or of fighters."""
+        if figure.text.lower() in self.cues.vague_figures:
+            return False
+        at = text.find(figure.text)
+        return not of_people or at < 0 or not self._unit.match(text, at + len(figure.text))
+
+    def _of_people(self, want: Constraints) -> bool:
+        """A count of casualties, or of a kind no unit measures ('fighters', not 'territory' in square km)."""
+        if want.outcome:
+            return True
+        group = next((g for g in self._kinds if want.counted in g), None) if want.counted else None
+        return group is not None and not any(self._unit.match(w) for w in group)
 
     def _names_new(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> bool:
         """'Which village ...', 'Who was the commander ...': the sentence names a place (a person, an actor) that the
@@ -439,8 +458,11 @@ class EvidenceCheck:
                 return True
             return any(self._new_plain(name, question_tokens | places) for name in found)
         if want.slot == "place":
-            named = [*ev.frame.places, *(m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text))]
-            found = [n for n in named if not self._nationality.fullmatch(n)]
+            named = [*ev.frame.places, *(m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text)),
+                     *(m[1] for m in self._taken.finditer(ev.text))]
+            # 'support from the Western Coalition' names an actor, not where
+            found = [n for n in named if not self._nationality.fullmatch(n)
+                     and not any(t.startswith("actor_") for t in self.lexicon.tokens(n))]
         elif want.slot == "actor" and want.person:
             # a person has two names or more, is no organisation ('United Nations Red Cross'), and a Title Case
             # headline ('Suicide Bomber Kills Five Kurdish Police') names nobody by its capitals alone

@@ -244,6 +244,14 @@ _COUNTED_OF = re.compile(r"\bhow many of (?:the|those|these|them)\b.*\b(?:were|w
                          re.I)
 
 
+# 'What figure did SOHR give for SDF fighters killed', 'the death toll of civilians in ...': a count named by its
+# noun ('figure', 'toll') counts what follows 'for'/'of' when that is a listed kind; 'how large a force' counts troops
+_COUNTED_FOR = re.compile(r"\b(?:figure|toll|number|tally|count|estimate)s?\b[^?]*?\b(?:for|of)\s+"
+                          r"((?:[\w'’\-]+\s+){0,3}?[\w'’\-]+)\s+(?:killed|dead|wounded|injured|captured|displaced|"
+                          r"who|that|were|was|in|at|during|on|by)\b", re.I)
+_FORCE = re.compile(r"\bhow (?:large|big|strong) an? (force|army|contingent)\b", re.I)
+
+
 def counted_noun(text: str, lexicon: Lexicon, kinds: frozenset[str] = frozenset()) -> tuple[str | None, list[str]]:
     """What a count question counts, and whose: 'How many Russian servicemen were ...' -> ('servicemen',
     ['russian']); 'How many of the soldiers killed were officers?' -> ('officer', [])."""
@@ -253,7 +261,7 @@ def counted_noun(text: str, lexicon: Lexicon, kinds: frozenset[str] = frozenset(
         return (words[-1] if words else None), []
     m = _COUNTED.search(text)
     if not m:
-        return None, []
+        return _counted_for(text, lexicon, kinds)
     if m[1].lower().startswith("of ") and m[0].lower().startswith("how much"):
         return None, []  # 'how much of Al-Safafinah': a share, not a kind of thing counted
     words = [w for w in lexicon.tokens(m[1], with_actors=False)
@@ -267,6 +275,17 @@ def counted_noun(text: str, lexicon: Lexicon, kinds: frozenset[str] = frozenset(
     by = sorted(lexicon.actors_in(m[1]) | lexicon.actors_in(qualifier)) or [
         t for w in _CAPITAL.findall(qualifier) for t in lexicon.tokens(w, with_actors=False)]
     return (listed or words)[-1], by
+
+
+def _counted_for(text: str, lexicon: Lexicon, kinds: frozenset[str]) -> tuple[str | None, list[str]]:
+    force = _FORCE.search(text)
+    if force:
+        return next((w for w in lexicon.tokens(force[1], with_actors=False) if w in kinds), None), []
+    m = _COUNTED_FOR.search(text)
+    listed = [w for w in lexicon.tokens(m[1], with_actors=False) if w in kinds] if m else []
+    if not m or not listed:
+        return None, []
+    return listed[-1], sorted(lexicon.actors_in(m[1]))
 
 
 def asked_actors(text: str, lexicon: Lexicon) -> set[str]:

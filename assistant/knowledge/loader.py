@@ -218,6 +218,12 @@ class CheckCues(_Model):
     nationality_endings: list[str] = Field(default_factory=list, description="Endings of a capitalised word that "
                                            "make it a nationality, not a name or a place ('Syrian', 'Iraqi').")
 
+    vague_figures: list[str] = Field(default_factory=list, description="Quantity words that say nothing of how "
+                                     "many ('several checkpoints'): no answer to a count question.")
+    measure_units: str = Field(default=r"(?!)", description="Regex: a unit right after a number makes it a measure "
+                               "('3,540 metres', '40 km'), not a count of people or things.")
+    place_verbs: list[str] = Field(default_factory=list, description="Verbs whose object is a place ('after "
+                                   "taking Buyir'): the name after one answers 'which village'.")
     relative_slack_days: int = Field(
         default=60, ge=0, description="Days by which a publication date (and so a date resolved against it: 'on "
         "Monday') may be wrong; a relative date further than this from every date asked contradicts it.")
@@ -226,7 +232,7 @@ class CheckCues(_Model):
         default_factory=dict, description="Question regex -> unit regex: 'how far' is met only by a figure with a "
         "unit of distance ('40 kilometres'), not by any number.")
 
-    @field_validator("claim_question", "claim_evidence", "currency", "person_verbs", "own_loss")
+    @field_validator("claim_question", "claim_evidence", "currency", "person_verbs", "own_loss", "measure_units")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         QuestionType._compiles([pattern])
@@ -254,7 +260,8 @@ class CheckCues(_Model):
         return measures
 
     @field_validator("attribute_nouns", "source_roles", "person_nouns", "source_nouns", "person_titles",
-                     "speaking_verbs", "saying_words", "nationality_endings")
+                     "speaking_verbs", "saying_words", "nationality_endings", "vague_figures",
+                     "place_verbs")
     @classmethod
     def _lower_words(cls, words: list[str]) -> list[str]:
         return EventCues._lower_words(words)

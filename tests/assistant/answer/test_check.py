@@ -726,3 +726,48 @@ def test_a_count_of_another_kind_does_not_answer_how_many(answerer: ExtractiveAn
     counted = ("Levant Wire", date(2019, 2, 21), "The SDF believed 12 ISIS fighters and 3 hostages remained in the "
                "Baghuz pocket.")
     assert _checks(answerer, question, counted)[0]["passed"]
+
+
+def test_a_vague_quantity_or_a_measure_is_no_count_of_the_dead(answerer: ExtractiveAnswerer) -> None:
+    vague = ("Plain Gazette", date(2017, 10, 16), "Many SDF fighters were killed on 15 October after ISIL attacked "
+             "their positions near Al-Omar, infiltrating several checkpoints.")
+    refused = _ask(answerer, "How many SDF fighters were killed near Al-Omar on 15 October 2017?", vague)
+    assert refused.abstained, refused.text
+    measure = ("Plain Gazette", date(2017, 6, 1), "A sniper near Al-Omar hit the target at 3,540 metres, the longest "
+               "recorded sniper kill.")
+    refused = _ask(answerer, "How many ISIS fighters did the sniper near Al-Omar kill?", measure)
+    assert refused.abstained, refused.text
+    # an area asked for is measured: the unit is the answer
+    area = ("Plain Gazette", date(2019, 2, 12), "The ISIS enclave at Baghuz covered 4 square kilometres, "
+            "SDF spokesman Mustafa Bali said.")
+    answered = _ask(answerer, "How much territory did ISIS hold at Baghuz according to Mustafa Bali?", area)
+    assert not answered.abstained and "4 square kilometres" in answered.text
+
+
+def test_a_count_named_by_its_figure_counts_the_kind_after_for(analyser: Analyser) -> None:
+    question = analyser.question("What figure did SOHR give for SDF fighters killed around Hajin in November 2018?")
+    assert question.constraints.counted == "fighter" and question.constraints.counted_by == ["actor_sdf"]
+    assert analyser.question("How large a force did the SDF commit at the outset?").constraints.counted == "force"
+
+
+def test_a_percentage_needs_a_number_of_per_cent(answerer: ExtractiveAnswerer) -> None:
+    strikes = ("Plain Gazette", date(2016, 7, 28), "The coalition conducted 14,000 airstrikes; the majority of the "
+               "strikes were from U.S. aircraft.")
+    refused = _ask(answerer, "What percentage of the coalition's airstrikes were flown by U.S. aircraft?", strikes)
+    assert refused.abstained, refused.text
+    share = ("Plain Gazette", date(2016, 7, 28), "The coalition conducted 14,000 airstrikes; 70 percent of the "
+             "strikes were from U.S. aircraft.")
+    answered = _ask(answerer, "What percentage of the coalition's airstrikes were flown by U.S. aircraft?", share)
+    assert not answered.abstained and "70 percent" in answered.text
+
+
+def test_an_actor_is_no_place_and_a_place_taken_is_one(answerer: ExtractiveAnswerer) -> None:
+    actor = ("Plain Gazette", date(2016, 11, 6), "The SDF, with support from the Western Coalition, launched "
+             "Operation Wrath of Euphrates.")
+    refused = _ask(answerer, "In which town was Operation Wrath of Euphrates launched?", actor)
+    assert refused.abstained, refused.text
+    taken = ("Plain Gazette", date(2016, 7, 29), "ISIS executed 24 civilians near Manbij after taking Buyir from "
+             "the SDF, the Observatory said.")
+    answered = _ask(answerer, "Which village near Manbij did ISIS take from the SDF before executing 24 civilians?",
+                    taken)
+    assert not answered.abstained and "Buyir" in answered.text
