@@ -771,3 +771,17 @@ def test_an_actor_is_no_place_and_a_place_taken_is_one(answerer: ExtractiveAnswe
     answered = _ask(answerer, "Which village near Manbij did ISIS take from the SDF before executing 24 civilians?",
                     taken)
     assert not answered.abstained and "Buyir" in answered.text
+
+
+def test_a_by_date_lent_by_the_sentence_before_covers_the_days_up_to_it(answerer: ExtractiveAnswerer) -> None:
+    text = ("By 26 November, the fighting around Hajin had killed over 200 people. SOHR reported 92 SDF fighters "
+            "were killed in the weekend fighting.")
+    checks = _checks(answerer, "What figure did SOHR give for SDF fighters killed around Hajin on 23–25 November "
+                     "2018?", ("Levant Wire", date(2018, 11, 27), text))
+    weekend = next(c for c in checks if "92" in c["text"])
+    assert weekend["passed"], weekend["reasons"]
+    # a plain date lent by the sentence before still pins the day
+    checks = _checks(answerer, "What figure did SOHR give for SDF fighters killed around Hajin on 23–25 November "
+                     "2018?", ("Levant Wire", date(2018, 11, 27), text.replace("By 26 November,", "On 26 November")))
+    weekend = next(c for c in checks if "92" in c["text"])
+    assert not weekend["passed"]
