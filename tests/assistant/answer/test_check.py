@@ -785,3 +785,14 @@ def test_a_by_date_lent_by_the_sentence_before_covers_the_days_up_to_it(answerer
                      "2018?", ("Levant Wire", date(2018, 11, 27), text.replace("By 26 November,", "On 26 November")))
     weekend = next(c for c in checks if "92" in c["text"])
     assert not weekend["passed"]
+
+
+def test_a_facility_asked_for_by_its_kind_needs_one_of_that_kind_named(answerer: ExtractiveAnswerer) -> None:
+    centres = ("Plain Gazette", date(2019, 2, 12), "Civilians fleeing Baghuz streamed into makeshift screening "
+               "centres run by the SDF near Hajin.")
+    refused = _ask(answerer, "To which camp were civilians fleeing Baghuz in February 2019 taken?", centres)
+    assert refused.abstained, refused.text
+    camp = ("Plain Gazette", date(2019, 2, 12), "Civilians fleeing Baghuz were trucked to the al-Hawl camp in "
+            "Hasakah province.")
+    answered = _ask(answerer, "To which camp were civilians fleeing Baghuz in February 2019 taken?", camp)
+    assert not answered.abstained and "al-Hawl camp" in answered.text
