@@ -796,3 +796,15 @@ def test_a_facility_asked_for_by_its_kind_needs_one_of_that_kind_named(answerer:
             "Hasakah province.")
     answered = _ask(answerer, "To which camp were civilians fleeing Baghuz in February 2019 taken?", camp)
     assert not answered.abstained and "al-Hawl camp" in answered.text
+
+
+def test_every_word_of_a_two_word_name_is_needed_but_not_its_vowels(answerer: ExtractiveAnswerer) -> None:
+    other = ("Plain Gazette", date(2018, 1, 16), "On 15 January the SDF launched a final push south to storm "
+             "al-Susah.")
+    checks = _checks(answerer, "On what date did the ground fighting of the al-Jazeera Storm operation begin?", other)
+    assert not checks[0]["passed"] and "does not mention Jazeera Storm" in checks[0]["reasons"]
+    spelt = ("Plain Gazette", date(2016, 9, 21), "US officials said two Russian Sukhoi SU-24 warplanes were above "
+             "the aid convoy at Urum al-Kubra when it was hit on 19 September 2016.")
+    checks = _checks(answerer, "What type of Russian warplanes did US officials say were over the aid convoy at Orum "
+                     "al-Kubra in September 2016?", spelt)
+    assert not any("does not mention" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
