@@ -13,12 +13,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
+import snowballstemmer
+
 from assistant.answer.constraints import Constraints, DateWant, said_on
 from assistant.conflict.control import ControlReader, place_pattern
 from assistant.knowledge import Lexicon
 from assistant.knowledge.lexicon import MONTHS, fold
 from assistant.knowledge.loader import Knowledge, control_cues
 from assistant.models import DateSpan, Figure, Frame
+
+_STEMMER = snowballstemmer.stemmer("english")
 
 #: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
 _RIVALS = {"kill": {"wound"}, "wound": {"kill"}}
@@ -75,6 +79,7 @@ class EvidenceCheck:
         self._kinds = [set(kind) for kind in cues.counted_kinds]
         self._currency = re.compile(cues.currency, re.I)
         self._unit = re.compile(cues.measure_units, re.I)
+        self._intention = re.compile(cues.intention, re.I)
         verbs = "|".join(cues.place_verbs) or "(?!)"
         self._taken = re.compile(rf"\b(?i:{verbs})\s+(?:the\s+)?({_NAME}(?:\s+{_NAME})*)")
         self._own_loss = re.compile(cues.own_loss, re.I)
@@ -91,7 +96,7 @@ class EvidenceCheck:
             reasons.append("shares no word with the question")
         reasons += self._names(want, ev) + self._outcome(want, ev) + self._dates(want, ev) + self._source(want, ev)
         reasons += self._events(want, ev) + self._whose(want, ev) + self._attributes(want, ev)
-        reasons += self._control(want, ev) + self._dated_elsewhere(want, ev)
+        reasons += self._control(want, ev) + self._dated_elsewhere(want, ev) + self._intended(question_tokens, ev)
         fills = self._fills(want, ev) and self._names_new(want, question_tokens, ev)
         if not fills:
             reasons.append(f"does not state the {want.slot} asked for")
@@ -220,6 +225,20 @@ class EvidenceCheck:
         if len(self._names(want.model_copy(update={"actors": []}), near)) < len(want.names):
             return []  # one of its names is near
         return [f"is about {places[0]}, not {want.names[0]}"]
+
+    def _intended(self, question_tokens: frozenset[str], ev: Evidence) -> list[str]:
+        """'Mustafa Bali said that the SDF would launch a final assault' tells of a plan, not of the launch asked
+        about: the question's verb appears only as planned, threatened or expected."""
+        stems = {_STEMMER.stemWord(t) for t in question_tokens if t.isalpha()}
+        if stems & set(self.cues.intention_words):
+            return []
+        planned = {_STEMMER.stemWord(m[1].lower()) for m in self._intention.finditer(ev.text)} & stems
+        if not planned:
+            return []
+        stated = {_STEMMER.stemWord(w) for w in re.findall(r"[a-z]+", self._intention.sub(" ", ev.text).lower())}
+        if planned & stated:
+            return []  # also said outright ('... would launch; on 9 February it launched')
+        return [f"tells of a plan to {', '.join(sorted(planned))}, not that it happened"]
 
     def _near_tokens(self, ev: Evidence) -> set[str]:
         return set(self.lexicon.tokens(f"{ev.window} {ev.text}"))

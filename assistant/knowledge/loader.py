@@ -224,6 +224,10 @@ class CheckCues(_Model):
                                "('3,540 metres', '40 km'), not a count of people or things.")
     place_verbs: list[str] = Field(default_factory=list, description="Verbs whose object is a place ('after "
                                    "taking Buyir'): the name after one answers 'which village'.")
+    intention: str = Field(default=r"(?!)", description="Regex whose group 1 is a verb stated as a plan or a "
+                           "threat ('said the SDF would launch'), not as done.")
+    intention_words: list[str] = Field(default_factory=list, description="Stems by which a question itself asks "
+                                       "about a plan ('When did the SDF announce it planned to ...').")
     relative_slack_days: int = Field(
         default=60, ge=0, description="Days by which a publication date (and so a date resolved against it: 'on "
         "Monday') may be wrong; a relative date further than this from every date asked contradicts it.")
@@ -232,7 +236,8 @@ class CheckCues(_Model):
         default_factory=dict, description="Question regex -> unit regex: 'how far' is met only by a figure with a "
         "unit of distance ('40 kilometres'), not by any number.")
 
-    @field_validator("claim_question", "claim_evidence", "currency", "person_verbs", "own_loss", "measure_units")
+    @field_validator("claim_question", "claim_evidence", "currency", "person_verbs", "own_loss", "measure_units",
+                     "intention")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         QuestionType._compiles([pattern])

@@ -808,3 +808,18 @@ def test_every_word_of_a_two_word_name_is_needed_but_not_its_vowels(answerer: Ex
     checks = _checks(answerer, "What type of Russian warplanes did US officials say were over the aid convoy at Orum "
                      "al-Kubra in September 2016?", spelt)
     assert not any("does not mention" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+def test_a_plan_is_not_the_event(answerer: ExtractiveAnswerer) -> None:
+    planned = ("Plain Gazette", date(2019, 2, 9), "Late on 8 February, Mustafa Bali said that the SDF would launch a "
+               "final assault on Baghuz once civilians had left.")
+    checks = _checks(answerer, "When did the SDF launch its final assault on Baghuz?", planned)
+    assert not checks[0]["passed"] and any("plan to launch" in r for r in checks[0]["reasons"])
+    done = ("Plain Gazette", date(2019, 2, 10), "Mustafa Bali said the SDF would not wait: it launched the final "
+            "assault on Baghuz on 9 February.")
+    checks = _checks(answerer, "When did the SDF launch its final assault on Baghuz?", done)
+    assert not any("plan to" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+    # a question about the plan itself is answered by it
+    checks = _checks(answerer, "When did Mustafa Bali say the SDF planned to launch its final assault on Baghuz?",
+                     planned)
+    assert not any("plan to" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
