@@ -457,7 +457,7 @@ class EvidenceCheck:
         """A count of casualties, or of a kind no unit measures ('fighters', not 'territory' in square km)."""
         if want.outcome:
             return True
-        group = next((g for g in self._kinds if want.counted in g), None) if want.counted else None
+        group = self._group(want.counted) if want.counted else None
         return group is not None and not any(self._unit.match(w) for w in group)
 
     def _names_new(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> bool:
@@ -523,11 +523,17 @@ class EvidenceCheck:
             return False
         return bool({t for t in toks if len(t) >= 3} - _CALENDAR - question_tokens)
 
+    def _group(self, counted: str) -> set[str] | None:
+        """The words counting the same kind as ``counted``: every group it is listed in ('a force' is of fighters
+        or of soldiers)."""
+        groups = [g for g in self._kinds if counted in g]
+        return set().union(*groups) if groups else None
+
     def _figures_count_others(self, counted: str, figures: list[Figure], text: str) -> bool:
         """Every figure of the sentence is followed by a word of another kind than the one asked ('how many
         fighters' is not answered by 'some fighters and a number of hostages remained'); a figure followed by no
         kind's word leaves it to the sentence's words."""
-        group = next((g for g in self._kinds if counted in g), None)
+        group = self._group(counted)
         if group is None or not figures:
             return False
         for figure in figures:
@@ -544,14 +550,14 @@ class EvidenceCheck:
         other than people by its name ('five were killed' is not five children), and a kind the knowledge file
         does not list by its name after a number ('how much compensation', 'how many barrel bombs')."""
         words = set(self.lexicon.tokens(ev.text, with_actors=False))
-        group = next((g for g in self._kinds if counted in g), None)
+        group = self._group(counted)
         if group is None:
             return _number_before(counted, ev.text)
         if self.cues.money_kind in group:
             return bool(self._currency.search(ev.text))
         if group & words:
             return True
-        if any(g & words for g in self._kinds if g is not group):
+        if any((g - group) & words for g in self._kinds):
             return False
         return self.cues.generic_kind in group or bool(group & set(self.lexicon.tokens(ev.window, with_actors=False)))
 

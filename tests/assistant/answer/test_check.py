@@ -823,3 +823,14 @@ def test_a_plan_is_not_the_event(answerer: ExtractiveAnswerer) -> None:
     checks = _checks(answerer, "When did Mustafa Bali say the SDF planned to launch its final assault on Baghuz?",
                      planned)
     assert not any("plan to" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+def test_a_force_is_counted_in_fighters_or_in_soldiers(answerer: ExtractiveAnswerer) -> None:
+    fighters = ("Plain Gazette", date(2016, 2, 17), "On 16 February 2016 the SDF launched an offensive on al-Shaddadi "
+                "with a force of about 6,000 fighters.")
+    answered = _ask(answerer, "How large a force did the SDF commit to the al-Shaddadi offensive?", fighters)
+    assert not answered.abstained and "6,000 fighters" in answered.text
+    strikes = ("Plain Gazette", date(2016, 2, 17), "During the al-Shaddadi offensive the coalition conducted more than "
+               "86 airstrikes in support of the SDF advances.")
+    checks = _checks(answerer, "How large a force did the SDF commit to the al-Shaddadi offensive?", strikes)
+    assert not checks[0]["fills_slot"], checks[0]["reasons"]
