@@ -30,6 +30,9 @@ DEFINITIONS: dict[str, str] = {
     "unanswerable (1.0 when it never abstained: no wrong refusals).",
     "abstention_recall": "Of the unanswerable questions, the share where the assistant abstained "
     "(1.0 when there are none: nothing to refuse).",
+    "answer_precision": "Of the questions the assistant answered (did not abstain), the share answered right: "
+    "answerable, and the answer contains a gold answer (answer_accuracy's rule); an unanswerable question answered "
+    "counts as wrong. Its complement is the share of confident, cited, wrong answers.",
     "retrieval_recall": "Answerable questions with located evidence where a passage among the top k "
     "retrieved (answer.passages by rank) overlaps a gold evidence span in the same document.",
     "mrr": "Mean over the same questions of 1/rank of the first top-k retrieved passage overlapping gold "
@@ -120,6 +123,7 @@ class Metrics(_Model):
     supported_statements: float | None
     abstention_precision: float
     abstention_recall: float
+    answer_precision: float | None
     retrieval_recall: float | None
     mrr: float | None
     latency_p50: float | None
@@ -293,6 +297,8 @@ def aggregate(records: list[QuestionRecord]) -> Metrics:
         supported_statements=_rate(s.supported for s in statements),
         abstention_precision=_rate_or(1.0, (r.category == "unanswerable" for r in abstained)),
         abstention_recall=_rate_or(1.0, (r.abstained for r in unanswerable)),
+        answer_precision=_rate(r.category != "unanswerable" and bool(r.answer_correct)
+                               for r in records if not r.abstained),
         retrieval_recall=_rate(bool(r.retrieval_hit) for r in grounded),
         mrr=_rate(r.reciprocal_rank or 0.0 for r in grounded),
         latency_p50=percentile(latencies, 50),

@@ -273,6 +273,7 @@ _COLUMNS: list[tuple[str, str]] = [
     ("supported", "supported_statements"),
     ("abst_prec", "abstention_precision"),
     ("abst_rec", "abstention_recall"),
+    ("ans_prec", "answer_precision"),
     ("R@k", "retrieval_recall"),
     ("mrr", "mrr"),
 ]

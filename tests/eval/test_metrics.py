@@ -108,6 +108,7 @@ def test_overall_arithmetic(records: list) -> None:
     assert m.citation_recall == 0.5
     assert m.evidence_recall == 0.5
     assert m.citation_precision == 0.5  # q1: 1 of 2; q2 gave none
+    assert m.answer_precision == 0.5  # answered: q1 right, q4 (unanswerable) wrong
     assert m.supported_statements == 1.0  # q1 and q4 each have two supported statements
     assert m.abstention_precision == 0.5  # abstained on q2 (answerable) and q3 (unanswerable)
     assert m.abstention_recall == 0.5  # caught q3, missed q4

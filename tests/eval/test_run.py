@@ -112,7 +112,7 @@ def test_table_json_and_report(tmp_path: Path) -> None:
     table = format_table(result)
     lines = table.splitlines()
     assert lines[0].split() == ["category", "n", "answer_acc", "cit_recall", "evid_recall", "cit_prec",
-                                "supported", "abst_prec", "abst_rec", "R@3", "mrr"]  # fmt: skip
+                                "supported", "abst_prec", "abst_rec", "ans_prec", "R@3", "mrr"]  # fmt: skip
     assert len({len(line) for line in lines[:7]}) == 1  # fixed width
     assert lines[6].startswith("overall") and "n/a" in lines[4]
     assert "latency per question: p50" in table and "unresolved gold evidence: 2" in table
