@@ -266,6 +266,9 @@ class EvidenceCheck:
             return self._far_relative(want, ev)
         if not ev.frame.dates and all(w.month is None for w in want.dates):
             return []  # dates borrowed from other sentences are too loose to contradict a year
+        later = self._after_deadline(want, ev)
+        if later:
+            return later
         if self._any_meets(want, spans, ev):
             return []
         said = [s for s in spans if ev.frame.dates and said_on(s.text, ev.text)]
@@ -296,6 +299,20 @@ class EvidenceCheck:
             return []
         return [f"is dated {', '.join(f'{s.text} (~{s.start.isoformat()})' for s in loose)}, "
                 f"not {', '.join(w.text for w in want.dates)}"]
+
+    @staticmethod
+    def _after_deadline(want: Constraints, ev: Evidence) -> list[str]:
+        """'By October 2017, how many civilians had died' is not answered by a toll reported on 25 April 2019: a
+        firm day of the sentence's own after every deadline asked tells a later tally (a year, '2017 Battle of
+        Raqqa', names the event, not the tally's day)."""
+        deadlines = [b[1] for w in want.dates if w.by and (b := w.bounds())]
+        if not deadlines or len(deadlines) < len(want.dates):
+            return []
+        days = [s for s in _firm(ev.frame.dates) if s.end - s.start < timedelta(days=31)]
+        late = [s for s in days if s.start > max(deadlines)]
+        if not late or len(late) < len(days):
+            return []
+        return [f"is dated {', '.join(s.text for s in late)}, after {', '.join(w.text for w in want.dates)}"]
 
     def _any_meets(self, want: Constraints, spans: list[DateSpan], ev: Evidence) -> bool:
         return any(_meets(wanted, span) and not (span.relative and self._earlier_year(wanted, ev))

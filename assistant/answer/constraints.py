@@ -75,6 +75,8 @@ class DateWant(BaseModel):
     day: int | None = None
     first_day: int | None = Field(default=None, description="Start of a day range ('21–22 January').")
     said: bool = Field(default=False, description="The day something was said ('Who said on 3 March that').")
+    by: bool = Field(default=False, description="A deadline ('By October 2017, how many ...'): a tally as of then; "
+                     "a report or event after it tells a later one.")
 
     def bounds(self) -> tuple[date, date] | None:
         """The day range this wants, when the year is known."""
@@ -171,7 +173,15 @@ def question_dates(text: str) -> list[DateWant]:
     for m in _YEAR.finditer(text):
         if not any(s <= m.start(1) < e for s, e in covered):
             wants.append(DateWant(text=m[1], year=int(m[1])))
-    return [w.model_copy(update={"said": True}) if said_on(w.text, text) else w for w in wants]
+    wants = [w.model_copy(update={"said": True}) if said_on(w.text, text) else w for w in wants]
+    return [w.model_copy(update={"by": True}) if _by_date(w.text, text) else w for w in wants]
+
+
+def _by_date(date_text: str, text: str) -> bool:
+    """'By October 2017, how many civilians ...', '... killed by the end of 2017'."""
+    at = text.find(date_text)
+    return at >= 0 and bool(re.search(r"\b(?:by|as\s+of|up\s+to|until)\s+(?:the\s+end\s+of\s+)?$", text[:at],
+                                      re.I))
 
 
 def _month_want(text: str, m: re.Match[str]) -> DateWant:

@@ -834,3 +834,16 @@ def test_a_force_is_counted_in_fighters_or_in_soldiers(answerer: ExtractiveAnswe
                "86 airstrikes in support of the SDF advances.")
     checks = _checks(answerer, "How large a force did the SDF commit to the al-Shaddadi offensive?", strikes)
     assert not checks[0]["fills_slot"], checks[0]["reasons"]
+
+
+def test_a_tally_by_a_deadline_is_not_a_later_one(answerer: ExtractiveAnswerer, analyser: Analyser) -> None:
+    question = "By October 2017, how many civilians did Airwars estimate had been killed by coalition strikes in Raqqa?"
+    assert analyser.question(question).constraints.dates[0].by
+    later = ("Plain Gazette", date(2019, 4, 26), "On 25 April 2019 an investigation by Airwars reported that coalition "
+             "strikes in the 2017 battle of Raqqa had killed 1,600 civilians.")
+    checks = _checks(answerer, question, later)
+    assert not checks[0]["passed"] and any("after October 2017" in r for r in checks[0]["reasons"])
+    then = ("Plain Gazette", date(2017, 11, 2), "According to Airwars, by October 2017 at least 1,300 civilians had "
+            "likely died in coalition strikes on Raqqa.")
+    checks = _checks(answerer, question, then)
+    assert checks[0]["passed"], checks[0]["reasons"]
