@@ -357,7 +357,8 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         measure=next((unit for asked, unit in (checks.measures if checks else {}).items()
                       if re.search(asked, text, re.I)), None),
         control=(control := asked_control(text, lexicon, question_names(text, lexicon, source))),
-        retake=bool(control and control[1] and asks_retaking(text)),
+        retake=bool(control and control[1] and (asks_retaking(text) or _held_again(
+            text, lexicon, question_names(text, lexicon, source)))),
         date_days=next((days for asked, days in (checks.date_precision if checks else {}).items()
                         if re.search(asked, text, re.I)), None),
         requires=next((kind for asked, kind in (checks.requires if checks else {}).items()
@@ -393,6 +394,20 @@ def asked_control(text: str, lexicon: Lexicon, names: Sequence[str]) -> tuple[st
                          None)
             if len(actors) == 1 and place:
                 return next(iter(actors)), holds, place
+    return _held_again(text, lexicon, names)
+
+
+def _held_again(text: str, lexicon: Lexicon, names: Sequence[str]) -> tuple[str, bool, str] | None:
+    """'Did the SDF say Al-Shajlah was back under its control': the speaker holds the place again."""
+    from assistant.knowledge.loader import control_cues
+
+    for name in names:
+        m = re.search(rf"\b(?:did|does|do|had|has|have)\s+(?P<who>[\w'’\-]+(?:\s+[\w'’\-]+){{0,3}}?)\s+(?:say|said|"
+                      rf"claim|announce|report)\s+(?:that\s+)?(?:the\s+(?:town|village|city)\s+of\s+)?"
+                      rf"{re.escape(name)}\s+{control_cues().question_held_again}", text, re.I)
+        actors = lexicon.actors_in(m["who"]) if m else set()
+        if len(actors) == 1:
+            return next(iter(actors)), True, name
     return None
 
 

@@ -449,6 +449,14 @@ class ControlCues(_Model):
         return pattern
     question_verbs: list[QuestionVerb] = Field(default_factory=list,
                                                description="How a question asks who took or lost a place.")
+    question_held_again: str = Field(default=r"(?!)", description="Regex after a place: the actor who said so holds "
+                                     "it again ('did the SDF say Al-Shajlah was back under its control').")
+
+    @field_validator("question_held_again")
+    @classmethod
+    def _held_again_compiles(cls, pattern: str) -> str:
+        QuestionType._compiles([pattern])
+        return pattern
 
 
 @lru_cache(maxsize=1)

@@ -446,6 +446,7 @@ def test_a_lower_case_source_refuses_another_reporter(answerer: ExtractiveAnswer
     ("When did the SDF say it had re-secured Al-Shajlah?", ("actor_sdf", True, "Al-Shajlah")),
     ("When was Abu al-Khatir, south of Hajin, taken by the SDF?", ("actor_sdf", True, "Abu al-Khatir")),
     ("When did the SDF take full control of the town of Hajin?", ("actor_sdf", True, "Hajin")),
+    ("On what date did the SDF say Al-Shajlah was back under its control?", ("actor_sdf", True, "Al-Shajlah")),
     ("Did the SDF take prisoners near Hajin?", None),
     ("Which areas north of Al-Susah did the SDF take before storming the town?", None),
 ])
@@ -847,3 +848,11 @@ def test_a_tally_by_a_deadline_is_not_a_later_one(answerer: ExtractiveAnswerer, 
             "likely died in coalition strikes on Raqqa.")
     checks = _checks(answerer, question, then)
     assert checks[0]["passed"], checks[0]["reasons"]
+
+
+def test_back_under_its_control_asks_for_a_retaking(answerer: ExtractiveAnswerer) -> None:
+    question = "On what date did the SDF say Al-Shajlah was back under its control after the ISIS counterattack?"
+    assert answerer.analyser.question(question).constraints.retake
+    lost = ("Levant Wire", date(2019, 1, 28), "ISIS fighters regained parts of Al-Shajlah in a counterattack on "
+            "24 January 2019, one day after the SDF announced its capture.")
+    assert _ask(answerer, question, lost).abstained
