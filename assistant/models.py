@@ -113,6 +113,21 @@ class Citation(_Model):
     url: str | None = None
 
 
+class NearMiss(_Model):
+    """For a refusal: the best sentence the evidence check turned down though it holds what was asked, and why.
+    Shown so a reader can judge the refusal; never a citation and never part of the answer."""
+
+    passage_id: str
+    doc_id: str
+    start: int = Field(description="Start of the sentence in the document text.")
+    end: int
+    quote: str
+    title: str
+    source: str | None = None
+    published: date | None = None
+    reasons: list[str] = Field(description="What the sentence contradicts ('is dated 3 Oct 2016, not March 2015').")
+
+
 class Statement(_Model):
     """One statement of an answer with the markers of the citations that back it."""
 
@@ -147,6 +162,7 @@ class Answer(_Model):
     notes: list[str] = Field(
         default_factory=list, description="One-line notes shown above the answer ('LLM unavailable: ...')."
     )
+    near_miss: NearMiss | None = Field(default=None, description="A refusal's closest turned-down sentence.")
 
 
 class SkippedFile(_Model):

@@ -23,7 +23,7 @@ from assistant.answer.weights import Weights, load_weights
 from assistant.embed import Embedder
 from assistant.knowledge import has_date
 from assistant.knowledge.frames import FrameReader, frames_for
-from assistant.models import Answer, DateSpan, Frame, Passage, RetrievedPassage
+from assistant.models import Answer, DateSpan, Frame, NearMiss, Passage, RetrievedPassage
 from assistant.settings import AnswerSettings, FramesSettings
 
 IdfFn = Callable[[Iterable[str]], dict[str, float]]
@@ -99,6 +99,19 @@ def _stem(token: str) -> str:
     return str(_STEMMER.stemWord(token)) if token.isalpha() else token
 
 
+def _near_miss(found: list[Candidate]) -> NearMiss | None:
+    """The best-scored sentence that holds what was asked but contradicts the question (another day, outcome,
+    place, source): what a reader most needs to see beside a refusal."""
+    cand = next((c for c in found if c.verdict and c.verdict.fills_slot and not c.verdict.passed
+                 and not any(r.startswith("shares no word") for r in c.verdict.reasons)), None)
+    if cand is None or cand.verdict is None:
+        return None
+    view = cand.item.view
+    return NearMiss(passage_id=view.passage.passage_id, doc_id=view.passage.doc_id, start=cand.start, end=cand.end,
+                    quote=cand.text, title=view.title, source=view.source, published=view.published,
+                    reasons=cand.verdict.reasons)
+
+
 class ExtractiveAnswerer:
     """Quotes the sentences that best answer the question; no generation, so nothing can be invented."""
 
@@ -145,7 +158,9 @@ class ExtractiveAnswerer:
         if not ranked:
             debug["reason"] = "no candidate passed the evidence check"
         if not chosen:
-            return refusal(question.text, retrieved, debug)
+            # only when the check turned every sentence down; the gate's refusals have no single reason to show
+            missed = None if ranked else _near_miss(found)
+            return refusal(question.text, retrieved, debug).model_copy(update={"near_miss": missed})
         return compose(question, chosen, retrieved, debug)
 
     def _check(self, question: Question, found: list[Candidate]) -> None:

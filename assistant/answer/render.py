@@ -44,6 +44,17 @@ def citation_markdown(c: Citation) -> str:
             f"   > {html.escape(c.quote)}  \n   `{c.doc_id}` chars {c.start}–{c.end}")
 
 
+def near_miss_line(answer: Answer) -> str | None:
+    """'Closest passage, not used: it is dated 3 Oct 2016, not March 2015 — “...” (Title — Source, date; doc
+    chars s–e)': why a refusal turned down the sentence that came nearest."""
+    miss = answer.near_miss
+    if not answer.abstained or miss is None:
+        return None
+    when = miss.published.isoformat() if miss.published else "undated"
+    return (f"Closest passage, not used: it {'; it '.join(miss.reasons)} — “{miss.quote}” ({miss.title} — "
+            f"{miss.source or 'unknown source'}, {when}; {miss.doc_id} chars {miss.start}–{miss.end})")
+
+
 def _noted(answer: Answer, text: str, fmt: str = "{}") -> str:
     return "\n".join([*(fmt.format(n) for n in answer.notes), text]) if answer.notes else text
 
@@ -51,7 +62,8 @@ def _noted(answer: Answer, text: str, fmt: str = "{}") -> str:
 def render_plain(answer: Answer) -> str:
     """Notes, answer text, a blank line, then one reference line per citation."""
     if not answer.citations:
-        return _noted(answer, answer.text)
+        missed = near_miss_line(answer)
+        return _noted(answer, f"{answer.text}\n\n{missed}" if missed else answer.text)
     return _noted(answer, "\n".join([answer.text, "", *(citation_plain(c) for c in answer.citations)]))
 
 
@@ -59,6 +71,7 @@ def render_markdown(answer: Answer) -> str:
     """Answer text plus a **Sources** list with title, source, date and quoted sentence of each citation."""
     fmt = "_{}_  "
     if not answer.citations:
-        return _noted(answer, answer.text, fmt)
+        missed = near_miss_line(answer)
+        return _noted(answer, f"{answer.text}\n\n_{html.escape(missed)}_" if missed else answer.text, fmt)
     sources = [citation_markdown(c) for c in answer.citations]
     return _noted(answer, "\n".join([answer.text, "", "**Sources**", *sources]), fmt)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from assistant.answer.markers import MARKER_RUN
-from assistant.answer.render import real_url
+from assistant.answer.render import near_miss_line, real_url
 from assistant.models import Answer, Citation, Document, RetrievedPassage
 
 #: Whole documents up to this size are embedded in the panel; longer ones are cut around the span.
@@ -60,6 +60,9 @@ def answer_html(answer: Answer, turn: int, asked: str | None = None) -> str:
         n = len(answer.passages)
         notes.append(f'<div class="sitrep-refusal-note">No quoted evidence: {n} passage{"s" * (n != 1)} '
                      "searched, listed in the evidence panel.</div>")
+        missed = near_miss_line(answer)
+        if missed:
+            notes.append(f'<div class="sitrep-near-miss">{esc(missed)}</div>')
     return f'<div class="sitrep-answer{" sitrep-refusal" * answer.abstained}">{body}</div>' + "".join(notes)
 
 

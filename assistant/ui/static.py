@@ -21,6 +21,7 @@ CSS = """
 .sitrep-panel mark { background: #fde68a; color: #111; padding: 0 1px; }
 a.sitrep-marker { display: inline !important; font-weight: 600; text-decoration: none; cursor: pointer; }
 .sitrep-refusal-note, .sitrep-rewritten { font-size: 0.9em; opacity: 0.85; margin-top: 6px; }
+.sitrep-near-miss { font-size: 0.9em; margin-top: 6px; padding: 4px 8px; border-left: 3px solid #c9a227; }
 .sitrep-kwrap { overflow-x: auto; }
 .sitrep-ktable { border-collapse: collapse; width: 100%; font-size: 0.92em; }
 .sitrep-ktable th, .sitrep-ktable td { border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;

@@ -856,3 +856,14 @@ def test_back_under_its_control_asks_for_a_retaking(answerer: ExtractiveAnswerer
     lost = ("Levant Wire", date(2019, 1, 28), "ISIS fighters regained parts of Al-Shajlah in a counterattack on "
             "24 January 2019, one day after the SDF announced its capture.")
     assert _ask(answerer, question, lost).abstained
+
+
+def test_a_refusal_by_the_check_carries_the_closest_sentence_and_its_reasons(answerer: ExtractiveAnswerer) -> None:
+    later = ("Plain Gazette", date(2016, 10, 4), "A suicide bomber killed at least 22 people on Monday at a wedding "
+             "in Tall Tawil, medics said.")
+    refused = _ask(answerer, "How many people did the suicide bombing at a wedding in Tall Tawil kill in March 2015?",
+                   later)
+    assert refused.abstained and refused.near_miss is not None
+    assert refused.near_miss.quote.startswith("A suicide bomber") and "(~2016-10-03)" in refused.near_miss.reasons[0]
+    answered = _ask(answerer, "How many people did the suicide bombing at a wedding in Tall Tawil kill?", later)
+    assert not answered.abstained and answered.near_miss is None

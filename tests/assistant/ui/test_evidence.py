@@ -6,8 +6,8 @@ import re
 from datetime import date
 
 from assistant import REFUSAL
-from assistant.answer.render import real_url, render_markdown
-from assistant.models import Answer, Citation, Document, Passage, PassageView, RetrievedPassage, Statement
+from assistant.answer.render import real_url, render_markdown, render_plain
+from assistant.models import Answer, Citation, Document, NearMiss, Passage, PassageView, RetrievedPassage, Statement
 from assistant.ui.evidence import answer_html, esc, evidence_html, export_markdown
 
 EVIL = "<script>alert(1)</script> <img src=x onerror=alert(2)> [link](javascript:alert(3)) **bold**"
@@ -106,3 +106,21 @@ def test_export_markdown() -> None:
     md = export_markdown(_answer("https://demo.invalid/a"))
     assert md.startswith("# How many were hurt?") and "## References" in md
     assert "characters" in md and "demo.invalid" not in md and "> Two soldiers" in md
+
+
+def test_a_refusal_shows_the_closest_sentence_turned_down_and_why() -> None:
+    miss = NearMiss(passage_id="p1", doc_id="wire/a.md", start=10, end=60, quote="A bomber killed 22 <b>on Monday</b>.",
+                    title="Wedding bombing", source="Plain Gazette", published=date(2016, 10, 4),
+                    reasons=["is dated 3 Oct 2016, not March 2015"])
+    refused = Answer(question="q", text=REFUSAL, abstained=True, near_miss=miss)
+    plain = render_plain(refused)
+    assert plain.startswith(REFUSAL) and "not used: it is dated 3 Oct 2016, not March 2015" in plain
+    assert "wire/a.md chars 10–60" in plain and "Plain Gazette, 2016-10-04" in plain
+    assert "&lt;b&gt;" in render_markdown(refused) and "<b>" not in answer_html(refused, 0)
+    assert "sitrep-near-miss" in answer_html(refused, 0)
+    # an answer never shows one
+    assert near_miss_free(render_plain(refused.model_copy(update={"abstained": False, "text": "x"})))
+
+
+def near_miss_free(text: str) -> bool:
+    return "Closest passage" not in text
