@@ -38,6 +38,7 @@ class Evidence:
     context_tokens: set[str] = field(default_factory=set)  # sentence + passage + title + source
     doc_source: str | None = None
     published: date | None = None
+    title: str = ""  # the document's ('Deir ez-Zor campaign (2017–2019)': the years it covers)
 
 
 @dataclass
@@ -261,6 +262,9 @@ class EvidenceCheck:
             return early
         if not spans:
             return self._far_relative(want, ev)
+        outside = self._outside_title_years(want, ev)
+        if outside:
+            return outside
         if not ev.frame.dates and all(w.month is None for w in want.dates):
             return []  # dates borrowed from other sentences are too loose to contradict a year
         later = self._after_deadline(want, ev)
@@ -280,6 +284,22 @@ class EvidenceCheck:
             if not events and all(b and s.end >= b[0] for b in bounds for s in said):
                 return []
         return [f"is dated {', '.join(s.text for s in spans)}, not {', '.join(w.text for w in want.dates)}"]
+
+    @staticmethod
+    def _outside_title_years(want: Constraints, ev: Evidence) -> list[str]:
+        """'On 12 October' in the article 'Deir ez-Zor campaign (2017–2019)' is not in 2020: a day whose year was
+        inferred belongs to the years its document's title covers, when the title gives them."""
+        own = ev.frame.dates
+        if not own or not all(s.relative for s in own):
+            return []
+        years = [int(y) for y in _TITLE_YEARS.findall(ev.title)]
+        asked = [w.year for w in want.dates]
+        if not years or None in asked:
+            return []
+        first, last = min(years), max(years)
+        if any(first <= y <= last for y in asked if y is not None):
+            return []
+        return [f"is from “{ev.title}”, not {', '.join(w.text for w in want.dates)}"]
 
     def _far_relative(self, want: Constraints, ev: Evidence) -> list[str]:
         """'killed 22 people Monday' in a report of 4 October 2016 is not about March 2015: a filing date may be
@@ -681,6 +701,10 @@ def _acronym(name: str) -> str:
     return letters.lower() if len(letters) > 1 else "\x00"
 
 
+
+
+#: Years a title names: 'Battle of Raqqa (2017)', 'Deir ez-Zor campaign (2017–2019)', '2017 Mayadin offensive'.
+_TITLE_YEARS = re.compile(r"(?:^|(?<=[(–\-\s]))((?:19|20)\d\d)(?=[)–\-\s]|$)")
 
 
 def _reach_back(span: DateSpan, window: str) -> DateSpan:

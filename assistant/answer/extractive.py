@@ -174,7 +174,7 @@ class ExtractiveAnswerer:
                 if previous else ""
             evidence = Evidence(text=cand.text, frame=frame, window=window, previous=previous,
                                 passage_dates=others, dates_before=before, context_tokens=cand.context,
-                                doc_source=view.source, published=view.published)
+                                doc_source=view.source, published=view.published, title=view.title)
             cand.verdict = self.check(question.constraints, question.tokens, evidence)
 
     def score(self, question: Question, found: list[Candidate]) -> None:

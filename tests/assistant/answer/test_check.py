@@ -867,3 +867,16 @@ def test_a_refusal_by_the_check_carries_the_closest_sentence_and_its_reasons(ans
     assert refused.near_miss.quote.startswith("A suicide bomber") and "(~2016-10-03)" in refused.near_miss.reasons[0]
     answered = _ask(answerer, "How many people did the suicide bombing at a wedding in Tall Tawil kill?", later)
     assert not answered.abstained and answered.near_miss is None
+
+
+def test_a_day_of_an_article_is_in_the_years_its_title_covers(answerer: ExtractiveAnswerer) -> None:
+    text = "Around a dozen SDF fighters were executed after ISIS recaptured the al-Omar oilfield on 12 October."
+    retrieved = _retrieved(("Wikipedia", date(2023, 10, 23), text))
+    titled = [r.model_copy(update={"view": r.view.model_copy(update={"title": "Deir ez-Zor campaign (2017–2019)"})})
+              for r in retrieved]
+    question = answerer.analyser.question("How many SDF fighters were killed at the al-Omar oilfield in 2020?")
+    refused = answerer.answer(question, titled)
+    assert refused.abstained and refused.near_miss is not None
+    assert any("Deir ez-Zor campaign (2017–2019)" in r for r in refused.near_miss.reasons)
+    question = answerer.analyser.question("How many SDF fighters were killed at the al-Omar oilfield in 2017?")
+    assert not answerer.answer(question, titled).abstained
