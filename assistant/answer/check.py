@@ -189,8 +189,9 @@ class EvidenceCheck:
         """'How many ISIS fighters did the SDF kill' is not answered by '12 SDF fighters were killed and 57 IS
         attackers neutralised': every figure of the outcome asked belongs to another side ('12 SDF fighters')."""
         asked = {t for t in want.counted_by if t.startswith("actor_")}
-        figures = [f for f in ev.frame.figures
-                   if f.value is not None and (not want.outcome or f.counts == want.outcome)]
+        valued = [f for f in ev.frame.figures if f.value is not None]
+        # the outcome's figures; when none is read as such ('12 IS fighters attacked ... most were killed'), all
+        figures = [f for f in valued if not want.outcome or f.counts == want.outcome] or valued
         if not asked or not figures:
             return []
         side = asked | {a for t in asked for a in self.allies.get(t, set())}

@@ -880,3 +880,10 @@ def test_a_day_of_an_article_is_in_the_years_its_title_covers(answerer: Extracti
     assert any("Deir ez-Zor campaign (2017–2019)" in r for r in refused.near_miss.reasons)
     question = answerer.analyser.question("How many SDF fighters were killed at the al-Omar oilfield in 2017?")
     assert not answerer.answer(question, titled).abstained
+
+
+def test_a_figure_of_the_other_side_is_no_toll_of_the_side_asked(answerer: ExtractiveAnswerer) -> None:
+    attackers = ("Plain Gazette", date(2020, 2, 10), "SOHR said 12 Islamic State fighters attacked the SDF near "
+                 "Al-Omar and clashed with them for hours until most of the attackers were killed.")
+    checks = _checks(answerer, "How many SDF fighters were killed near Al-Omar in February 2020?", attackers)
+    assert not checks[0]["passed"] and any("counts isis" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
