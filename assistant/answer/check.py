@@ -95,6 +95,7 @@ class EvidenceCheck:
         reasons += self._names(want, ev) + self._outcome(want, ev) + self._dates(want, ev) + self._source(want, ev)
         reasons += self._events(want, ev) + self._whose(want, ev) + self._attributes(want, ev)
         reasons += self._control(want, ev) + self._dated_elsewhere(want, ev) + self._intended(question_tokens, ev)
+        reasons += self._other_operation(want, ev)
         fills = self._fills(want, ev) and self._names_new(want, question_tokens, ev)
         if not fills:
             reasons.append(f"does not state the {want.slot} asked for")
@@ -224,6 +225,19 @@ class EvidenceCheck:
         if len(self._names(want.model_copy(update={"actors": []}), near)) < len(want.names):
             return []  # one of its names is near
         return [f"is about {places[0]}, not {want.names[0]}"]
+
+    @staticmethod
+    def _other_operation(want: Constraints, ev: Evidence) -> list[str]:
+        """'Operation Wrath of Euphrates' is not met by a sentence naming 'Operation Wrath of Khabur' and never the
+        operation asked: code names differ in one word."""
+        out = []
+        for name in want.names:
+            words = name.split()
+            if words[0] != "Operation" or len(words) < 2 or re.search(rf"\b{re.escape(name)}\b", ev.text):
+                continue
+            for m in re.finditer(rf"\bOperation\s+{_NAME}(?:\s+(?:of\s+|the\s+)?{_NAME})*", ev.text):
+                out.append(f"is about {m[0]}, not {name}")
+        return out[:1]
 
     def _intended(self, question_tokens: frozenset[str], ev: Evidence) -> list[str]:
         """'Mustafa Bali said that the SDF would launch a final assault' tells of a plan, not of the launch asked

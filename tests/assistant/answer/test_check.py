@@ -887,3 +887,12 @@ def test_a_figure_of_the_other_side_is_no_toll_of_the_side_asked(answerer: Extra
                  "Al-Omar and clashed with them for hours until most of the attackers were killed.")
     checks = _checks(answerer, "How many SDF fighters were killed near Al-Omar in February 2020?", attackers)
     assert not checks[0]["passed"] and any("counts isis" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+def test_another_operation_is_not_the_one_asked(answerer: ExtractiveAnswerer) -> None:
+    other = ("Plain Gazette", date(2016, 2, 20), "The al-Shaddadi offensive, also known as Operation Wrath of Khabur, "
+             "was launched by the SDF in Tell Hamis.")
+    checks = _checks(answerer, "In which town was Operation Wrath of Euphrates launched?", other)
+    assert any("Operation Wrath of Khabur, not" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+    same = ("Plain Gazette", date(2016, 11, 7), "The SDF announced Operation Wrath of Euphrates in Ayn Issa.")
+    assert _checks(answerer, "In which town was Operation Wrath of Euphrates launched?", same)[0]["passed"]
