@@ -265,7 +265,9 @@ class EvidenceCheck:
         want = want.model_copy(update={"dates": [w for w in want.dates if not _descriptive(want, w)]})
         if not want.dates:
             return []
-        borrowed = [_reach_back(s, ev.window) for s in (ev.previous.dates if ev.previous else []) or ev.passage_dates]
+        reach = timedelta(days=self.cues.by_reach_days)
+        borrowed = [_reach_back(s, ev.window, reach) for s in (ev.previous.dates if ev.previous else []) or
+                    ev.passage_dates]
         spans = _firm(ev.frame.dates or borrowed)
         # a report cannot tell of a day after its own, unless its text dates the event as precisely as asked
         # (record files get publication dates wrong: '6 Apr 2014' in a report filed as of 3 April); 'December
@@ -722,14 +724,14 @@ def _acronym(name: str) -> str:
 _TITLE_YEARS = re.compile(r"(?:^|(?<=[(–\-\s]))((?:19|20)\d\d)(?=[)–\-\s]|$)")
 
 
-def _reach_back(span: DateSpan, window: str) -> DateSpan:
+def _reach_back(span: DateSpan, window: str, reach: timedelta) -> DateSpan:
     """'By 26 November, the fighting had killed over 200': a date that bounds what went before. Lent to the next
     sentence ('92 SDF fighters were killed in the weekend fighting'), it dates that sentence to the weeks up to it,
     not to that day. ``window``: the sentence the date was read from."""
     if not re.search(rf"\bby\s+(?:the\s+end\s+of\s+)?{re.escape(span.text.removeprefix('By ').removeprefix('by '))}",
                      window, re.I):
         return span
-    return span.model_copy(update={"start": span.start - timedelta(days=31)})
+    return span.model_copy(update={"start": span.start - reach})
 
 
 def _meets(wanted: DateWant, span: DateSpan) -> bool:

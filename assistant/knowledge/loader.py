@@ -228,6 +228,8 @@ class CheckCues(_Model):
                            "threat ('said the SDF would launch'), not as done.")
     intention_words: list[str] = Field(default_factory=list, description="Stems by which a question itself asks "
                                        "about a plan ('When did the SDF announce it planned to ...').")
+    by_reach_days: int = Field(default=31, ge=0, description="How far back a 'by' date lent by the sentence before "
+                               "reaches ('By 26 November, ...' then '92 were killed in the weekend fighting').")
     relative_slack_days: int = Field(
         default=60, ge=0, description="Days by which a publication date (and so a date resolved against it: 'on "
         "Monday') may be wrong; a relative date further than this from every date asked contradicts it.")
