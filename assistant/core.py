@@ -128,7 +128,9 @@ class Assistant:
         _check_options(filters, k)
         self._require_documents()
         expand = self.settings.retrieval.expand_aliases and q.expanded
-        vector = self.sentence_vectors.question(q.expanded if expand else q.text)
+        # the answerer embeds the plain question: both in one call when the search uses the expanded one
+        vector = self.sentence_vectors.questions([q.expanded, q.text])[0] if expand \
+            else self.sentence_vectors.question(q.text)
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k,
                              days=q.constraints.asked_days())
 
