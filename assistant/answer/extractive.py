@@ -74,16 +74,52 @@ def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
 
 
 def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float],
-             stems: set[str] | None = None) -> float:
-    """The idf-weighted share of the query's tokens in the text; with ``stems`` (the text tokens' ``_stems``) a
-    token also meets another form of its word ('founded' meets 'found', 'launched' 'launch'), as the question's verb
-    is seldom in the report's tense."""
+             stems: Stems | _Either | set[str] | None = None) -> float:
+    """The idf-weighted share of the query's tokens in the text; with ``stems`` (the text tokens' stems) a token
+    also meets another form of its word ('founded' meets 'found', 'launched' 'launch'), as the question's verb is
+    seldom in the report's tense."""
     total = sum(idf.get(t, 1.0) for t in query)
     if not total:
         return 0.0
     if stems is None:
         return sum(idf.get(t, 1.0) for t in query & text_tokens) / total
     return sum(idf.get(t, 1.0) for t in query if t in text_tokens or _stem(t) in stems) / total
+
+
+class Stems:
+    """Whether a stem is the Snowball stem of one of some tokens, stemming only the tokens that can have it.
+
+    A Snowball (Porter2) stem keeps its word's first letter and is never longer than its word (only suffixes are
+    removed or rewritten, never lengthened; the few exceptional forms, 'dying' -> 'die', keep both), so only
+    the tokens of that first letter and at least that length are stemmed: the same answer as stemming every token
+    (``_stems``), without stemming the many words of a passage no question word can meet.
+    """
+
+    def __init__(self, *token_sets: set[str]) -> None:
+        self._by_letter: dict[str, list[str]] = {}
+        for tokens in token_sets:
+            for t in tokens:
+                self._by_letter.setdefault(t[:1], []).append(t)
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, stem: object) -> bool:
+        if not isinstance(stem, str):
+            return False
+        found = self._known.get(stem)
+        if found is None:
+            found = any(len(t) >= len(stem) and _stem(t) == stem for t in self._by_letter.get(stem[:1], ()))
+            self._known[stem] = found
+        return found
+
+
+class _Either:
+    """A stem of the tokens of one of two ``Stems`` (a sentence and its passage's context)."""
+
+    def __init__(self, first: Stems, second: Stems) -> None:
+        self._pair = (first, second)
+
+    def __contains__(self, stem: object) -> bool:
+        return stem in self._pair[0] or stem in self._pair[1]
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -191,12 +227,12 @@ class ExtractiveAnswerer:
             pid = cand.item.view.passage.passage_id
             if pid not in contexts:  # once per passage (setdefault would tokenise it for every sentence)
                 tokens = self._context_tokens(cand.item)
-                contexts[pid] = (tokens, _stems(tokens))  # stemmed once per passage, not per sentence
+                contexts[pid] = (tokens, Stems(tokens))  # stemmed once per passage, not per sentence
             context, context_stems = contexts[pid]
             sent_tokens = self._sentence_tokens(cand.text)
-            sent_stems = _stems(sent_tokens)
+            sent_stems = Stems(sent_tokens)
             lex = _overlap(question.tokens, sent_tokens, idf, stems=sent_stems)
-            ctx = _overlap(question.tokens, sent_tokens | context, idf, stems=sent_stems | context_stems)
+            ctx = _overlap(question.tokens, sent_tokens | context, idf, stems=_Either(sent_stems, context_stems))
             anchor_cov = _overlap(question.anchors, sent_tokens | context, idf) if question.anchors else 1.0
             fit = self.type_fit(question, cand.text)
             base = w.similarity * float(sim) + w.lexical * lex + w.context * ctx + fit + w.rank_bonus / cand.item.rank
