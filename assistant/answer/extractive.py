@@ -222,7 +222,7 @@ class ExtractiveAnswerer:
             q, sent, win = vectors[0], vectors[1:n + 1], vectors[n + 1:]
         # A sentence often answers only with its predecessor's help ("Our fighters destroyed four of them").
         sims = np.maximum(sent @ q, win @ q - w.window_discount)
-        contexts: dict[str, tuple[set[str], set[str]]] = {}
+        contexts: dict[str, tuple[set[str], Stems]] = {}
         for cand, sim in zip(found, sims, strict=True):
             pid = cand.item.view.passage.passage_id
             if pid not in contexts:  # once per passage (setdefault would tokenise it for every sentence)

@@ -70,15 +70,41 @@ class ControlReader:
         self._not_the_place = re.compile(cues.not_the_place, re.I) if cues.not_the_place else None
         self._partial = re.compile(cues.partial, re.I) if cues.partial else None
 
-    def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str]) -> list[ControlClaim]:
-        """The claims about ``place`` in the sentences (frames) of one passage."""
+    def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str],
+               skip: set[tuple[int, int]] | None = None) -> list[ControlClaim]:
+        """The claims about ``place`` in the sentences (frames) of one passage; ``skip``: sentence spans
+        ``worth_reading`` found to hold none, not read again."""
         out: list[ControlClaim] = []
         p = view.passage
         for frame in frames:
+            if skip and (frame.start, frame.end) in skip:
+                continue
             sentence = p.text[frame.start - p.start:frame.end - p.start]
             if sentence and place.search(_folded(sentence)):
                 out.extend(self.sentence_claims(sentence, frame, view, place))
         return out
+
+    def worth_reading(self, text: str, start: int, sentences: Iterable[tuple[int, int]],
+                      place: re.Pattern[str]) -> tuple[bool, set[tuple[int, int]]]:
+        """(whether a sentence of a passage may hold a claim about ``place``, the spans of those that cannot),
+        from its text alone: a sentence holds one only if it names the place (not as a bearing) and has a cue, the
+        first tests ``_read`` makes. The control timeline screens the passages naming a place this way before
+        their views (frames) are parsed: a frame spans its sentence (``FrameReader.read``), so a passage without
+        such a sentence yields no claim."""
+        worth, skip = False, set()
+        for s, e in sentences:
+            sentence = text[s - start:e - start]
+            if sentence and self._places(sentence, place) and self._find_cues(sentence):
+                worth = True
+            else:
+                skip.add((s, e))
+        return worth, skip
+
+    def _places(self, sentence: str, place: re.Pattern[str]) -> list[tuple[int, int]]:
+        """Spans of ``place`` in a sentence, but where it is a bearing ('south of Hajin')."""
+        folded = _folded(sentence)
+        return [m.span() for m in place.finditer(folded)
+                if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
 
     def sentence_claims(self, sentence: str, frame: Frame, view: PassageView,
                         place: re.Pattern[str]) -> list[ControlClaim]:
@@ -93,9 +119,7 @@ class ControlReader:
                 if cue.holds is not None and cue.kind not in _STATE_KINDS]
 
     def _read(self, sentence: str, frame: Frame, place: re.Pattern[str], agentless: bool = False) -> list[_Match]:
-        folded = _folded(sentence)
-        places = [m.span() for m in place.finditer(folded)
-                  if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
+        places = self._places(sentence, place)
         if not places:
             return []
         cues = self._find_cues(sentence)

@@ -232,3 +232,55 @@ def test_the_any_cue_filter_finds_a_cue_wherever_one_cue_does() -> None:
         assert bool(reader._any_cue.search(sentence)) == one, sentence
         hits += one
     assert hits > 20
+
+
+def test_worth_reading_keeps_exactly_the_sentences_that_hold_claims(rules_only: None) -> None:
+    """The screen before views are parsed: a sentence is kept when it names the place (not as a bearing) beside a
+    cue, and every sentence that yields a claim is kept."""
+    knowledge = load_knowledge()
+    lexicon = Lexicon(knowledge.actors)
+    reader = ControlReader(control_cues(), lexicon)
+    rules = FrameReader(knowledge, lexicon, Settings(), ner=False)
+    sentences = ["The SDF captured Al-Shaafa on 2 May.", "Residents of Al-Shaafa said the market was closed.",
+                 "Clashes went on south of Al-Shaafa, where the SDF captured a hill.", "ISIS lost Hajin."]
+    text = " ".join(sentences)
+    spans, at = [], 100  # the passage starts at offset 100 of its document
+    for s in sentences:
+        spans.append((at, at + len(s)))
+        at += len(s) + 1
+    place = place_pattern("Al-Shaafa")
+    worth, skip = reader.worth_reading(text, 100, spans, place)
+    assert worth and skip == set(spans[1:])
+    passage = Passage(passage_id="p", doc_id="d", ordinal=0, start=100, end=100 + len(text), text=text,
+                      sentences=spans)
+    view = PassageView(passage=passage, title="t", source="S", published=date(2019, 1, 10))
+    frames = rules.read_passage(passage, date(2019, 1, 10))
+    assert [(f.start, f.end) for f in frames] == spans  # a frame spans its sentence
+    every = reader.claims(view, frames, place)
+    assert [c.start for c in every] == [100]
+    assert reader.claims(view, frames, place, skip) == every
+    assert reader.worth_reading(text, 100, spans[1:], place) == (False, set(spans[1:]))
+
+
+def test_screened_control_gives_the_claims_of_reading_every_passage(reports: Assistant) -> None:
+    """Assistant.control reads only the screened passages: the same timeline as reading every passage naming
+    the place, for every place of the demo reports."""
+    from assistant.conflict.actors import all_views, passages_matching
+    from assistant.knowledge.frames import frames_for
+
+    reader = ControlReader(control_cues(), reports.lexicon, {f"actor_{a.id}": a.name for a in reports.knowledge.actors})
+    rules = FrameReader(reports.knowledge, reports.lexicon, reports.settings, ner=False)
+    for place in ["Tell Marwan", "Kafr Zeita", "Ain Salma", "Nowhere"]:
+        pattern = place_pattern(place)
+        every = [c for view in all_views(reports.store, passages_matching(reports.store, pattern))
+                 for c in reader.claims(view, frames_for(view, rules), pattern)]
+        assert reports._read_control(pattern) == every
+    assert len(reports.control("Tell Marwan").claims) == 3
+
+
+def test_sentence_spans_in_the_order_asked(reports: Assistant) -> None:
+    ids = sorted(reports.store.docs.all_passage_ids())
+    spans = reports.store.docs.sentence_spans(list(reversed(ids)) + ["missing"])
+    assert [pid for pid, _, _, _ in spans] == list(reversed(ids))
+    views = reports.store.views(ids)
+    assert all(views[pid].passage.sentences == s and views[pid].passage.start == st for pid, st, _, s in spans)
