@@ -706,3 +706,16 @@ def test_a_count_of_another_kind_does_not_answer_how_many(answerer: ExtractiveAn
     counted = ("Levant Wire", date(2019, 2, 21), "The SDF believed 12 ISIS fighters and 3 hostages remained in the "
                "Baghuz pocket.")
     assert _checks(answerer, question, counted)[0]["passed"]
+
+
+def test_the_sentence_and_the_one_before_are_tokenised_only_when_a_check_reads_them(
+        answerer: ExtractiveAnswerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No owner ('Iran's'), whose figures or attribute asked: the check's verdicts come without tokenising each
+    candidate's window; with an owner asked, it is read."""
+    read: list[str] = []
+    near = type(answerer.check)._near_tokens
+    monkeypatch.setattr(type(answerer.check), "_near_tokens", lambda self, ev: read.append(ev.text) or near(self, ev))
+    plain = _checks(answerer, "What did a coalition strike hit near Al-Sukkariyeh?", WIRE)
+    assert plain and plain[0]["passed"] and read == []
+    _checks(answerer, "How did the SDF's spokesman describe the killing of ISIS fighters at Al-Shaafa?", MONITOR)
+    assert read
