@@ -89,10 +89,12 @@ def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float]
 class Stems:
     """Whether a stem is the Snowball stem of one of some tokens, stemming only the tokens that can have it.
 
-    A Snowball (Porter2) stem keeps its word's first letter and is never longer than its word (only suffixes are
-    removed or rewritten, never lengthened; the few exceptional forms, 'dying' -> 'die', keep both), so only
-    the tokens of that first letter and at least that length are stemmed: the same answer as stemming every token
-    (``_stems``), without stemming the many words of a passage no question word can meet.
+    A Snowball (Porter2) stem is never longer than its word and, but for its last two letters, begins it: only
+    suffixes are removed or rewritten ('possibility' -> 'possibl', 'relational' -> 'relat', 'happy' -> 'happi'),
+    never lengthened, and the exceptional forms ('dying' -> 'die', 'early' -> 'earli') do the same. So only the
+    tokens beginning with that much of the stem (its first letter at least), and at least as long, are stemmed:
+    the same answer as stemming every token (``_stems``), without stemming the many words of a passage no
+    question word can meet.
     """
 
     def __init__(self, *token_sets: set[str]) -> None:
@@ -107,7 +109,9 @@ class Stems:
             return False
         found = self._known.get(stem)
         if found is None:
-            found = any(len(t) >= len(stem) and _stem(t) == stem for t in self._by_letter.get(stem[:1], ()))
+            head = stem[:max(1, len(stem) - 2)]
+            found = any(len(t) >= len(stem) and t.startswith(head) and _stem(t) == stem
+                        for t in self._by_letter.get(stem[:1], ()))
             self._known[stem] = found
         return found
 
