@@ -357,19 +357,20 @@ class Assistant:
         and only those sentences are read (at 200k passages a place may be named in thousands)."""
         from assistant.conflict import ControlReader
         from assistant.conflict.actors import all_views, passages_matching
+        from assistant.conflict.control import Screen
         from assistant.knowledge.frames import FrameReader, frames_for
         from assistant.knowledge.loader import control_cues
 
         names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
         reader = ControlReader(control_cues(), self.lexicon, names)
         rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)  # frames not stored: rules
-        skips: dict[str, set[tuple[int, int]]] = {}
+        screens: dict[str, Screen] = {}
         for pid, start, text, spans in self.store.docs.sentence_spans(passages_matching(self.store, pattern)):
-            worth, skip = reader.worth_reading(text, start, spans, pattern)
-            if worth:
-                skips[pid] = skip
-        return [claim for view in all_views(self.store, skips)
-                for claim in reader.claims(view, frames_for(view, rules), pattern, skips[view.passage.passage_id])]
+            screen = reader.screen(text, start, spans, pattern)
+            if any(screen.values()):
+                screens[pid] = screen
+        return [claim for view in all_views(self.store, screens)
+                for claim in reader.claims(view, frames_for(view, rules), pattern, screens[view.passage.passage_id])]
 
     def incidents(self, event_type: str | None = None, place: str | None = None, actor: str | None = None,
                   since: date | None = None, until: date | None = None) -> list[Incident]:

@@ -32,6 +32,11 @@ _IN_PLACE = re.compile(r"\b(?:in|at|inside|within|during|across|around)\s+(?:the
 _OBJECT = re.compile(r"\b(?:against|on|at|from|by|of|with|to|toward|towards|near)\s+(?:the\s+)?$", re.I)
 #: On one day, a statement of who holds a place sorts before a change of hands.
 _STATE_KINDS = frozenset({"control", "stronghold", "siege"})
+#: A cue found in a sentence: (start, end, cue).
+_Cue = tuple[int, int, ControlCue]
+#: A passage's sentences screened for a place (``ControlReader.screen``): span -> the sentence's cues, none when
+#: it does not name the place.
+Screen = dict[tuple[int, int], list[_Cue]]
 #: One claim read from a sentence: the place's span, the actor token, the cue, its words, its dates.
 _Match = tuple[tuple[int, int], str | None, ControlCue, str, list[tuple[int, date, str]]]
 
@@ -71,34 +76,31 @@ class ControlReader:
         self._partial = re.compile(cues.partial, re.I) if cues.partial else None
 
     def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str],
-               skip: set[tuple[int, int]] | None = None) -> list[ControlClaim]:
-        """The claims about ``place`` in the sentences (frames) of one passage; ``skip``: sentence spans
-        ``worth_reading`` found to hold none, not read again."""
+               screened: Screen | None = None) -> list[ControlClaim]:
+        """The claims about ``place`` in the sentences (frames) of one passage; ``screened``: the passage's
+        ``screen``, so a sentence found to hold none is not read again, and the cues found are not looked for
+        again."""
         out: list[ControlClaim] = []
         p = view.passage
         for frame in frames:
-            if skip and (frame.start, frame.end) in skip:
+            cues = screened.get((frame.start, frame.end)) if screened else None
+            if cues is not None and not cues:
                 continue
             sentence = p.text[frame.start - p.start:frame.end - p.start]
             if sentence and place.search(_folded(sentence)):
-                out.extend(self.sentence_claims(sentence, frame, view, place))
+                out.extend(self.sentence_claims(sentence, frame, view, place, cues))
         return out
 
-    def worth_reading(self, text: str, start: int, sentences: Iterable[tuple[int, int]],
-                      place: re.Pattern[str]) -> tuple[bool, set[tuple[int, int]]]:
-        """(whether a sentence of a passage may hold a claim about ``place``, the spans of those that cannot),
-        from its text alone: a sentence holds one only if it names the place (not as a bearing) and has a cue, the
-        first tests ``_read`` makes. The control timeline screens the passages naming a place this way before
-        their views (frames) are parsed: a frame spans its sentence (``FrameReader.read``), so a passage without
-        such a sentence yields no claim."""
-        worth, skip = False, set()
+    def screen(self, text: str, start: int, sentences: Iterable[tuple[int, int]], place: re.Pattern[str]) -> Screen:
+        """Per sentence span of a passage, its cues when it names ``place`` (not as a bearing), else none: from the
+        text alone, the first tests ``_read`` makes, so a sentence with none holds no claim. The control timeline
+        screens the passages naming a place this way before their views (frames) are parsed: a frame spans its
+        sentence (``FrameReader.read``), so a passage without a sentence that has cues yields no claim."""
+        out: Screen = {}
         for s, e in sentences:
             sentence = text[s - start:e - start]
-            if sentence and self._places(sentence, place) and self._find_cues(sentence):
-                worth = True
-            else:
-                skip.add((s, e))
-        return worth, skip
+            out[(s, e)] = self._find_cues(sentence) if sentence and self._places(sentence, place) else []
+        return out
 
     def _places(self, sentence: str, place: re.Pattern[str]) -> list[tuple[int, int]]:
         """Spans of ``place`` in a sentence, but where it is a bearing ('south of Hajin')."""
@@ -106,10 +108,11 @@ class ControlReader:
         return [m.span() for m in place.finditer(folded)
                 if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
 
-    def sentence_claims(self, sentence: str, frame: Frame, view: PassageView,
-                        place: re.Pattern[str]) -> list[ControlClaim]:
+    def sentence_claims(self, sentence: str, frame: Frame, view: PassageView, place: re.Pattern[str],
+                        cues: list[_Cue] | None = None) -> list[ControlClaim]:
+        """The claims of one sentence (``cues``: its ``_find_cues``, when already found)."""
         return [self._claim(sentence, frame, view, where, token, cue, words, when)
-                for where, token, cue, words, when in self._read(sentence, frame, place)]
+                for where, token, cue, words, when in self._read(sentence, frame, place, cues=cues)]
 
     def holders(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[tuple[str | None, bool, str]]:
         """(actor token, holds, kind) of each claim in one sentence that ``place`` changed hands (None: by whom is
@@ -118,11 +121,12 @@ class ControlReader:
         return [(token, cue.holds, cue.kind) for _, token, cue, _, _ in read
                 if cue.holds is not None and cue.kind not in _STATE_KINDS]
 
-    def _read(self, sentence: str, frame: Frame, place: re.Pattern[str], agentless: bool = False) -> list[_Match]:
+    def _read(self, sentence: str, frame: Frame, place: re.Pattern[str], agentless: bool = False,
+              cues: list[_Cue] | None = None) -> list[_Match]:
         places = self._places(sentence, place)
         if not places:
             return []
-        cues = self._find_cues(sentence)
+        cues = self._find_cues(sentence) if cues is None else cues
         if not cues:
             return []
         others = _other_places(sentence, frame, place)
@@ -186,13 +190,13 @@ class ControlReader:
     def _source(self, source: str) -> str:
         return source_name(source, self.lexicon, self.names)
 
-    def _find_cues(self, sentence: str) -> list[tuple[int, int, ControlCue]]:
+    def _find_cues(self, sentence: str) -> list[_Cue]:
         """Cue matches, longest first where they overlap, in sentence order."""
         if self._any_cue is not None and not self._any_cue.search(sentence):
             return []
         found = [(m.start(), m.end(), cue) for cue, rx in self._cues for m in rx.finditer(sentence)]
         found.sort(key=lambda f: (f[0] - f[1], f[0]))
-        kept: list[tuple[int, int, ControlCue]] = []
+        kept: list[_Cue] = []
         for s, e, cue in found:
             if not any(s < ke and ks < e for ks, ke, _ in kept):
                 kept.append((s, e, cue))

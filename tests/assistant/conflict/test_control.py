@@ -234,9 +234,9 @@ def test_the_any_cue_filter_finds_a_cue_wherever_one_cue_does() -> None:
     assert hits > 20
 
 
-def test_worth_reading_keeps_exactly_the_sentences_that_hold_claims(rules_only: None) -> None:
-    """The screen before views are parsed: a sentence is kept when it names the place (not as a bearing) beside a
-    cue, and every sentence that yields a claim is kept."""
+def test_screen_keeps_exactly_the_sentences_that_hold_claims(rules_only: None) -> None:
+    """The screen before views are parsed: a sentence keeps its cues when it names the place (not as a bearing),
+    every sentence that yields a claim keeps them, and reading with the screen gives the same claims."""
     knowledge = load_knowledge()
     lexicon = Lexicon(knowledge.actors)
     reader = ControlReader(control_cues(), lexicon)
@@ -249,8 +249,9 @@ def test_worth_reading_keeps_exactly_the_sentences_that_hold_claims(rules_only: 
         spans.append((at, at + len(s)))
         at += len(s) + 1
     place = place_pattern("Al-Shaafa")
-    worth, skip = reader.worth_reading(text, 100, spans, place)
-    assert worth and skip == set(spans[1:])
+    screen = reader.screen(text, 100, spans, place)
+    assert list(screen) == spans and [bool(c) for c in screen.values()] == [True, False, False, False]
+    assert [sentences[0][s:e] for s, e, _ in screen[spans[0]]] == ["captured"]  # offsets in the sentence
     passage = Passage(passage_id="p", doc_id="d", ordinal=0, start=100, end=100 + len(text), text=text,
                       sentences=spans)
     view = PassageView(passage=passage, title="t", source="S", published=date(2019, 1, 10))
@@ -258,8 +259,8 @@ def test_worth_reading_keeps_exactly_the_sentences_that_hold_claims(rules_only: 
     assert [(f.start, f.end) for f in frames] == spans  # a frame spans its sentence
     every = reader.claims(view, frames, place)
     assert [c.start for c in every] == [100]
-    assert reader.claims(view, frames, place, skip) == every
-    assert reader.worth_reading(text, 100, spans[1:], place) == (False, set(spans[1:]))
+    assert reader.claims(view, frames, place, screen) == every
+    assert not any(reader.screen(text, 100, spans[1:], place).values())
 
 
 def test_screened_control_gives_the_claims_of_reading_every_passage(reports: Assistant) -> None:
