@@ -97,11 +97,8 @@ class Stems:
     question word can meet.
     """
 
-    def __init__(self, *token_sets: set[str]) -> None:
-        self._by_letter: dict[str, list[str]] = {}
-        for tokens in token_sets:
-            for t in tokens:
-                self._by_letter.setdefault(t[:1], []).append(t)
+    def __init__(self, tokens: set[str]) -> None:
+        self._tokens = tokens
         self._known: dict[str, bool] = {}
 
     def __contains__(self, stem: object) -> bool:
@@ -110,8 +107,7 @@ class Stems:
         found = self._known.get(stem)
         if found is None:
             head = stem[:max(1, len(stem) - 2)]
-            found = any(len(t) >= len(stem) and t.startswith(head) and _stem(t) == stem
-                        for t in self._by_letter.get(stem[:1], ()))
+            found = any(t.startswith(head) and len(t) >= len(stem) and _stem(t) == stem for t in self._tokens)
             self._known[stem] = found
         return found
 
