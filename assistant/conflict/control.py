@@ -16,6 +16,7 @@ from datetime import date
 from typing import Literal
 
 from assistant.conflict.models import ControlClaim, ControlTimeline
+from assistant.index.textscan import required_literals
 from assistant.knowledge.lexicon import Lexicon, fold
 from assistant.knowledge.loader import ControlCue, ControlCues
 from assistant.models import Frame, PassageView
@@ -66,6 +67,9 @@ class ControlReader:
         self.lexicon = lexicon
         self.names = names or {}
         self._cues = [(cue, re.compile(rf"(?<![\w-])(?:{cue.pattern})", re.I)) for cue in cues.cues]
+        # per cue, literals one of which every match holds (assistant.index.textscan): a cue none of whose
+        # literals is in a sentence is not run on it
+        self._needs = [required_literals(rx) for _, rx in self._cues]
         # any cue at all: where one cue matches, this does (a sentence without it holds no claim, and is not read)
         try:
             self._any_cue: re.Pattern[str] | None = re.compile(
@@ -194,13 +198,26 @@ class ControlReader:
         """Cue matches, longest first where they overlap, in sentence order."""
         if self._any_cue is not None and not self._any_cue.search(sentence):
             return []
-        found = [(m.start(), m.end(), cue) for cue, rx in self._cues for m in rx.finditer(sentence)]
+        lowered = sentence.lower() if sentence.isascii() else None  # re.I meets ASCII letters only in ASCII
+        found = [(m.start(), m.end(), cue) for (cue, rx), need in zip(self._cues, self._needs, strict=True)
+                 if _may_hold(sentence, lowered, need) for m in rx.finditer(sentence)]
         found.sort(key=lambda f: (f[0] - f[1], f[0]))
         kept: list[_Cue] = []
         for s, e, cue in found:
             if not any(s < ke and ks < e for ks, ke, _ in kept):
                 kept.append((s, e, cue))
         return sorted(kept, key=lambda f: f[0])
+
+
+def _may_hold(sentence: str, lowered: str | None, need: tuple[list[str], bool] | None) -> bool:
+    """Whether a sentence holds one of the literals a pattern's every match holds (``required_literals``);
+    a case-insensitive pattern's are looked for in the lower-cased sentence when it is ASCII, else not at all."""
+    if need is None:
+        return True
+    literals, icase = need
+    if not icase:
+        return any(n in sentence for n in literals)
+    return lowered is None or any(n in lowered for n in literals)
 
 
 def _folded(text: str) -> str:

@@ -285,3 +285,26 @@ def test_sentence_spans_in_the_order_asked(reports: Assistant) -> None:
     assert [pid for pid, _, _, _ in spans] == list(reversed(ids))
     views = reports.store.views(ids)
     assert all(views[pid].passage.sentences == s and views[pid].passage.start == st for pid, st, _, s in spans)
+
+
+def test_cues_skipped_by_their_literals_are_those_that_do_not_match() -> None:
+    """A cue none of whose required literals is in a sentence is not run on it: the cues found are those of
+    running every cue (every sentence of the demo corpus, each cue's own words, and non-ASCII twins)."""
+    reader = ControlReader(control_cues(), Lexicon(load_knowledge().actors))
+    assert any(need is not None for need in reader._needs)
+    corpus = Path(__file__).resolve().parents[3] / "eval" / "corpus"
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*")) if p.is_file()]
+    sentences = [s for text in texts for s in re.split(r"(?<=[.!?])\s+", text)]
+    sentences += ["The SDF CAPTURED Hajin.", "IS held Hajin for a year.", "ISIS \u017fEIZED Hajin.",
+                  "Hajin fell to the SDF.", "the \u212aurds took Hajin"]
+    hits = 0
+    for sentence in sentences:
+        every = [(m.start(), m.end(), cue) for cue, rx in reader._cues for m in rx.finditer(sentence)]
+        every.sort(key=lambda f: (f[0] - f[1], f[0]))  # as _find_cues keeps them, without the literals
+        kept: list[tuple[int, int, object]] = []
+        for s, e, cue in every:
+            if not any(s < ke and ks < e for ks, ke, _ in kept):
+                kept.append((s, e, cue))
+        assert reader._find_cues(sentence) == sorted(kept, key=lambda f: f[0]), sentence
+        hits += bool(kept)
+    assert hits > 20
