@@ -67,9 +67,12 @@ class ControlReader:
         self.lexicon = lexicon
         self.names = names or {}
         self._cues = [(cue, re.compile(rf"(?<![\w-])(?:{cue.pattern})", re.I)) for cue in cues.cues]
-        # per cue, literals one of which every match holds (assistant.index.textscan): a cue none of whose
-        # literals is in a sentence is not run on it
-        self._needs = [required_literals(rx) for _, rx in self._cues]
+        # per cue, literals one of which every match holds (assistant.index.textscan; lower-case, for the re.I
+        # patterns): a cue none of whose literals is in a sentence is not run on it
+        needs = [required_literals(rx) for _, rx in self._cues]
+        self._always = {i for i, need in enumerate(needs) if need is None or not need[1]}
+        self._literals = [(n, i) for i, need in enumerate(needs) if i not in self._always and need
+                          for n in dict.fromkeys(need[0])]
         # any cue at all: where one cue matches, this does (a sentence without it holds no claim, and is not read)
         try:
             self._any_cue: re.Pattern[str] | None = re.compile(
@@ -194,10 +197,18 @@ class ControlReader:
     def _source(self, source: str) -> str:
         return source_name(source, self.lexicon, self.names)
 
+    def _candidates(self, sentence: str) -> list[tuple[ControlCue, re.Pattern[str]]]:
+        """The cues that may match: those holding one of their literals, looked for in the lower-cased sentence
+        when it is ASCII (beyond ASCII, re.I meets letters lower() does not give: every cue)."""
+        if not sentence.isascii():
+            return self._cues
+        lowered = sentence.lower()
+        present = {i for n, i in self._literals if n in lowered} | self._always
+        return [pair for i, pair in enumerate(self._cues) if i in present]
+
     def _find_cues(self, sentence: str) -> list[_Cue]:
         """Cue matches, longest first where they overlap, in sentence order."""
-        lowered = sentence.lower() if sentence.isascii() else None  # re.I meets ASCII letters only in ASCII
-        maybe = [pair for pair, need in zip(self._cues, self._needs, strict=True) if _may_hold(sentence, lowered, need)]
+        maybe = self._candidates(sentence)
         if not maybe or (self._any_cue is not None and not self._any_cue.search(sentence)):
             return []  # the literal tests first: a fraction of the combined pattern's cost, and most sentences fail
         found = [(m.start(), m.end(), cue) for cue, rx in maybe for m in rx.finditer(sentence)]
@@ -207,17 +218,6 @@ class ControlReader:
             if not any(s < ke and ks < e for ks, ke, _ in kept):
                 kept.append((s, e, cue))
         return sorted(kept, key=lambda f: f[0])
-
-
-def _may_hold(sentence: str, lowered: str | None, need: tuple[list[str], bool] | None) -> bool:
-    """Whether a sentence holds one of the literals a pattern's every match holds (``required_literals``);
-    a case-insensitive pattern's are looked for in the lower-cased sentence when it is ASCII, else not at all."""
-    if need is None:
-        return True
-    literals, icase = need
-    if not icase:
-        return any(n in sentence for n in literals)
-    return lowered is None or any(n in lowered for n in literals)
 
 
 def _folded(text: str) -> str:
