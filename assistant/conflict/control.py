@@ -10,6 +10,7 @@ document's source. Claims are computed on demand from the passages whose text na
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -112,6 +113,8 @@ class ControlReader:
     def _places(self, sentence: str, place: re.Pattern[str]) -> list[tuple[int, int]]:
         """Spans of ``place`` in a sentence, but where it is a bearing ('south of Hajin')."""
         folded = _folded(sentence)
+        if not _may_name(folded, place):
+            return []
         return [m.span() for m in place.finditer(folded)
                 if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
 
@@ -218,6 +221,24 @@ class ControlReader:
             if not any(s < ke and ks < e for ks, ke, _ in kept):
                 kept.append((s, e, cue))
         return sorted(kept, key=lambda f: f[0])
+
+
+@functools.lru_cache(maxsize=256)
+def _literals(pattern: re.Pattern[str]) -> tuple[list[str], bool] | None:
+    return required_literals(pattern)
+
+
+def _may_name(text: str, place: re.Pattern[str]) -> bool:
+    """Whether ``text`` holds a literal every match of ``place`` holds (``required_literals``): most sentences of
+    a passage naming a place do not name it, and a substring test costs a fraction of the pattern's search."""
+    need = _literals(place)
+    if need is None:
+        return True
+    literals, icase = need
+    if icase and not text.isascii():  # re.I meets letters beyond ASCII that lower() does not give
+        return True
+    hay = text.lower() if icase else text
+    return any(n in hay for n in literals)
 
 
 def _folded(text: str) -> str:

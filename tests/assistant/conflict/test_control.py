@@ -308,3 +308,23 @@ def test_cues_skipped_by_their_literals_are_those_that_do_not_match() -> None:
         assert reader._find_cues(sentence) == sorted(kept, key=lambda f: f[0]), sentence
         hits += bool(kept)
     assert hits > 20
+
+
+def test_a_sentence_without_the_place_literal_does_not_name_the_place() -> None:
+    """``_places`` tests the literal a place pattern requires before searching: never where the pattern would
+    find the place (every place alias of the knowledge files over every sentence of the demo corpus)."""
+    from assistant.conflict.control import _folded, _may_name
+
+    corpus = Path(__file__).resolve().parents[3] / "eval" / "corpus"
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*")) if p.is_file()]
+    sentences = [_folded(s) for text in texts for s in re.split(r"(?<=[.!?])\s+", text)]
+    sentences += [_folded(s) for s in ["Deir  ez-Zor fell.", "al-Bab and Al Bab", "RAQQĀ was held", "ar-Raqqa"]]
+    places = {a for p in load_knowledge().places for a in p.aliases} | {"Deir ez-Zor", "al-Bab", "Raqqa"}
+    named = 0
+    for place in sorted(places):
+        pattern = place_pattern(place)
+        for sentence in sentences:
+            if pattern.search(sentence):
+                named += 1
+                assert _may_name(sentence, pattern), (place, sentence)
+    assert named > 100
