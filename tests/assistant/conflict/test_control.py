@@ -232,3 +232,99 @@ def test_the_any_cue_filter_finds_a_cue_wherever_one_cue_does() -> None:
         assert bool(reader._any_cue.search(sentence)) == one, sentence
         hits += one
     assert hits > 20
+
+
+def test_screen_keeps_exactly_the_sentences_that_hold_claims(rules_only: None) -> None:
+    """The screen before views are parsed: a sentence keeps its cues when it names the place (not as a bearing),
+    every sentence that yields a claim keeps them, and reading with the screen gives the same claims."""
+    knowledge = load_knowledge()
+    lexicon = Lexicon(knowledge.actors)
+    reader = ControlReader(control_cues(), lexicon)
+    rules = FrameReader(knowledge, lexicon, Settings(), ner=False)
+    sentences = ["The SDF captured Al-Shaafa on 2 May.", "Residents of Al-Shaafa said the market was closed.",
+                 "Clashes went on south of Al-Shaafa, where the SDF captured a hill.", "ISIS lost Hajin."]
+    text = " ".join(sentences)
+    spans, at = [], 100  # the passage starts at offset 100 of its document
+    for s in sentences:
+        spans.append((at, at + len(s)))
+        at += len(s) + 1
+    place = place_pattern("Al-Shaafa")
+    screen = reader.screen(text, 100, spans, place)
+    assert list(screen) == spans and [bool(c) for c in screen.values()] == [True, False, False, False]
+    assert [sentences[0][s:e] for s, e, _ in screen[spans[0]]] == ["captured"]  # offsets in the sentence
+    passage = Passage(passage_id="p", doc_id="d", ordinal=0, start=100, end=100 + len(text), text=text,
+                      sentences=spans)
+    view = PassageView(passage=passage, title="t", source="S", published=date(2019, 1, 10))
+    frames = rules.read_passage(passage, date(2019, 1, 10))
+    assert [(f.start, f.end) for f in frames] == spans  # a frame spans its sentence
+    every = reader.claims(view, frames, place)
+    assert [c.start for c in every] == [100]
+    assert reader.claims(view, frames, place, screen) == every
+    assert not any(reader.screen(text, 100, spans[1:], place).values())
+
+
+def test_screened_control_gives_the_claims_of_reading_every_passage(reports: Assistant) -> None:
+    """Assistant.control reads only the screened passages: the same timeline as reading every passage naming
+    the place, for every place of the demo reports."""
+    from assistant.conflict.actors import all_views, passages_matching
+    from assistant.knowledge.frames import frames_for
+
+    reader = ControlReader(control_cues(), reports.lexicon, {f"actor_{a.id}": a.name for a in reports.knowledge.actors})
+    rules = FrameReader(reports.knowledge, reports.lexicon, reports.settings, ner=False)
+    for place in ["Tell Marwan", "Kafr Zeita", "Ain Salma", "Nowhere"]:
+        pattern = place_pattern(place)
+        every = [c for view in all_views(reports.store, passages_matching(reports.store, pattern))
+                 for c in reader.claims(view, frames_for(view, rules), pattern)]
+        assert reports._read_control(pattern) == every
+    assert len(reports.control("Tell Marwan").claims) == 3
+
+
+def test_sentence_spans_in_the_order_asked(reports: Assistant) -> None:
+    ids = sorted(reports.store.docs.all_passage_ids())
+    spans = reports.store.docs.sentence_spans(list(reversed(ids)) + ["missing"])
+    assert [pid for pid, _, _, _ in spans] == list(reversed(ids))
+    views = reports.store.views(ids)
+    assert all(views[pid].passage.sentences == s and views[pid].passage.start == st for pid, st, _, s in spans)
+
+
+def test_cues_skipped_by_their_literals_are_those_that_do_not_match() -> None:
+    """A cue none of whose required literals is in a sentence is not run on it: the cues found are those of
+    running every cue (every sentence of the demo corpus, each cue's own words, and non-ASCII twins)."""
+    reader = ControlReader(control_cues(), Lexicon(load_knowledge().actors))
+    assert reader._literals and len(reader._always) < len(reader._cues)
+    corpus = Path(__file__).resolve().parents[3] / "eval" / "corpus"
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*")) if p.is_file()]
+    sentences = [s for text in texts for s in re.split(r"(?<=[.!?])\s+", text)]
+    sentences += ["The SDF CAPTURED Hajin.", "IS held Hajin for a year.", "ISIS \u017fEIZED Hajin.",
+                  "Hajin fell to the SDF.", "the \u212aurds took Hajin"]
+    hits = 0
+    for sentence in sentences:
+        every = [(m.start(), m.end(), cue) for cue, rx in reader._cues for m in rx.finditer(sentence)]
+        every.sort(key=lambda f: (f[0] - f[1], f[0]))  # as _find_cues keeps them, without the literals
+        kept: list[tuple[int, int, object]] = []
+        for s, e, cue in every:
+            if not any(s < ke and ks < e for ks, ke, _ in kept):
+                kept.append((s, e, cue))
+        assert reader._find_cues(sentence) == sorted(kept, key=lambda f: f[0]), sentence
+        hits += bool(kept)
+    assert hits > 20
+
+
+def test_a_sentence_without_the_place_literal_does_not_name_the_place() -> None:
+    """``_places`` tests the literal a place pattern requires before searching: never where the pattern would
+    find the place (every place alias of the knowledge files over every sentence of the demo corpus)."""
+    from assistant.conflict.control import _folded, _may_name
+
+    corpus = Path(__file__).resolve().parents[3] / "eval" / "corpus"
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*")) if p.is_file()]
+    sentences = [_folded(s) for text in texts for s in re.split(r"(?<=[.!?])\s+", text)]
+    sentences += [_folded(s) for s in ["Deir  ez-Zor fell.", "al-Bab and Al Bab", "RAQQĀ was held", "ar-Raqqa"]]
+    places = {a for p in load_knowledge().places for a in p.aliases} | {"Deir ez-Zor", "al-Bab", "Raqqa"}
+    named = 0
+    for place in sorted(places):
+        pattern = place_pattern(place)
+        for sentence in sentences:
+            if pattern.search(sentence):
+                named += 1
+                assert _may_name(sentence, pattern), (place, sentence)
+    assert named > 100

@@ -190,3 +190,15 @@ def test_passage_frequencies_follow_writes(store: Store) -> None:
     assert store.lexical._df(["hajin", "nowhere"]) == {"hajin": 2}
     store.remove_documents(["a.txt"])
     assert store.lexical._df(["hajin", "shell"]) == {"hajin": 1}
+
+
+def test_columns_of_sql_rows() -> None:
+    import numpy as np
+
+    from assistant.index.lexical import _columns
+
+    pids, tfs = _columns([(3, 1), (7, 2), (2**40, 5)])
+    assert pids.tolist() == [3, 7, 2**40] and tfs.tolist() == [1, 2, 5]
+    assert pids.dtype == np.int64 and pids.flags.c_contiguous and tfs.flags.c_contiguous
+    empty = _columns([])
+    assert len(empty[0]) == 0 and len(empty[1]) == 0 and empty[0].dtype == np.int64

@@ -177,3 +177,24 @@ def test_pooled_sentence_vectors_come_from_the_passage_pass(tmp_path) -> None:  
     assistant.ask(QUESTIONS[0])
     assert assistant.sentence_vectors.embedded == 0 and embedder.texts_embedded - before == 1
     assistant.store.close()
+
+
+def test_questions_embeds_what_is_not_remembered_in_one_call() -> None:
+    import numpy as np
+
+    from assistant.index.sentences import SentenceVectors
+
+    calls: list[list[str]] = []
+
+    class Counting:
+        def embed(self, texts: list[str]) -> np.ndarray:
+            calls.append(list(texts))
+            return np.asarray([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    vectors = SentenceVectors(None, Counting())  # type: ignore[arg-type]  # no stored rows are read
+    got = vectors.questions(["who took Hajin SDF Syrian Democratic Forces", "who took Hajin"])
+    assert calls == [["who took Hajin SDF Syrian Democratic Forces", "who took Hajin"]]
+    assert [float(v[0]) for v in got] == [43.0, 14.0]
+    assert float(vectors.question("who took Hajin")[0]) == 14.0 and len(calls) == 1  # remembered
+    vectors.questions(["who took Hajin", "new", "new"])
+    assert calls[-1] == ["new"]  # only the missing one, once
