@@ -139,7 +139,8 @@ class IndexSettings(_Section):
     )
     title_in_vectors: bool = Field(
         True, description="Embed each passage as 'title: text', so a passage that never names what its document is "
-        "about ('The attack was repelled') is still found by it (its own collection; 'pooled' embeds the text alone).",
+        "about ('The attack was repelled') is still found by it (its own collection; with 'pooled' the sentence spans "
+        "are shifted past the title).",
     )
     derived_vectors: Literal["none", "windows", "pooled", "all"] = Field(
         "windows", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
@@ -283,8 +284,10 @@ class Settings(BaseSettings):
             shape["backend"] = self.embedding.backend
         if self.index.derived_vectors == "all":  # passage vectors made otherwise
             shape["passage_vectors"] = "mean-of-sentences"
-        elif self.index.title_in_vectors and self.index.derived_vectors != "pooled":
+        elif self.index.title_in_vectors:
             shape["passage_vectors"] = "title: text"
+        if self.index.derived_vectors == "pooled":  # sentence vectors pooled from 'title: text' (not as before)
+            shape["sentence_vectors"] = "pooled-titled"
         key = json.dumps(shape, sort_keys=True)
         return "sitrep-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
