@@ -133,3 +133,21 @@ def test_pooled_spans_come_from_the_same_pass(tmp_path: Path) -> None:
     assert np.isnan(pooled[1]).all()
     torch = SentenceTransformerEmbedder(EmbeddingSettings(runtime="torch"))
     assert torch.embed_pooled([text], [[(0, 5)]]) is None  # PyTorch: ingest embeds the sentences instead
+
+
+def test_span_means_after_a_prefix_pool_the_same_tokens() -> None:
+    """A title prefix adds tokens before the passage; the sentence spans shifted by its length pick the very tokens
+    they picked without it, so a sentence's pooled vector is made of its own tokens' states either way."""
+    hidden = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [3.0, 0.0], [9.0, 9.0]], dtype=np.float32)
+    offsets = [(0, 0), (0, 4), (5, 9), (10, 14), (0, 0)]  # [CLS] w0 w1 w2 [SEP]
+    spans = [(0, 9), (10, 14)]
+    plain = embed.span_means(hidden, offsets, [1, 0, 0, 0, 1], spans)
+    prefix = "Siege: "  # two more tokens, 'Siege' and ':', in front
+    shift = len(prefix)
+    titled_hidden = np.concatenate([hidden[:1], [[5.0, -5.0], [-5.0, 5.0]], hidden[1:]]).astype(np.float32)
+    titled_offsets = [(0, 0), (0, 5), (5, 6)] + [(s + shift, e + shift) for s, e in offsets[1:4]] + [(0, 0)]
+    shifted = [(s + shift, e + shift) for s, e in spans]
+    titled = embed.span_means(titled_hidden, titled_offsets, [1, 0, 0, 0, 0, 0, 1], shifted)
+    assert np.allclose(titled, plain)
+    unshifted = embed.span_means(titled_hidden, titled_offsets, [1, 0, 0, 0, 0, 0, 1], spans)
+    assert not np.allclose(unshifted, plain)  # left where they were, the spans would take the title's tokens
