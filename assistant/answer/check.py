@@ -13,16 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-import snowballstemmer
-
 from assistant.answer.constraints import Constraints, DateWant, said_on
+from assistant.answer.stemming import stem
 from assistant.conflict.control import ControlReader, place_pattern
 from assistant.knowledge import Lexicon
 from assistant.knowledge.lexicon import MONTHS, fold
 from assistant.knowledge.loader import Knowledge, control_cues
 from assistant.models import DateSpan, Figure, Frame
-
-_STEMMER = snowballstemmer.stemmer("english")
 
 #: Outcomes that contradict each other in a count: a toll of the dead is not a toll of the wounded.
 _RIVALS = {"kill": {"wound"}, "wound": {"kill"}}
@@ -229,13 +226,13 @@ class EvidenceCheck:
     def _intended(self, question_tokens: frozenset[str], ev: Evidence) -> list[str]:
         """'Mustafa Bali said that the SDF would launch a final assault' tells of a plan, not of the launch asked
         about: the question's verb appears only as planned, threatened or expected."""
-        stems = {_STEMMER.stemWord(t) for t in question_tokens if t.isalpha()}
+        stems = {stem(t) for t in question_tokens if t.isalpha()}
         if stems & set(self.cues.intention_words):
             return []
-        planned = {_STEMMER.stemWord(m[1].lower()) for m in self._intention.finditer(ev.text)} & stems
+        planned = {stem(m[1].lower()) for m in self._intention.finditer(ev.text)} & stems
         if not planned:
             return []
-        stated = {_STEMMER.stemWord(w) for w in re.findall(r"[a-z]+", self._intention.sub(" ", ev.text).lower())}
+        stated = {stem(w) for w in re.findall(r"[a-z]+", self._intention.sub(" ", ev.text).lower())}
         if planned & stated:
             return []  # also said outright ('... would launch; on 9 February it launched')
         return [f"tells of a plan to {', '.join(sorted(planned))}, not that it happened"]

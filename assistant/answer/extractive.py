@@ -7,18 +7,17 @@ type asks for, and how many of the question's anchors it covers. An answerabilit
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-import snowballstemmer
 
 from assistant.answer.check import Evidence, EvidenceCheck, Verdict
 from assistant.answer.compose import compose, figures, refusal
 from assistant.answer.constraints import said_on
 from assistant.answer.question import Analyser, Question
+from assistant.answer.stemming import stem as _stem
 from assistant.answer.weights import Weights, load_weights
 from assistant.embed import Embedder
 from assistant.knowledge import has_date
@@ -86,17 +85,8 @@ def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float]
     return sum(idf.get(t, 1.0) for t in query if t in text_tokens or _stem(t) in stems) / total
 
 
-_STEMMER = snowballstemmer.stemmer("english")
-
-
 def _stems(tokens: Iterable[str]) -> set[str]:
     return {_stem(t) for t in tokens}
-
-
-@functools.lru_cache(maxsize=100_000)
-def _stem(token: str) -> str:
-    """Snowball (Porter2) stem of a plain word; actor, date and outcome marks stay as they are."""
-    return str(_STEMMER.stemWord(token)) if token.isalpha() else token
 
 
 class ExtractiveAnswerer:
