@@ -68,10 +68,11 @@ def test_onnx_is_only_for_models_it_reproduces(tmp_path: Path) -> None:
 
 
 def test_fast_ingest_defaults() -> None:
-    """The defaults measured in the README ("Speed"): ONNX runtime, small batches, windows derived."""
+    """The defaults measured in the README ("Speed", "pooled + titles"): ONNX runtime, small batches, sentence
+    vectors pooled from the passages' own forward pass."""
     assert Settings().embedding.runtime == "onnx"
     assert Settings().embedding.batch_size == 16
-    assert Settings().index.derived_vectors == "windows"
+    assert Settings().index.derived_vectors == "pooled"
     assert Settings().embedding.onnx_spin is False
 
 
