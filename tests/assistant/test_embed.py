@@ -152,3 +152,19 @@ def test_span_means_after_a_prefix_pool_the_same_tokens() -> None:
     assert np.allclose(titled, plain)
     unshifted = embed.span_means(titled_hidden, titled_offsets, [1, 0, 0, 0, 0, 0, 1], spans)
     assert not np.allclose(unshifted, plain)  # left where they were, the spans would take the title's tokens
+
+
+@pytest.mark.model
+def test_pooled_spans_under_a_title_stay_the_sentences(tmp_path: Path) -> None:
+    """With 'title: text' embedded, the shifted spans pool the sentence's own tokens: each vector stays close to
+    the untitled pass's (the title reaches it only through attention) and nearer its own sentence than the other."""
+    embedder = SentenceTransformerEmbedder(EmbeddingSettings(runtime="onnx", onnx_dir=tmp_path))
+    first, second = "Shelling hit the market in Hajin on Monday.", "The SDF said the strike came from the south."
+    text, prefix = f"{first} {second}", "Battle of Hajin: "
+    spans = [(0, len(first)), (len(first) + 1, len(text))]
+    plain = embedder.embed_pooled([text], [spans])
+    titled = embedder.embed_pooled([prefix + text], [[(s + len(prefix), e + len(prefix)) for s, e in spans]])
+    assert plain is not None and titled is not None
+    same = (plain[1][0] * titled[1][0]).sum(axis=1)
+    assert float(same.min()) > 0.9
+    assert float(titled[1][0][0] @ plain[1][0][0]) > float(titled[1][0][0] @ plain[1][0][1])
