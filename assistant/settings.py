@@ -139,14 +139,15 @@ class IndexSettings(_Section):
     )
     title_in_vectors: bool = Field(
         True, description="Embed each passage as 'title: text', so a passage that never names what its document is "
-        "about ('The attack was repelled') is still found by it (its own collection; 'pooled' embeds the text alone).",
+        "about ('The attack was repelled') is still found by it (its own collection; with 'pooled' the sentence spans "
+        "are shifted past the title).",
     )
     derived_vectors: Literal["none", "windows", "pooled", "all"] = Field(
-        "windows", description="Vectors derived from sentence vectors instead of embedded (ingest speed): "
-        "'windows' (default): each sentence is embedded once and its sentence+predecessor window is the normalised "
-        "sum of the two sentence vectors; 'all': passage vectors too are the normalised mean of their sentences' "
-        "(a collection of its own); 'pooled': as 'windows', but a sentence's vector is the mean of its tokens' states "
-        "in its passage's own forward pass (no second pass; onnx runtime, else 'windows'); 'none': windows "
+        "pooled", description="Vectors derived instead of embedded (ingest speed): 'pooled' (default): a "
+        "sentence's vector is the mean of its tokens' states in its passage's own forward pass ('title: text'; no "
+        "second pass; onnx runtime, else 'windows'), and its sentence+predecessor window the normalised sum of the "
+        "two; 'windows': as 'pooled', but each sentence is embedded alone (a second pass); 'all': passage vectors "
+        "too are the normalised mean of their sentences' (a collection of its own); 'none': windows "
         "embedded as text too (~1.9x the embedding of 'windows').",
     )
 
@@ -283,8 +284,10 @@ class Settings(BaseSettings):
             shape["backend"] = self.embedding.backend
         if self.index.derived_vectors == "all":  # passage vectors made otherwise
             shape["passage_vectors"] = "mean-of-sentences"
-        elif self.index.title_in_vectors and self.index.derived_vectors != "pooled":
+        elif self.index.title_in_vectors:
             shape["passage_vectors"] = "title: text"
+        if self.index.derived_vectors == "pooled" and self.embedding.runtime == "onnx":  # torch: 'windows'
+            shape["sentence_vectors"] = "pooled-titled"  # pooled from 'title: text' (older pooled: text alone)
         key = json.dumps(shape, sort_keys=True)
         return "sitrep-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 

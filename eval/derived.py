@@ -1,6 +1,6 @@
 """A/B of derived vectors (``SITREP_INDEX__DERIVED_VECTORS``): ingest time and the demo eval per mode.
 
-    python -m eval.derived [--modes none,windows,all] [--out DIR]
+    python -m eval.derived [--modes none,windows,pooled,all] [--out DIR]
 
 Per mode: a fresh ingest of the demo corpus (model loaded beforehand), the pure embedding time of the same
 passages (the floor), and the demo gold set's figures over that index. Not a test (minutes per mode).
@@ -18,7 +18,7 @@ from pathlib import Path
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--modes", default="none,windows,all")
+    parser.add_argument("--modes", default="none,windows,pooled,all")
     parser.add_argument("--out", type=Path, help="keep the indexes here (default: a temporary folder)")
     args = parser.parse_args()
     from assistant.embed import make_embedder

@@ -254,7 +254,7 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
     sentence_parts = ([sentence_texts(passages, derive != "none") for _, passages, _ in pending.docs]
                       if put_sentences or derive == "all" else [])
     flat = [t for part in sentence_parts for t in part]
-    pooled = (_embed_pooled(pending, embedder, texts, flat)
+    pooled = (_embed_pooled(pending, embedder, settings, flat)
               if derive == "pooled" and flat and hasattr(embedder, "embed_pooled") else None)
     if pooled is not None:  # 'pooled': sentence vectors from the passages' own forward pass
         vectors = pooled
@@ -296,18 +296,23 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
 def _titled(pending: _Pending, settings: Settings) -> list[str]:
     """The passage texts as embedded: 'title: text' (``index.title_in_vectors``), so a passage that never names
     what its document is about is found by it."""
-    on = settings.index.title_in_vectors
-    return [f"{doc.title}: {p.text}" if on and doc.title else p.text for doc, passages, _ in pending.docs
-            for p in passages]
+    return [_prefix(doc, settings) + p.text for doc, passages, _ in pending.docs for p in passages]
 
 
-def _embed_pooled(pending: _Pending, embedder: TextEmbedder, texts: list[str], sentences: list[str]
+def _prefix(doc: Document, settings: Settings) -> str:
+    """What precedes a passage of ``doc`` in the embedded text ('title: ', or nothing), so the pooled sentence
+    spans can be shifted past it."""
+    return f"{doc.title}: " if settings.index.title_in_vectors and doc.title else ""
+
+
+def _embed_pooled(pending: _Pending, embedder: TextEmbedder, settings: Settings, sentences: list[str]
                   ) -> np.ndarray | None:
-    """[passage vectors..., sentence vectors...] from one forward pass over the passages
-    (``derived_vectors='pooled'``): a sentence's vector is the mean of its tokens' states inside its passage;
+    """[passage vectors..., sentence vectors...] from one forward pass over the passages as embedded ('title:
+    text', see ``_titled``) (``derived_vectors='pooled'``): a sentence's vector is the mean of its tokens' states
+    inside its passage, its character span shifted past the title prefix so it covers the sentence's own tokens;
     the few sentences truncation cut off are embedded alone. None when the embedder cannot pool (embed them)."""
-    passages = [p for _, ps, _ in pending.docs for p in ps]
-    spans = [[(s - p.start, e - p.start) for s, e in p.sentences] for p in passages]
+    texts = _titled(pending, settings)
+    spans = [pooled_spans(p, len(_prefix(doc, settings))) for doc, ps, _ in pending.docs for p in ps]
     got = embedder.embed_pooled(texts, spans)  # type: ignore[attr-defined]
     if got is None:
         return None
@@ -319,6 +324,12 @@ def _embed_pooled(pending: _Pending, embedder: TextEmbedder, texts: list[str], s
     if len(lost):
         stacked[lost] = embedder.embed([sentences[i] for i in lost])
     return np.concatenate([vectors, stacked.astype(np.float32)])
+
+
+def pooled_spans(passage: Passage, shift: int) -> list[tuple[int, int]]:
+    """The passage's sentence spans relative to its embedded text: from document offsets to passage offsets,
+    then right by ``shift`` (the length of the title prefix that precedes the passage text)."""
+    return [(s - passage.start + shift, e - passage.start + shift) for s, e in passage.sentences]
 
 
 def _embed_derived(pending: _Pending, embedder: TextEmbedder, sentences: list[str]) -> np.ndarray:

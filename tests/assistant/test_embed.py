@@ -68,10 +68,11 @@ def test_onnx_is_only_for_models_it_reproduces(tmp_path: Path) -> None:
 
 
 def test_fast_ingest_defaults() -> None:
-    """The defaults measured in the README ("Speed"): ONNX runtime, small batches, windows derived."""
+    """The defaults measured in the README ("Speed", "pooled + titles"): ONNX runtime, small batches, sentence
+    vectors pooled from the passages' own forward pass."""
     assert Settings().embedding.runtime == "onnx"
     assert Settings().embedding.batch_size == 16
-    assert Settings().index.derived_vectors == "windows"
+    assert Settings().index.derived_vectors == "pooled"
     assert Settings().embedding.onnx_spin is False
 
 
@@ -133,3 +134,37 @@ def test_pooled_spans_come_from_the_same_pass(tmp_path: Path) -> None:
     assert np.isnan(pooled[1]).all()
     torch = SentenceTransformerEmbedder(EmbeddingSettings(runtime="torch"))
     assert torch.embed_pooled([text], [[(0, 5)]]) is None  # PyTorch: ingest embeds the sentences instead
+
+
+def test_span_means_after_a_prefix_pool_the_same_tokens() -> None:
+    """A title prefix adds tokens before the passage; the sentence spans shifted by its length pick the very tokens
+    they picked without it, so a sentence's pooled vector is made of its own tokens' states either way."""
+    hidden = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [3.0, 0.0], [9.0, 9.0]], dtype=np.float32)
+    offsets = [(0, 0), (0, 4), (5, 9), (10, 14), (0, 0)]  # [CLS] w0 w1 w2 [SEP]
+    spans = [(0, 9), (10, 14)]
+    plain = embed.span_means(hidden, offsets, [1, 0, 0, 0, 1], spans)
+    prefix = "Siege: "  # two more tokens, 'Siege' and ':', in front
+    shift = len(prefix)
+    titled_hidden = np.concatenate([hidden[:1], [[5.0, -5.0], [-5.0, 5.0]], hidden[1:]]).astype(np.float32)
+    titled_offsets = [(0, 0), (0, 5), (5, 6)] + [(s + shift, e + shift) for s, e in offsets[1:4]] + [(0, 0)]
+    shifted = [(s + shift, e + shift) for s, e in spans]
+    titled = embed.span_means(titled_hidden, titled_offsets, [1, 0, 0, 0, 0, 0, 1], shifted)
+    assert np.allclose(titled, plain)
+    unshifted = embed.span_means(titled_hidden, titled_offsets, [1, 0, 0, 0, 0, 0, 1], spans)
+    assert not np.allclose(unshifted, plain)  # left where they were, the spans would take the title's tokens
+
+
+@pytest.mark.model
+def test_pooled_spans_under_a_title_stay_the_sentences(tmp_path: Path) -> None:
+    """With 'title: text' embedded, the shifted spans pool the sentence's own tokens: each vector stays close to
+    the untitled pass's (the title reaches it only through attention) and nearer its own sentence than the other."""
+    embedder = SentenceTransformerEmbedder(EmbeddingSettings(runtime="onnx", onnx_dir=tmp_path))
+    first, second = "Shelling hit the market in Hajin on Monday.", "The SDF said the strike came from the south."
+    text, prefix = f"{first} {second}", "Battle of Hajin: "
+    spans = [(0, len(first)), (len(first) + 1, len(text))]
+    plain = embedder.embed_pooled([text], [spans])
+    titled = embedder.embed_pooled([prefix + text], [[(s + len(prefix), e + len(prefix)) for s, e in spans]])
+    assert plain is not None and titled is not None
+    same = (plain[1][0] * titled[1][0]).sum(axis=1)
+    assert float(same.min()) > 0.9
+    assert float(titled[1][0][0] @ plain[1][0][0]) > float(titled[1][0][0] @ plain[1][0][1])

@@ -76,6 +76,14 @@ def test_collection_name() -> None:
     assert len(names) == 4
     for n in names:
         assert 3 <= len(n) <= 512 and n[0].isalnum() and n[-1].isalnum()
+    # 'pooled' (default) keeps the title in the vectors; its sentence vectors are its own ('windows' embeds them
+    # alone, older pooled indexes pooled them from the untitled text: neither is reused)
+    windows = base.model_copy(update={"index": base.index.model_copy(update={"derived_vectors": "windows"})})
+    untitled_windows = untitled.model_copy(update={"index": untitled.index.model_copy(
+        update={"derived_vectors": "windows"})})
+    assert len(names | {windows.collection_name(), untitled_windows.collection_name()}) == 6
+    torch = base.model_copy(update={"embedding": base.embedding.model_copy(update={"runtime": "torch"})})
+    assert torch.collection_name() == windows.collection_name()  # no pooling without onnx: 'windows' vectors
     # things that do not shape the vectors keep the collection
     assert base.with_index("/elsewhere").collection_name() == name
     tuned = base.model_copy(update={"retrieval": base.retrieval.model_copy(update={"k": 3})})

@@ -439,3 +439,46 @@ def test_passages_are_embedded_under_their_documents_title(tmp_path: Path, make_
         finally:
             assistant.embedder.embed = embed  # type: ignore[method-assign]
         assert seen[0] == expected and "The attack was repelled." in seen[1:]
+
+
+def test_pooled_spans_are_shifted_past_the_title() -> None:
+    """'pooled' embeds 'title: text' in one pass, so each sentence's span moves right by the prefix's length and
+    still cuts the sentence itself out of the embedded text."""
+    from ingest.pipeline import pooled_spans
+
+    doc_text = "Intro line.\n\nThe attack was repelled. Shelling resumed at dawn."
+    start = doc_text.index("The attack")
+    first, second = "The attack was repelled.", "Shelling resumed at dawn."
+    spans = [(start, start + len(first)), (doc_text.index(second), len(doc_text))]
+    passage = Passage(passage_id="d#0", doc_id="d", ordinal=0, text=doc_text[start:], start=start,
+                      end=len(doc_text), sentences=spans)
+    assert pooled_spans(passage, 0) == [(0, len(first)), (len(first) + 1, len(first) + 1 + len(second))]
+    prefix = "Siege of Tell Marwan: "
+    shifted = pooled_spans(passage, len(prefix))
+    assert shifted == [(s + len(prefix), e + len(prefix)) for s, e in pooled_spans(passage, 0)]
+    embedded = prefix + passage.text
+    assert [embedded[s:e] for s, e in shifted] == [first, second]
+
+
+def test_pooled_mode_embeds_passages_under_their_title(tmp_path: Path, make_assistant: MakeAssistant,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 'pooled' the one forward pass is over 'title: text' too (title_in_vectors holds), and the spans
+    handed to the pooling pick each sentence out of that text."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text(
+        "Title: Siege of Tell Marwan\n\nThe attack was repelled. Shelling resumed at dawn.\n")
+    settings = Settings().with_index(tmp_path / "idx")
+    settings = settings.model_copy(update={"index": settings.index.model_copy(update={"derived_vectors": "pooled"})})
+    assistant = make_assistant(settings)
+    seen: list[tuple[str, list[str]]] = []
+    hash_embed = assistant.embedder.embed
+
+    def pooling(texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        seen.extend((t, [t[s:e] for s, e in cuts]) for t, cuts in zip(texts, spans, strict=True))
+        return hash_embed(texts), [hash_embed([t[s:e] for s, e in cuts]) for t, cuts in zip(texts, spans,
+                                                                                              strict=True)]
+
+    monkeypatch.setattr(assistant.embedder, "embed_pooled", pooling, raising=False)
+    assistant.ingest([tmp_path / "docs"], progress=False)
+    assert seen == [("Siege of Tell Marwan: The attack was repelled. Shelling resumed at dawn.",
+                     ["The attack was repelled.", "Shelling resumed at dawn."])]
