@@ -462,7 +462,15 @@ class Assistant:
     def _require_documents(self) -> None:
         self.store.refresh()  # on a Chroma server: what teammates wrote since the last question
         if not self.store.has_documents():
-            raise IndexEmptyError(self.settings.index.dir)
+            raise IndexEmptyError(self.settings.index.dir, self._other_collections())
+
+    def _other_collections(self) -> list[str]:
+        """Collections of this index folder built under other settings (their SQLite file is there)."""
+        folder = Path(self.settings.index.dir)
+        own = self.settings.collection_name()
+        if not folder.is_dir():
+            return []
+        return sorted(p.parent.name for p in folder.glob("sitrep-*/sitrep.sqlite") if p.parent.name != own)
 
 
 def _allowed(records: list[_R], filters: Filters | None, store: Store) -> list[_R]:

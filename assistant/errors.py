@@ -12,7 +12,17 @@ class ConfigError(SitrepError):
 
 
 class IndexEmptyError(SitrepError):
-    def __init__(self, index_dir: object) -> None:
+    def __init__(self, index_dir: object, others: list[str] | None = None) -> None:
+        """``others``: collections in the same folder built with other settings (see Settings.collection_name)."""
+        if others:
+            super().__init__(
+                f"The index at {index_dir} holds no documents built with the current settings; it holds "
+                f"{len(others)} built with others ({', '.join(others)}): the embedding model, chunking or "
+                "SITREP_INDEX__* vector settings changed (the default sentence vectors are now 'pooled': "
+                "SITREP_INDEX__DERIVED_VECTORS=windows reads an index built by an older version). Run `sitrep ingest "
+                f"PATH --index {index_dir}` to index the files under the current settings."
+            )
+            return
         super().__init__(
             f"The index at {index_dir} holds no documents. Run `sitrep ingest PATH --index {index_dir}` first."
         )

@@ -154,6 +154,21 @@ def test_missing_index_raises_index_empty(tmp_path: Path, make_assistant: Callab
     assert not index.exists()  # asking does not create an index
 
 
+def test_an_index_built_under_other_settings_is_named(tmp_path: Path, make_assistant: Callable[..., Assistant]
+                                                      ) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The bridge at Hajin was repaired.")
+    built = make_assistant()
+    built.ingest([folder], progress=False)
+    other = make_assistant(settings=built.settings.model_copy(
+        update={"chunking": built.settings.chunking.model_copy(update={"max_chars": 700})}))
+    assert other.settings.collection_name() != built.settings.collection_name()
+    with pytest.raises(IndexEmptyError) as exc:
+        other.ask("Was the bridge repaired?")
+    assert built.settings.collection_name() in str(exc.value) and "current settings" in str(exc.value)
+
+
 def test_index_emptied_by_pruning_raises(tmp_path: Path, make_assistant: Callable[..., Assistant]) -> None:
     folder = tmp_path / "f"
     folder.mkdir()
