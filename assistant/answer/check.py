@@ -731,8 +731,9 @@ def _reach_back(span: DateSpan, window: str, reach: timedelta) -> DateSpan:
     """'By 26 November, the fighting had killed over 200': a date that bounds what went before. Lent to the next
     sentence ('92 SDF fighters were killed in the weekend fighting'), it dates that sentence to the weeks up to it,
     not to that day. ``window``: the sentence the date was read from."""
-    if not re.search(rf"\bby\s+(?:the\s+end\s+of\s+)?{re.escape(span.text.removeprefix('By ').removeprefix('by '))}",
-                     window, re.I):
+    if "by " not in window.lower() or not re.search(
+            rf"\bby\s+(?:the\s+end\s+of\s+)?{re.escape(span.text.removeprefix('By ').removeprefix('by '))}",
+            window, re.I):
         return span
     return span.model_copy(update={"start": span.start - reach})
 

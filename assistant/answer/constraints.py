@@ -344,8 +344,9 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
     claim = re.compile(checks.claim_question, re.I) if checks else None
     slot = slot_of(qtype, text, source, claim)
     person = slot == "actor" and checks is not None and asks_person(text, checks.person_nouns, checks.person_verbs)
+    names = question_names(text, lexicon, source)
     return Constraints(
-        slot=slot, outcome=outcome, dates=question_dates(text), names=question_names(text, lexicon, source),
+        slot=slot, outcome=outcome, dates=question_dates(text), names=names,
         actors=sorted(actors - asked_actors(text, lexicon)), source=source,
         counted=counted if counted not in _OUTCOME_WORDS else None, counted_by=counted_by,
         events=specific_events(events, checks.event_families) if checks else [],
@@ -356,9 +357,8 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         designation=bool(_DESIGNATION.search(text)),
         measure=next((unit for asked, unit in (checks.measures if checks else {}).items()
                       if re.search(asked, text, re.I)), None),
-        control=(control := asked_control(text, lexicon, question_names(text, lexicon, source))),
-        retake=bool(control and control[1] and (asks_retaking(text) or _held_again(
-            text, lexicon, question_names(text, lexicon, source)))),
+        control=(control := asked_control(text, lexicon, names)),
+        retake=bool(control and control[1] and (asks_retaking(text) or _held_again(text, lexicon, names))),
         date_days=next((days for asked, days in (checks.date_precision if checks else {}).items()
                         if re.search(asked, text, re.I)), None),
         requires=next((kind for asked, kind in (checks.requires if checks else {}).items()
