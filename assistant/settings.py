@@ -160,6 +160,10 @@ class RetrievalSettings(_Section):
         True, description="Search vectors with each actor alias of the question followed by the actor's canonical "
         "name ('Daesh (Islamic State)'), so passages written under another of its names are met."
     )
+    keep_top: int = Field(
+        2, ge=0, description="The first this many of each of BM25 and vector search are always among the k "
+        "passages, whatever their fused rank (0: plain fusion)."
+    )
     dated: int = Field(
         8, ge=0, description="When the question names a day, also rank by meaning the passages of the reports "
         "published that day or the next, and fuse the first this many as a third list (0: off)."

@@ -75,6 +75,23 @@ SOURCE_KEYS = tuple(_KEYS.source_keys)
 DATE_KEYS = tuple(_KEYS.date_keys)
 URL_KEYS = tuple(_KEYS.url_keys)
 ID_KEYS = tuple(_KEYS.id_keys)
+DATELINES = tuple(re.compile(p) for p in _KEYS.datelines)
+
+
+def dateline(text: str) -> date | None:
+    """The date a record's text opens with (records.yaml ``datelines``): the article's own word on when it was
+    published, which beats a dataset's date column when the two disagree."""
+    for pattern in DATELINES:
+        m = pattern.match(text[:80])
+        if m is None:
+            continue
+        month = m["month"]
+        try:
+            number = int(month) if month.isdigit() else datetime.strptime(month[:3], "%b").month
+            return date(int(m["year"]), number, int(m["day"]))
+        except ValueError:
+            continue
+    return None
 
 
 def _published(record: dict[str, Any]) -> date | None:
@@ -90,7 +107,8 @@ def make_document(
     doc_id: str, text: str, fields: dict[str, Any], fallback_title: str, path: Path,
     skip: Iterable[str] = (),
 ) -> Document:
-    """Build a Document from a record's fields; the fields not used for title/source/date go to metadata."""
+    """Build a Document from a record's fields; the fields not used for title/source/date go to metadata (a date
+    field that the text's own dateline overrules stays there too)."""
     if not text.strip():
         raise LoadError(doc_id, "no text")
     used = {k.lower() for k in skip} | set(TITLE_KEYS[:1]) | {"id"}
@@ -105,7 +123,7 @@ def make_document(
         doc_id=doc_id,
         title=str(title).strip() if title else fallback_title,
         source=str(source).strip() if source else None,
-        published=_published(fields),
+        published=dateline(text) or _published(fields),
         url=str(url).strip() if url else None,
         text=text,
         path=str(path),

@@ -237,7 +237,8 @@ def question_names(text: str, lexicon: Lexicon, source: str | None) -> list[str]
         masked = masked.replace(source, " ")
     masked = re.sub(r"^\W*\w+", "", masked)  # the first word is capitalised anyway
     names = []
-    for phrase in _CAPITAL.findall(masked):
+    # 'American and French special forces' names two, each met on its own ('US and French'), not one name
+    for phrase in (part for found in _CAPITAL.findall(masked) for part in re.split(r"\s+and\s+", found)):
         words = [w for w in phrase.split() if w.lower() not in _QUESTION_WORDS | set(MONTHS) | _WEEKDAYS]
         name = " ".join(w for w in words if not _DESCRIPTOR.match(w)).strip()
         if name and lexicon.tokens(name, with_actors=False):

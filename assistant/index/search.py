@@ -85,7 +85,7 @@ def hybrid_search(
     semantic = [pid for pid, _ in vector_search(store, vector, settings.candidates, plan)]
     dated = dated_search(store, vector, days, settings.dated, filters)
     fused = rrf([lexical, semantic, dated], settings.rrf_k)
-    ranked = sorted(fused, key=lambda pid: -fused[pid])
+    ranked = keep_tops(sorted(fused, key=lambda pid: -fused[pid]), [lexical, semantic], settings.keep_top, k)
     views = _views(store, ranked, k)
     lex_rank = {pid: i for i, pid in enumerate(lexical, start=1)}
     vec_rank = {pid: i for i, pid in enumerate(semantic, start=1)}
@@ -95,6 +95,20 @@ def hybrid_search(
             results.append(RetrievedPassage(view=views[pid], score=fused[pid], rank=len(results) + 1,
                                             bm25_rank=lex_rank.get(pid), vector_rank=vec_rank.get(pid)))
     return results
+
+
+def keep_tops(ranked: list[str], rankings: list[list[str]], top: int, k: int) -> list[str]:
+    """``ranked`` with the first ``top`` of every ranking moved into its first ``k`` (in place of the last fused
+    ones): a passage one retriever ranks first may sit low in the other (a rare exact term, a paraphrase) and
+    fall below k in the fusion."""
+    tops = {pid for ranking in rankings for pid in ranking[:top]}
+    head = ranked[:k]
+    missing = tops - set(head)
+    if not missing or len(tops) >= k:  # no room beside them: the fusion decides
+        return ranked
+    spare = [pid for pid in reversed(head) if pid not in tops][:len(missing)]
+    chosen = (set(head) - set(spare)) | missing
+    return [pid for pid in ranked if pid in chosen] + [pid for pid in ranked if pid not in chosen]
 
 
 def _views(store: Store, ranked: list[str], k: int) -> dict[str, PassageView]:

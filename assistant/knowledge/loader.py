@@ -291,6 +291,22 @@ class RecordKeys(_Model):
     url_keys: list[str]
     text_fields: list[str]
     csv_text_columns: list[str]
+    datelines: list[str] = Field(
+        default_factory=list, description="Regexes of a date a record's text opens with (its own dateline), "
+        "with named groups day, month (number or name) and year; it wins over the record's date field."
+    )
+
+    @field_validator("datelines")
+    @classmethod
+    def _dated(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                groups = set(re.compile(pattern).groupindex)
+            except re.error as exc:
+                raise ValueError(f"dateline {pattern!r} does not compile: {exc}") from exc
+            if not {"day", "month", "year"} <= groups:
+                raise ValueError(f"dateline {pattern!r} needs the named groups day, month and year")
+        return patterns
 
 
 class Knowledge(_Model):

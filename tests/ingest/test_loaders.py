@@ -342,6 +342,37 @@ def test_csv_with_notes_column(tmp_path: Path) -> None:
     assert docs[1].published == date(2019, 2, 11)
 
 
+def test_a_records_own_dateline_wins_over_its_date_column(tmp_path: Path) -> None:
+    """Demo rows in FA-KES's layout: the dataset's M/D/YY column disagrees with the article's dateline."""
+    path = tmp_path / "articles.csv"
+    path.write_text(
+        "unit_id,article_title,article_content,source,date\n"
+        "1,Bus bombed,15-09-2013 Bus bombed. A bomb hit a bus on Sunday.,outlet,5/12/13\n"
+        '2,Hospital hit,"Published August 6, 2016 An air strike hit a hospital.",outlet,8/16/16\n'
+        "3,No dateline,An air strike hit a market.,outlet,8/6/16\n"
+        "4,Not a day,31-02-2016 A date that does not exist.,outlet,2/1/16\n",
+        encoding="utf-8",
+    )
+    docs, problems = _load(path, "data/articles.csv")
+    assert problems == []
+    assert [d.published for d in docs] == [date(2013, 9, 15), date(2016, 8, 6), date(2016, 8, 6),
+                                           date(2016, 2, 1)]
+    assert docs[0].metadata["date"] == "5/12/13"  # the column is kept, not lost
+
+
+def test_a_dateline_pattern_without_its_groups_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from assistant.knowledge.loader import RecordKeys
+
+    keys = {"version": 1, "id_keys": [], "title_keys": [], "source_keys": [], "date_keys": [], "url_keys": [],
+            "text_fields": [], "csv_text_columns": []}
+    with pytest.raises(ValidationError, match="named groups day, month and year"):
+        RecordKeys.model_validate({**keys, "datelines": [r"^(?P<day>\d+)"]})
+    with pytest.raises(ValidationError, match="does not compile"):
+        RecordKeys.model_validate({**keys, "datelines": ["^(unclosed"]})
+
+
 def test_csv_without_text_column(tmp_path: Path) -> None:
     path = tmp_path / "numbers.csv"
     path.write_text("a,b\n1,2\n")

@@ -809,6 +809,15 @@ def test_every_word_of_a_two_word_name_is_needed_but_not_its_vowels(answerer: Ex
     checks = _checks(answerer, "What type of Russian warplanes did US officials say were over the aid convoy at Orum "
                      "al-Kubra in September 2016?", spelt)
     assert not any("does not mention" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+    # 'Meles' reads as the plural-looking token 'mele': 'Millis' is tried without its final 's' too
+    meles = ("Plain Gazette", date(2016, 8, 6), "An air strike on a hospital in the town of Meles killed 10 people "
+             "on Saturday, a monitor said.")
+    checks = _checks(answerer, "How many people were killed in the 6 August 2016 air strike on the hospital in "
+                     "Millis?", meles)
+    assert not any("does not mention" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+    checks = _checks(answerer, "How many people were killed in the 6 August 2016 air strike on the hospital in "
+                     "Mallah?", meles)
+    assert "does not mention Mallah" in checks[0]["reasons"]
 
 
 def test_a_plan_is_not_the_event(answerer: ExtractiveAnswerer) -> None:

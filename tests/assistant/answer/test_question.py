@@ -47,3 +47,16 @@ def test_a_place_named_by_another_of_its_names_is_followed_by_its_name(analyser:
     assert analyser.expand_aliases("When was Ayn al-Arab retaken from Daesh?") == \
         "When was Ayn al-Arab (Kobani) retaken from Daesh (Islamic State)?"
     assert analyser.expand_aliases("When was Kobani retaken?") == ""
+
+
+def test_names_joined_by_and_are_two_names(analyser: Analyser) -> None:
+    """'American and French special forces' is met by 'US and French Special Forces': two names, not one."""
+    q = analyser.question("In the August 2018 attack on a base near Deir ez-Zor hosting American and French special "
+                          "forces, how many attackers were killed?")
+    assert q.constraints.names == ["Deir ez-Zor", "American", "French"]
+
+
+@pytest.mark.parametrize("question", ["What death tolls were reported for the barrel-bomb attack on the camp?",
+                                      "What were the tolls of the two car bombs in Homs?"])
+def test_tolls_ask_for_a_count(analyser: Analyser, question: str) -> None:
+    assert analyser.question(question).constraints.slot == "count"
