@@ -64,6 +64,8 @@ class Assistant:
             for target in (self.answerer, getattr(self.answerer, "fallback", None)):
                 if hasattr(target, "vectors"):
                     target.vectors = self.sentence_vectors  # type: ignore[union-attr]
+                if hasattr(target, "leads"):
+                    target.leads = self.store.lead  # type: ignore[union-attr]
         self.router = Router(route_cues(), self.analyser)
         self._lock = threading.Lock()
 

@@ -154,6 +154,8 @@ class ExtractiveAnswerer:
         self.frames = frames
         self.check = EvidenceCheck(analyser.knowledge, analyser.lexicon)
         self.vectors: VectorSource | None = None  # set by the Assistant; None: embed the sentences now
+        self.leads: Callable[[str], str | None] | None = None  # set by the Assistant: a document's opening words
+        self._subject = re.compile(analyser.knowledge.checks.subject_names)
 
     def rank(self, question: Question, retrieved: list[RetrievedPassage]) -> tuple[list[Candidate], list[Candidate]]:
         """(the sentences that pass the evidence check, every sentence), each best first."""
@@ -228,10 +230,14 @@ class ExtractiveAnswerer:
         # A sentence often answers only with its predecessor's help ("Our fighters destroyed four of them").
         sims = np.maximum(sent @ q, win @ q - w.window_discount)
         contexts: dict[str, tuple[set[str], Stems]] = {}
+        subjects: dict[str, set[str]] = {}
         for cand, sim in zip(found, sims, strict=True):
             pid = cand.item.view.passage.passage_id
             if pid not in contexts:  # once per passage (setdefault would tokenise it for every sentence)
-                tokens = self._context_tokens(cand.item)
+                doc_id = cand.item.view.passage.doc_id
+                if doc_id not in subjects:
+                    subjects[doc_id] = self._subject_tokens(doc_id)
+                tokens = self._context_tokens(cand.item) | subjects[doc_id]
                 contexts[pid] = (tokens, Stems(tokens))  # stemmed once per passage, not per sentence
             context, context_stems = contexts[pid]
             sent_tokens = self._sentence_tokens(cand.text)
@@ -250,6 +256,13 @@ class ExtractiveAnswerer:
     def _sentence_tokens(self, text: str) -> set[str]:
         a = self.analyser
         return set(a.lexicon.tokens(text)) | a.date_marks(text) | a.outcome_marks(text)
+
+    def _subject_tokens(self, doc_id: str) -> set[str]:
+        """Another name of what the document is about, from its opening words (checks.yaml ``subject_names``):
+        'Operation Wrath of Khabur' is said in every passage of 'The al-Shaddadi offensive, also known as ...'."""
+        lead = self.leads(doc_id) if self.leads is not None else None
+        m = self._subject.search(lead) if lead else None
+        return set(self.analyser.lexicon.tokens(m["name"])) if m else set()
 
     def _context_tokens(self, item: RetrievedPassage) -> set[str]:
         """Tokens of a sentence's surroundings: its passage, title, source and publication date."""

@@ -305,6 +305,12 @@ class DocumentStore:
             metadata=json.loads(metadata), text=text,
         )
 
+    def lead(self, doc_id: str, chars: int = 400) -> str | None:
+        """The first ``chars`` characters of a document's text (where it names its subject), without reading
+        the whole text."""
+        row = self.db.execute("SELECT substr(text, 1, ?) FROM docs WHERE doc_id = ?", (chars, doc_id)).fetchone()
+        return row[0] if row else None
+
     def documents(self) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT d.doc_id, d.title, d.source, d.published, COUNT(p.passage_id) FROM docs d "

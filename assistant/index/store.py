@@ -371,6 +371,9 @@ class Store:
     def document(self, doc_id: str) -> Document | None:
         return self.docs.document(doc_id) if self.exists() else None
 
+    def lead(self, doc_id: str) -> str | None:
+        return self.docs.lead(doc_id) if self.exists() else None
+
     def documents(self) -> list[dict[str, Any]]:
         return self.docs.documents()
 

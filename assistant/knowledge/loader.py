@@ -238,11 +238,23 @@ class CheckCues(_Model):
         default_factory=dict, description="Question regex -> unit regex: 'how far' is met only by a figure with a "
         "unit of distance ('40 kilometres'), not by any number.")
 
+    subject_names: str = Field(
+        default=r"(?!)", description="Regex over a document's opening words whose group 'name' is another name of "
+        "what the document is about ('The al-Shaddadi offensive, also known as Operation Wrath of Khabur, was'): "
+        "every sentence of the document is about it, though none repeats that name.")
+
     @field_validator("claim_question", "claim_evidence", "currency", "person_verbs", "own_loss", "measure_units",
-                     "intention")
+                     "intention", "subject_names")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         QuestionType._compiles([pattern])
+        return pattern
+
+    @field_validator("subject_names")
+    @classmethod
+    def _names_a_subject(cls, pattern: str) -> str:
+        if pattern != r"(?!)" and "name" not in re.compile(pattern).groupindex:
+            raise ValueError("subject_names needs a group named 'name'")
         return pattern
 
     date_precision: dict[str, int] = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -918,3 +919,36 @@ def test_the_sentence_and_the_one_before_are_tokenised_only_when_a_check_reads_t
     assert plain and plain[0]["passed"] and read == []
     _checks(answerer, "How did the SDF's spokesman describe the killing of ISIS fighters at Al-Shaafa?", MONITOR)
     assert read
+
+
+def test_a_name_the_document_opens_with_is_said_in_all_its_passages(answerer: ExtractiveAnswerer) -> None:
+    """Demo material: 'd1.txt' opens 'The Qasr offensive (2016), also known as Operation Desert Lantern, was ...';
+    a later passage of it that never repeats the code name answers a question that asks by it."""
+    force = ("Plain Gazette", date(2016, 3, 2), "On 1 March 2016 the SDF began its push on Qasr with a force of about "
+             "4,000 fighters.")
+    question = "How large a force did the SDF commit at the outset of Operation Desert Lantern?"
+    checks = _checks(answerer, question, force)
+    assert "does not mention Operation Desert Lantern" in checks[0]["reasons"]  # no lead read: not named
+    leads = {"d1.txt": "The Qasr offensive (2016), also known as Operation Desert Lantern, was an offensive by the "
+                       "SDF in March 2016."}
+    answerer.leads = leads.get
+    checks = _checks(answerer, question, force)
+    assert checks[0]["passed"], checks[0]["reasons"]
+    # a lead that names no other name (or another document's lead) lends nothing
+    leads["d1.txt"] = "The Qasr offensive (2016) was an offensive by the SDF or its allies in March 2016."
+    checks = _checks(answerer, question, force)
+    assert "does not mention Operation Desert Lantern" in checks[0]["reasons"]
+
+
+@pytest.mark.parametrize(("lead", "name"), [
+    ("The Tell Abyad offensive or Martyr Rubar Qamışlo operation was a military operation", "Martyr Rubar Qamışlo "
+     "operation"),
+    ("The Raqqa campaign (codenamed Operation Wrath of Euphrates) was a military operation", "Operation Wrath of "
+     "Euphrates"),
+    ("The Deir ez-Zor campaign, codenamed the al-Jazeera Storm campaign, was a military operation",
+     "al-Jazeera Storm campaign"),
+    ("The Syrian Democratic Forces said on Monday that they or Kurdish units were nearby.", None),
+])
+def test_subject_names_from_a_documents_opening(analyser: Analyser, lead: str, name: str | None) -> None:
+    m = re.search(analyser.knowledge.checks.subject_names, lead)
+    assert (m["name"] if m else None) == name
