@@ -28,6 +28,9 @@ _DAY_MONTH_YEAR = re.compile(
     rf"|\b(\d{{4}})-(\d{{2}})-(\d{{2}})\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(?:of\s+)?(\d{{4}})\b", re.I)
 _PART = re.compile(r"\b(early|mid|late)[\s-]+$", re.I)
+# a month without its year, capitalised ('may' is a verb) and after a preposition or a part of it
+_MONTH_ALONE = re.compile(rf"\b(?:(?:in|since|from|until|till|by|during|before|after|of)\s+(?:the\s+)?)?"
+                          rf"(?:(early|mid|late)[\s-]+)?({_MONTHS.title()})\b(?![\s,]+\d)")
 # a year alone: 'in 2019', 'the 2020 IS assault' (not a count: '2000 people' is followed by what it counts)
 _YEAR = re.compile(r"\b(?:in|during|of|since|by|the|a|an)\s+((?:19|20)\d\d)\b(?![,.]?\d)", re.I)
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -170,6 +173,10 @@ def question_dates(text: str) -> list[DateWant]:
         if not any(s <= m.start() < e for s, e in covered):
             wants.append(_month_want(text, m))
             covered.append(m.span())
+    for m in _MONTH_ALONE.finditer(text):  # 'since early December': the month of any year
+        if m[0] != m[2] and not any(s <= m.start(2) < e for s, e in covered):
+            wants.append(_month_alone(m))
+            covered.append(m.span())
     for m in _YEAR.finditer(text):
         if not any(s <= m.start(1) < e for s, e in covered):
             wants.append(DateWant(text=m[1], year=int(m[1])))
@@ -182,6 +189,16 @@ def _by_date(date_text: str, text: str) -> bool:
     at = text.find(date_text)
     return at >= 0 and bool(re.search(r"\b(?:by|as\s+of|up\s+to|until)\s+(?:the\s+end\s+of\s+)?$", text[:at],
                                       re.I))
+
+
+def _month_alone(m: re.Match[str]) -> DateWant:
+    """'in December', 'since early December' (no year): the month, or its part, of whichever year."""
+    month = MONTHS[m[2].lower()]
+    if not m[1]:
+        return DateWant(text=m[0], month=month)
+    first = date(2001, month, 1)  # any year without 29 February: a part's days only
+    start, end = part_of_month(m[1].lower(), first, first.replace(day=calendar.monthrange(2001, month)[1]))
+    return DateWant(text=m[0], month=month, day=end.day, first_day=start.day)
 
 
 def _month_want(text: str, m: re.Match[str]) -> DateWant:

@@ -89,6 +89,13 @@ def test_question_dates() -> None:
     assert question_dates("by late November 2018")[0].bounds() == (date(2018, 11, 19), date(2018, 11, 30))
     assert DateWant(text="3 March", month=3, day=3).meets(date(2019, 3, 1), date(2019, 3, 5))
     assert not DateWant(text="3 March", month=3, day=3).meets(date(2019, 3, 4), date(2019, 3, 5))
+    # a month without its year, after a preposition or a part of it ('May' alone is no date, 'may' a verb)
+    early = question_dates("people leaving since early December, compared with 24,300 to 28 January?")
+    assert [(w.month, w.first_day, w.day, w.year) for w in early] == [(1, None, 28, None), (12, 1, 11, None)]
+    assert early[1].meets(date(2018, 12, 1), date(2018, 12, 11)) and not early[1].meets(date(2018, 12, 15),
+                                                                                          date(2018, 12, 20))
+    assert [w.month for w in question_dates("What may happen in May?")] == [5]
+    assert question_dates("May the SDF say so?") == []
 
 
 # --- the near misses of claims, events, whose, attributes and source roles (demo material, own words) -------
@@ -952,3 +959,16 @@ def test_a_name_the_document_opens_with_is_said_in_all_its_passages(answerer: Ex
 def test_subject_names_from_a_documents_opening(analyser: Analyser, lead: str, name: str | None) -> None:
     m = re.search(analyser.knowledge.checks.subject_names, lead)
     assert (m["name"] if m else None) == name
+
+
+def test_a_month_asked_without_its_year_is_a_date_the_evidence_may_meet(answerer: ExtractiveAnswerer) -> None:
+    """Demo material: the question compares two dated figures; the sentence giving the one asked for is dated by
+    the month the question names without a year, not by the other figure's day."""
+    higher = ("Plain Gazette", date(2019, 1, 29), "The monitor has given a higher figure of 27,000 people leaving the "
+              "pocket since early December 2018.")
+    checks = _checks(answerer, "What higher figure did the monitor give for people leaving the pocket since early "
+                     "December, compared with the office's 24,300 to 28 January?", higher)
+    assert not any("is dated" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+    checks = _checks(answerer, "What higher figure did the monitor give for people leaving the pocket since early "
+                     "March?", higher)
+    assert any("is dated" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
