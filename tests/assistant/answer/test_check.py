@@ -972,3 +972,17 @@ def test_a_month_asked_without_its_year_is_a_date_the_evidence_may_meet(answerer
     checks = _checks(answerer, "What higher figure did the monitor give for people leaving the pocket since early "
                      "March?", higher)
     assert any("is dated" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+
+
+def test_the_coalition_is_met_by_the_united_states(answerer: ExtractiveAnswerer) -> None:
+    """Demo material: the United States (an alias of US forces, a member of the coalition) names the coalition's
+    side; a sentence naming neither does not."""
+    said = ("Plain Gazette", date(2017, 11, 1), "The government said in a statement that more than 80% of Tabqa had "
+            "been flattened by the bombing of the United States and its so-called alliance.")
+    question = "What share of Tabqa did the government say had been flattened by coalition bombing?"
+    checks = _checks(answerer, question, said)
+    assert not any("does not mention coalition" in r for r in checks[0]["reasons"]), checks[0]["reasons"]
+    other = ("Plain Gazette", date(2017, 11, 1), "The government said in a statement that more than 80% of Tabqa "
+             "had been flattened by the bombing.")
+    checks = _checks(answerer, question, other)
+    assert "does not mention coalition" in checks[0]["reasons"]
