@@ -5,10 +5,15 @@
 
 Ingest (per corpus: the demo corpus, and with ``--shared`` the wiki and FA-KES corpora of ../shared/corpora):
 passages/s of a cold ingest into a fresh index, the embedding model, spaCy and Chroma loaded first (their time is
-``warm_up_s``: cold start, not ingest); its ratio to the pure embedding time of the same texts (the
-passages, and the passages plus the answerer's sentence/window texts that ingest now embeds too); its ratio to
-the plain LangChain pipeline (``langchain_chroma.Chroma.add_documents``, same model and passages, when
-langchain-chroma is installed); re-ingest of the unchanged corpus (seconds, texts embedded).
+``warm_up_s``: cold start, not ingest); its ratio to the pure embedding time of the same passages, over two
+floors: ``ingest/embed_passages`` embeds the plain passage texts (what a plain pipeline embeds), and
+``ingest/embed_titled`` the texts as ingest embeds them ('title: text' under ``index.title_in_vectors``, some
+10% more tokens; the floor of this design); ``ingest/embed_all`` adds the answerer's sentence/window texts when
+the mode embeds them apart; its ratio to the plain LangChain pipeline (``langchain_chroma.Chroma.add_documents``,
+same model and plain passages, when langchain-chroma is installed); the same ratios by the process's CPU seconds
+(``cpu:``; every thread counted: steadier than wall time when other jobs share the cores, and an upper bound of
+the wall ratio on a busy machine, since frames overlap the embedding only on idle cores); re-ingest of the
+unchanged corpus (seconds, texts embedded).
 
 Serving (per size: each ingested corpus, then synthetic indexes of ``--sizes`` passages): a fresh process per
 index measures cold start (process start to the first answer), ``ask()`` p50/p95 over the gold questions, the
@@ -35,11 +40,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
+T = TypeVar("T")
 T0 = time.time()  # process start (as near as Python gets): the cold start of the serving child
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,7 +69,6 @@ def _rss_mb() -> float:
 
 def bench_ingest(corpus: Path, index: Path, langchain: bool) -> dict[str, Any]:
     from assistant import Assistant, Settings
-    from assistant.index.sentences import sentence_texts
     from assistant.knowledge.frames import load_nlp
 
     assistant = Assistant(Settings().with_index(index))
@@ -72,34 +78,58 @@ def bench_ingest(corpus: Path, index: Path, langchain: bool) -> dict[str, Any]:
         load_nlp(assistant.settings.frames.spacy_model)
     assistant.store.vectors.count()
     warm = time.perf_counter() - started
-    report = assistant.ingest([corpus], progress=False)
-    started = time.perf_counter()
-    again = assistant.ingest([corpus], progress=False)
-    reingest = time.perf_counter() - started
+    (_, cpu), report = _clock(lambda: assistant.ingest([corpus], progress=False))
+    seconds = report.seconds
+    (reingest, _), again = _clock(lambda: assistant.ingest([corpus], progress=False))
     ids = [pid for pid, _ in assistant.store.docs.passage_texts()]
-    passages = [v.passage for v in assistant.store.views(ids).values()]
-    texts = [p.text for p in passages]
-    started = time.perf_counter()
-    assistant.embedder.embed(texts)
-    floor = time.perf_counter() - started
-    mode = assistant.settings.index.derived_vectors
-    floor_sentences = 0.0
-    if assistant.settings.index.sentence_vectors and mode != "pooled":  # 'pooled' embeds the passages only
-        started = time.perf_counter()
-        assistant.embedder.embed(sentence_texts(passages, mode != "none"))
-        floor_sentences = time.perf_counter() - started
+    views = list(assistant.store.views(ids).values())
+    floors = _floors(assistant, views)
     row: dict[str, Any] = {
-        "corpus": corpus.name, "passages": len(texts), "warm_up_s": warm, "ingest_s": report.seconds,
-        "passages_per_s": len(texts) / report.seconds, "embed_passages_s": floor,
-        "ingest/embed_passages": report.seconds / floor,
-        "ingest/embed_all": report.seconds / (floor + floor_sentences),
+        "corpus": corpus.name, "passages": len(views), "warm_up_s": warm, "ingest_s": seconds,
+        "passages_per_s": len(views) / seconds, "embed_passages_s": floors["passages"][0],
+        "embed_titled_s": floors["titled"][0],
+        "ingest/embed_passages": seconds / floors["passages"][0],
+        "ingest/embed_titled": seconds / floors["titled"][0],
+        "ingest/embed_all": seconds / (floors["titled"][0] + floors["sentences"][0]),
+        # CPU seconds of the process (every thread): steadier than wall time when other jobs share the cores
+        "cpu:ingest/embed_passages": cpu / floors["passages"][1],
+        "cpu:ingest/embed_titled": cpu / floors["titled"][1],
         "reingest_s": reingest, "reembedded": again.texts_embedded,
     }
     if langchain:
-        row["langchain_s"] = _langchain(assistant.embedder, texts)
-        row["ingest/langchain"] = report.seconds / row["langchain_s"]
+        (row["langchain_s"], base_cpu), _ = _clock(lambda: _langchain(assistant.embedder, [v.passage.text
+                                                                                          for v in views]))
+        row["ingest/langchain"] = seconds / row["langchain_s"]
+        row["cpu:ingest/langchain"] = cpu / base_cpu
     assistant.close()
     return row
+
+
+def _clock(work: Callable[[], T]) -> tuple[tuple[float, float], T]:
+    """((wall seconds, process CPU seconds), result) of ``work()``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = work()
+    return (time.perf_counter() - wall, time.process_time() - cpu), out
+
+
+def _floors(assistant: Any, views: list[Any]) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds of embedding the stored passages: 'passages' their plain texts, 'titled' the texts as
+    ingest embeds them (the same timing when they are the plain texts, or under 'all', which embeds sentences),
+    'sentences' the answerer's texts when the mode embeds them apart (zero under 'pooled')."""
+    from assistant.index.sentences import sentence_texts
+    from ingest.pipeline import embedded_text
+
+    texts = [v.passage.text for v in views]
+    titled = [embedded_text(v.title, v.passage.text, assistant.settings) for v in views]
+    mode = assistant.settings.index.derived_vectors
+    out = {"passages": _clock(lambda: assistant.embedder.embed(texts))[0], "sentences": (0.0, 0.0)}
+    out["titled"] = out["passages"]
+    if mode != "all" and titled != texts:
+        out["titled"] = _clock(lambda: assistant.embedder.embed(titled))[0]
+    if assistant.settings.index.sentence_vectors and mode != "pooled":  # 'pooled' embeds the passages only
+        passages = [v.passage for v in views]
+        out["sentences"] = _clock(lambda: assistant.embedder.embed(sentence_texts(passages, mode != "none")))[0]
+    return out
 
 
 def _langchain(embedder: Any, texts: list[str]) -> float:

@@ -294,15 +294,20 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
 
 
 def _titled(pending: _Pending, settings: Settings) -> list[str]:
-    """The passage texts as embedded: 'title: text' (``index.title_in_vectors``), so a passage that never names
-    what its document is about is found by it."""
-    return [_prefix(doc, settings) + p.text for doc, passages, _ in pending.docs for p in passages]
+    """The passage texts as embedded (see ``embedded_text``)."""
+    return [embedded_text(doc.title, p.text, settings) for doc, passages, _ in pending.docs for p in passages]
 
 
-def _prefix(doc: Document, settings: Settings) -> str:
-    """What precedes a passage of ``doc`` in the embedded text ('title: ', or nothing), so the pooled sentence
-    spans can be shifted past it."""
-    return f"{doc.title}: " if settings.index.title_in_vectors and doc.title else ""
+def embedded_text(title: str, text: str, settings: Settings) -> str:
+    """A passage's text as ingest embeds it: 'title: text' (``index.title_in_vectors``), so a passage that never
+    names what its document is about is found by it; the benchmark's floor embeds the same."""
+    return title_prefix(title, settings) + text
+
+
+def title_prefix(title: str, settings: Settings) -> str:
+    """What precedes a passage in the embedded text ('title: ', or nothing), so the pooled sentence spans can be
+    shifted past it."""
+    return f"{title}: " if settings.index.title_in_vectors and title else ""
 
 
 def _embed_pooled(pending: _Pending, embedder: TextEmbedder, settings: Settings, sentences: list[str]
@@ -312,7 +317,7 @@ def _embed_pooled(pending: _Pending, embedder: TextEmbedder, settings: Settings,
     inside its passage, its character span shifted past the title prefix so it covers the sentence's own tokens;
     the few sentences truncation cut off are embedded alone. None when the embedder cannot pool (embed them)."""
     texts = _titled(pending, settings)
-    spans = [pooled_spans(p, len(_prefix(doc, settings))) for doc, ps, _ in pending.docs for p in ps]
+    spans = [pooled_spans(p, len(title_prefix(doc.title, settings))) for doc, ps, _ in pending.docs for p in ps]
     got = embedder.embed_pooled(texts, spans)  # type: ignore[attr-defined]
     if got is None:
         return None

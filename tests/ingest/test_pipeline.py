@@ -15,6 +15,7 @@ from assistant.index.sentences import sentence_texts
 from assistant.models import Document, Passage
 from assistant.prompts import REFUSAL
 from assistant.settings import Settings
+from ingest.pipeline import embedded_text, title_prefix
 
 MakeAssistant = Callable[..., Assistant]
 
@@ -439,6 +440,15 @@ def test_passages_are_embedded_under_their_documents_title(tmp_path: Path, make_
         finally:
             assistant.embedder.embed = embed  # type: ignore[method-assign]
         assert seen[0] == expected and "The attack was repelled." in seen[1:]
+        assert embedded_text("Siege of Tell Marwan", "The attack was repelled.", settings) == expected
+
+
+def test_embedded_text_has_no_prefix_without_a_title() -> None:
+    """The benchmark's 'as embedded' floor goes through the same function: an untitled passage is its text."""
+    settings = Settings()
+    assert embedded_text("", "The attack was repelled.", settings) == "The attack was repelled."
+    assert title_prefix("", settings) == ""
+    assert title_prefix("Siege", settings) == "Siege: "
 
 
 def test_pooled_spans_are_shifted_past_the_title() -> None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 
 from assistant.knowledge import Knowledge, KnowledgeError, Lexicon, load_knowledge, loader
 from assistant.knowledge import frames as frames_module
-from assistant.knowledge.frames import FrameReader, frames_for
+from assistant.knowledge.frames import FrameReader, _parsed, frames_for
 from assistant.models import Frame, Passage, PassageView
 from assistant.settings import FramesSettings
 from ingest.text import split_sentences
@@ -180,6 +182,45 @@ def test_reader_without_ner_never_loads_spacy(monkeypatch: pytest.MonkeyPatch, k
     reader = FrameReader(knowledge, lexicon, FramesSettings(), ner=False)
     assert one(reader, "Two were killed in Raqqa.").places == ["Raqqa"]
     assert frames_module._NLP == {}
+
+
+class _CountingNlp:
+    """A blank spaCy pipeline (no model to load) whose entity ruler marks 'Baghuz'; counts what NER is given."""
+
+    def __init__(self) -> None:
+        import spacy
+
+        self.nlp = spacy.blank("en")
+        self.nlp.add_pipe("entity_ruler").add_patterns([{"label": "GPE", "pattern": "Baghuz"}])
+        self.seen: list[str] = []
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1) -> Iterator[Any]:
+        texts = list(texts)
+        self.seen += texts
+        return self.nlp.pipe(texts, batch_size=batch_size)
+
+
+def test_spacy_tokens_are_read_from_offsets_as_from_token_objects() -> None:
+    """``_parsed`` reads (offset, length) arrays instead of Token objects: the same tokens, non-ASCII included."""
+    pytest.importorskip("spacy")
+    doc = _CountingNlp().nlp("Shelling  hit Al-Bab\tand Ra\u2019s al-\u2018Ayn, 3.5km away; 'none' said.")
+    assert _parsed(doc)[0] == [(t.idx, t.idx + len(t.text), t.text) for t in doc]
+
+
+def test_a_repeated_sentence_goes_through_ner_once_and_reads_the_same(
+        monkeypatch: pytest.MonkeyPatch, knowledge: Knowledge, lexicon: Lexicon) -> None:
+    pytest.importorskip("spacy")
+    fake = _CountingNlp()
+    settings = FramesSettings()
+    monkeypatch.setattr(frames_module, "_NLP", {settings.spacy_model: fake})
+    reader = FrameReader(knowledge, lexicon, settings)
+    line = "Two people were killed in Baghuz, the SDF said."
+    text = f"{line} {line} nothing capital here."
+    spans = [(0, len(line)), (len(line) + 1, 2 * len(line) + 1), (2 * len(line) + 2, len(text))]
+    first, second, third = reader.read(text, spans, PUBLISHED)
+    assert fake.seen == [line]
+    assert "Baghuz" in first.places and second.model_copy(update={"start": 0, "end": len(line)}) == first
+    assert third.places == []
 
 
 @pytest.mark.model
