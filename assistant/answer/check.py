@@ -520,6 +520,8 @@ class EvidenceCheck:
         """'Which village ...', 'Who was the commander ...': the sentence names a place (a person, an actor) that the
         question does not; 'an eastern district of the capital' names none."""
         if want.designation:
+            if _title_case(ev.text):
+                return False  # 'Twin Car Bombs in Syrias Homs Kill 32': a headline's capitals name no make
             # 'two Russian Sukhoi SU-24 warplanes', 'a Mazda': a designation, or a name that is neither an actor
             # nor the sentence's first word, which the question does not give
             # ... and neither a place ('near the Euphrates' says where, not what type of aircraft) nor the source

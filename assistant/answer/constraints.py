@@ -39,7 +39,8 @@ _CAPITAL = re.compile(r"\b([A-Z][\w'’\-]*(?:(?:\s+(?:of|for|and|al|el|ez|the)\
                       r"|\s+)[A-Z][\w'’\-]*)*)")
 _WHO = r"(?P<who>[A-Z][\w'’.\-]*(?:\s+(?!say|said|report|claim)[\w'’.\-]+){0,4}?)"
 _SAY = (r"(?:say|said|report|claim|announce|put|give|record|count|estimate|describe|tell|confirm|allege|"
-        r"accuse|think|believe)(?!\s+(?:way|up|in|out|back|off)\b)")  # 'give way' is not 'give a figure'
+        r"accuse|think|believe)(?!\s+(?:way|up|out|back|off)\b|\s+in\b(?!\s+(?:a|an|its|the|their|his|her)\b))")
+# ('give way' or 'give in' is not 'give a figure'; 'claim in its statement' is a claim)
 #: 'Kurdish-led', 'Turkish-backed', 'IS-held': descriptions of an actor, not names a sentence must repeat
 _DESCRIPTOR = re.compile(r"[\w'’]+-(?:led|backed|held|controlled|based|run|allied|aligned|affiliated)$", re.I)
 _SOURCE_PATTERNS = [

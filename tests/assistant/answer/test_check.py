@@ -223,6 +223,10 @@ def test_a_lower_case_source_up_to_the_comma_and_no_source_in_give_way() -> None
         "monitoring group")
     assert question_source("When did ISIS lines inside Hajin actually give way?") is None
     assert question_source("What figure did the SDF give for its losses?") == "SDF"
+    # 'claim in its statement' is a claim; 'give in' (yield) gives no figure
+    assert question_source("How many dead did the Islamic State claim in its statement on the bombing?") == (
+        "Islamic State")
+    assert question_source("When did the SDF give in to the demand?") is None
 
 
 @pytest.mark.parametrize(("text", "passes"), [
@@ -986,3 +990,13 @@ def test_the_coalition_is_met_by_the_united_states(answerer: ExtractiveAnswerer)
              "had been flattened by the bombing.")
     checks = _checks(answerer, question, other)
     assert "does not mention coalition" in checks[0]["reasons"]
+
+
+def test_a_headline_in_title_case_names_no_make(answerer: ExtractiveAnswerer) -> None:
+    """Demo material: 'what make of car' is not answered by a headline's capitals."""
+    headline = ("Plain Gazette", date(2014, 10, 1), "Twin Car Bombs in Central Homs Kill Dozens Near Local School.")
+    question = "What make of car concealed the bomb set off near the school in Homs in October 2014?"
+    checks = _checks(answerer, question, headline)
+    assert not checks[0]["fills_slot"], checks[0]
+    named = ("Plain Gazette", date(2014, 10, 1), "The bomb set off near the school in Homs was hidden in a Mazda.")
+    assert _checks(answerer, question, named)[0]["fills_slot"]
