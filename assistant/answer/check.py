@@ -224,6 +224,8 @@ class EvidenceCheck:
         if want.slot != "date" or not want.names or not ev.frame.dates:
             return []
         places = ev.frame.places or [m[1] or m[2] for m in _PLACE_NAMED.finditer(ev.text)]
+        # 'with support from Russian airstrikes' names no place
+        places = [p for p in places if not self._nationality.fullmatch(p)]
         if not places:
             return []
         near = replace(ev, context_tokens=self._near_tokens(ev))

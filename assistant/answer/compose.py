@@ -36,12 +36,13 @@ def compose(question: Question, chosen: list[Candidate], retrieved: list[Retriev
     statements: list[Statement] = []
     for n, cand in enumerate(chosen, start=1):
         view = cand.item.view
+        start, quote = cand.quoted()  # a date the sentence takes from the one before is quoted with it
         citations.append(Citation(
-            marker=n, passage_id=view.passage.passage_id, doc_id=view.passage.doc_id, start=cand.start,
-            end=cand.end, quote=cand.text, title=view.title, source=view.source, published=view.published,
+            marker=n, passage_id=view.passage.passage_id, doc_id=view.passage.doc_id, start=start,
+            end=cand.end, quote=quote, title=view.title, source=view.source, published=view.published,
             url=view.url,
         ))
-        statements.append(Statement(text=f'According to {attribution(cand.item)}: "{cand.text}"', markers=[n]))
+        statements.append(Statement(text=f'According to {attribution(cand.item)}: "{quote}"', markers=[n]))
     lines = [f"{s.text} [{s.markers[0]}]" for s in statements]
     differ = len({c.source for c in citations}) > 1 and len({figures(c) for c in chosen}) > 1
     if differ and question.qtype == "count":

@@ -53,6 +53,14 @@ class Candidate:
     context: set[str] = field(default_factory=set)
     verdict: Verdict | None = None
     frame: Frame | None = None
+    lent_from: int | None = None  # start of the sentence before, when only it states the date asked
+
+    def quoted(self) -> tuple[int, str]:
+        """(start, text) of the quote: the sentence, from the one before when that one gives its date."""
+        if self.lent_from is None:
+            return self.start, self.text
+        passage = self.item.view.passage
+        return self.lent_from, passage.text[self.lent_from - passage.start:self.end - passage.start]
 
 
 def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
@@ -214,6 +222,8 @@ class ExtractiveAnswerer:
                                 passage_dates=others, dates_before=before, context_tokens=cand.context,
                                 doc_source=view.source, published=view.published, title=view.title)
             cand.verdict = self.check(question.constraints, question.tokens, evidence)
+            if question.constraints.slot == "date" and not frame.dates and previous is not None and previous.dates:
+                cand.lent_from = previous.start  # 'But in that three-week period ...' after '... on October 1'
 
     def score(self, question: Question, found: list[Candidate]) -> None:
         """Score every candidate in place and sort best first."""

@@ -1000,3 +1000,26 @@ def test_a_headline_in_title_case_names_no_make(answerer: ExtractiveAnswerer) ->
     assert not checks[0]["fills_slot"], checks[0]
     named = ("Plain Gazette", date(2014, 10, 1), "The bomb set off near the school in Homs was hidden in a Mazda.")
     assert _checks(answerer, question, named)[0]["fills_slot"]
+
+
+def test_a_date_lent_by_the_sentence_before_is_quoted_with_it(answerer: ExtractiveAnswerer) -> None:
+    """Demo material: the sentence that answers takes its date from the one before; the quote (and its span) runs
+    from that sentence, so the reader sees the date the answer rests on."""
+    text = ("The militants drove the garrison out of Qasr on 1 October. In the weeks that followed the militants "
+            "executed dozens of residents of Qasr they accused of collaborating.")
+    answer = _ask(answerer, "On what date did the militants drive the garrison out of Qasr before executing "
+                  "residents they accused of collaborating?", ("Plain Gazette", date(2017, 10, 23), text))
+    assert not answer.abstained, answer.text
+    cited = answer.citations[0]
+    assert "1 October" in cited.quote and cited.quote == text[cited.start:cited.end]
+    assert (cited.start, cited.end) == (0, len(text))  # the executing sentence, quoted from the dated one
+
+
+def test_a_nationality_is_no_other_place(answerer: ExtractiveAnswerer) -> None:
+    """Demo material: 'with support from Russian airstrikes' does not make the dated sentence about 'Russian'."""
+    text = ("Qasr lies on the river. Its market reopened in the spring. The militants drove the garrison out on "
+            "1 October with support from Russian airstrikes.")
+    checks = _checks(answerer, "On what date did the militants drive the garrison out of Qasr?",
+                     ("Plain Gazette", date(2017, 10, 23), text))
+    dated = next(c for c in checks if c["text"].startswith("The militants"))
+    assert not any("is about" in r for r in dated["reasons"]), dated["reasons"]
