@@ -60,12 +60,13 @@ class Assistant:
         chat = getattr(self.answerer, "model", None) if self.settings.llm.condense else None
         self.condenser = Condenser(self.analyser, chat, self.prompts["condense_question"])
         self.sentence_vectors = self.store.sentence_vectors(self.embedder)  # stored at ingest (index.sentences)
-        if answerer is None:  # the extractive answerer, or the LLM answerer's extractive fallback
-            for target in (self.answerer, getattr(self.answerer, "fallback", None)):
-                if hasattr(target, "vectors"):
-                    target.vectors = self.sentence_vectors  # type: ignore[union-attr]
-                if hasattr(target, "leads"):
-                    target.leads = self.store.lead  # type: ignore[union-attr]
+        # the extractive answerer (built here or given), or the LLM answerer's extractive fallback, reads what
+        # ingest stored: sentence vectors and the documents' opening words (unless it was given its own)
+        for target in (self.answerer, getattr(self.answerer, "fallback", None)):
+            if hasattr(target, "vectors") and target.vectors is None:  # type: ignore[union-attr]
+                target.vectors = self.sentence_vectors  # type: ignore[union-attr]
+            if hasattr(target, "leads") and target.leads is None:  # type: ignore[union-attr]
+                target.leads = self.store.lead  # type: ignore[union-attr]
         self.router = Router(route_cues(), self.analyser)
         self._lock = threading.Lock()
 

@@ -394,8 +394,6 @@ def open_corpus(corpus: Path, index: Path, settings: Settings) -> Iterator[Assis
         def build(weights: Weights) -> AssistantAPI:
             answerer = ExtractiveAnswerer(base.settings.answer, base.embedder, base.store.idf, base.analyser,
                                           weights=weights)
-            answerer.vectors = base.sentence_vectors  # stored at ingest, as the default Assistant's answerer has
-            answerer.leads = base.store.lead  # documents' opening words, as the default Assistant's answerer has
             return Assistant(base.settings, embedder=base.embedder, store=base.store, answerer=answerer)
 
         yield build
