@@ -345,6 +345,15 @@ def asked_attributes(text: str, nouns: Sequence[str], exclude: Sequence[str] = (
     return [n for n in nouns if (n in words or f"{n}s" in words) and n not in exclude]
 
 
+def located_thing(text: str, verbs: Sequence[str]) -> list[str]:
+    """'Where was the ceremony held?' -> ['ceremony']: the thing whose place is asked, which its evidence names."""
+    if not verbs:
+        return []
+    m = re.search(rf"\bwhere\s+(?:was|were|is|are|had\s+been|has\s+been)\s+(?:the\s+|an?\s+|its\s+)?"
+                  rf"(?:[\w'’\-]+\s+){{0,3}}?([a-z][\w\-]*?)s?\s+(?:{'|'.join(map(re.escape, verbs))})\b", text, re.I)
+    return [m[1].lower()] if m else []
+
+
 def specific_events(events: Sequence[str], families: Sequence[Sequence[str]]) -> list[str]:
     """The question's event kinds that evidence is required to share (by family)."""
     listed = {e for family in families for e in family}
@@ -369,8 +378,9 @@ def read_constraints(text: str, qtype: str, outcomes: set[str], count_outcomes: 
         actors=sorted(actors - asked_actors(text, lexicon)), source=source,
         counted=counted if counted not in _OUTCOME_WORDS else None, counted_by=counted_by,
         events=specific_events(events, checks.event_families) if checks else [],
-        attributes=asked_attributes(text, checks.attribute_nouns, checks.person_nouns if person else ())
-        if checks and slot in {"actor", "other"} else [],
+        attributes=(asked_attributes(text, checks.attribute_nouns, checks.person_nouns if person else ())
+                    if slot in {"actor", "other"} else located_thing(text, checks.located_verbs)
+                    if slot == "place" else []) if checks else [],
         person=person,
         role=asked_role(text, checks.person_nouns) if person and checks else None,
         designation=bool(_DESIGNATION.search(text)),

@@ -193,6 +193,8 @@ class CheckCues(_Model):
     claim_question: str = Field(description="Regex: the question asks who claimed an attack.")
     claim_evidence: str = Field(description="Regex: the sentence states a claim of responsibility.")
     attribute_nouns: list[str] = Field(default_factory=list, description="Attributes evidence must name.")
+    located_verbs: list[str] = Field(default_factory=list, description="Verbs of 'where was the X held': the "
+                                     "evidence for where X was must name X.")
     source_roles: list[str] = Field(default_factory=list, description="Role words that belong to a source name.")
     person_nouns: list[str] = Field(default_factory=list, description="Nouns by which a question asks for a person.")
     own_loss: str = Field(default=r"\blost\b|\blosses\b|\bmartyrs\b",
@@ -278,8 +280,8 @@ class CheckCues(_Model):
         QuestionType._compiles([*measures, *measures.values()])
         return measures
 
-    @field_validator("attribute_nouns", "source_roles", "person_nouns", "source_nouns", "person_titles",
-                     "speaking_verbs", "saying_words", "nationality_endings", "vague_figures",
+    @field_validator("attribute_nouns", "located_verbs", "source_roles", "person_nouns", "source_nouns",
+                     "person_titles", "speaking_verbs", "saying_words", "nationality_endings", "vague_figures",
                      "place_verbs")
     @classmethod
     def _lower_words(cls, words: list[str]) -> list[str]:

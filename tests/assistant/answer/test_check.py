@@ -1023,3 +1023,20 @@ def test_a_nationality_is_no_other_place(answerer: ExtractiveAnswerer) -> None:
                      ("Plain Gazette", date(2017, 10, 23), text))
     dated = next(c for c in checks if c["text"].startswith("The militants"))
     assert not any("is about" in r for r in dated["reasons"]), dated["reasons"]
+
+
+def test_where_a_thing_was_held_needs_the_thing_named(answerer: ExtractiveAnswerer) -> None:
+    """Demo material: 'Where was the ceremony held' is not answered by the day's other news with a place in it."""
+    from assistant.answer.constraints import located_thing
+
+    verbs = answerer.analyser.knowledge.checks.located_verbs
+    assert located_thing("Where was the ceremony held at which the SDF declared victory?", verbs) == ["ceremony"]
+    assert located_thing("Where were the talks held?", verbs) == ["talk"]
+    assert located_thing("Where did the SDF attack?", verbs) == []
+    question = "Where was the ceremony held at which the SDF declared victory in March 2019?"
+    other = ("Plain Gazette", date(2019, 3, 24), "The SDF declared victory at Qasr on 23 March 2019 after a "
+             "ten-day pause.")
+    held = ("Plain Gazette", date(2019, 3, 24), "The SDF declared victory on 23 March 2019 at a ceremony at the "
+            "Qasr oil field.")
+    assert "does not name the ceremony" in _checks(answerer, question, other)[0]["reasons"]
+    assert not any("ceremony" in r for r in _checks(answerer, question, held)[0]["reasons"])
