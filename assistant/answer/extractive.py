@@ -63,6 +63,27 @@ class Candidate:
         return self.lent_from, passage.text[self.lent_from - passage.start:self.end - passage.start]
 
 
+#: How many of the best candidates the answer's debug lists with their check verdicts, and how many passing ones
+#: it shows (and the answerability gate reads the first three of): the lazy check (``_checked``) reaches both.
+_DEBUG_CHECKS = 8
+_DEBUG_TOP = 5
+
+
+class _PassageFrames:
+    """Each passage's frames by sentence start and the dates its sentences give to events, read once per passage
+    for the checks of one question."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, tuple[dict[int, Frame], list[tuple[int, DateSpan]]]] = {}
+
+    def get(self, item: RetrievedPassage, frames: FrameSource) -> tuple[dict[int, Frame], list[tuple[int, DateSpan]]]:
+        pid = item.view.passage.passage_id
+        if pid not in self._read:
+            by_start = {f.start: f for f in frames(item)}
+            self._read[pid] = (by_start, _event_dates(item.view.passage, by_start.values()))
+        return self._read[pid]
+
+
 def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
     """Every distinct sentence (of 20+ characters) of the retrieved passages, with its predecessor as window."""
     out: list[Candidate] = []
@@ -176,9 +197,11 @@ class ExtractiveAnswerer:
         return [c for c in found if c.verdict is None or c.verdict.passed], found
 
     def answer(self, question: Question, retrieved: list[RetrievedPassage]) -> Answer:
-        ranked, found = self.rank(question, retrieved)
+        found = candidates(retrieved)
         if not found:
             return refusal(question.text, retrieved, {"reason": "no passages"})
+        self.score(question, found)
+        ranked = self._checked(question, found) if self.settings.check else found
         chosen = self._select(question, ranked) if ranked else []
         top = ranked or found
         debug = {
@@ -187,9 +210,9 @@ class ExtractiveAnswerer:
             "best": round(top[0].score, 4),
             "answerability": round(self.answerability(top), 4),
             "top": [{"doc_id": c.item.view.passage.doc_id, "score": round(c.score, 4), **c.features,
-                     "text": c.text[:160]} for c in top[:5]],
+                     "text": c.text[:160]} for c in top[:_DEBUG_TOP]],
             "checks": [{"doc_id": c.item.view.passage.doc_id, "start": c.start, "score": round(c.score, 4),
-                        **c.verdict.table(), "text": c.text[:120]} for c in found[:8] if c.verdict],
+                        **c.verdict.table(), "text": c.text[:120]} for c in found[:_DEBUG_CHECKS] if c.verdict],
         }
         if not ranked:
             debug["reason"] = "no candidate passed the evidence check"
@@ -201,29 +224,46 @@ class ExtractiveAnswerer:
 
     def _check(self, question: Question, found: list[Candidate]) -> None:
         """Give every candidate the evidence check's verdict (frames read once per passage)."""
-        frames: dict[str, dict[int, Frame]] = {}
-        dated: dict[str, list[tuple[int, DateSpan]]] = {}
+        seen = _PassageFrames()
         for cand in found:
-            view = cand.item.view
-            pid = view.passage.passage_id
-            if pid not in frames:
-                frames[pid] = {f.start: f for f in self.frames(cand.item)}
-                dated[pid] = _event_dates(view.passage, frames[pid].values())
-            by_start = frames[pid]
-            frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
-            cand.frame = frame
-            earlier = [f for s, f in by_start.items() if s < cand.start]
-            others = [d for s, d in dated[pid] if s != cand.start]
-            before = [d for s, d in dated[pid] if s < cand.start]
-            previous = max(earlier, key=lambda f: f.start, default=None)
-            window = view.passage.text[previous.start - view.passage.start:previous.end - view.passage.start] \
-                if previous else ""
-            evidence = Evidence(text=cand.text, frame=frame, window=window, previous=previous,
-                                passage_dates=others, dates_before=before, context_tokens=cand.context,
-                                doc_source=view.source, published=view.published, title=view.title)
-            cand.verdict = self.check(question.constraints, question.tokens, evidence)
-            if question.constraints.slot == "date" and not frame.dates and previous is not None and previous.dates:
-                cand.lent_from = previous.start  # 'But in that three-week period ...' after '... on October 1'
+            self._check_one(question, cand, seen)
+
+    def _checked(self, question: Question, found: list[Candidate]) -> list[Candidate]:
+        """The candidates (scored, best first) that pass the evidence check, checking only as far down as the
+        answer can reach: the check is most of the answering time (~25 sentences a question, each a few
+        milliseconds), and below the best passing score minus ``relative_margin`` no sentence is quoted. So the
+        walk stops once it is that far below, has checked the first ``_DEBUG_CHECKS`` sentences and found
+        ``_DEBUG_TOP`` passing ones (what the debug table and the answerability gate read): the same answer and
+        debug as checking every candidate (``rank``); sentences below keep no verdict."""
+        seen = _PassageFrames()
+        ranked: list[Candidate] = []
+        for i, cand in enumerate(found):
+            if i >= _DEBUG_CHECKS and len(ranked) >= _DEBUG_TOP \
+                    and cand.score < ranked[0].score - self.settings.relative_margin:
+                break
+            self._check_one(question, cand, seen)
+            if cand.verdict is None or cand.verdict.passed:
+                ranked.append(cand)
+        return ranked
+
+    def _check_one(self, question: Question, cand: Candidate, seen: _PassageFrames) -> None:
+        """Give one candidate the evidence check's verdict; ``seen`` keeps each passage's frames and dates."""
+        view = cand.item.view
+        by_start, dated = seen.get(cand.item, self.frames)
+        frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
+        cand.frame = frame
+        earlier = [f for s, f in by_start.items() if s < cand.start]
+        others = [d for s, d in dated if s != cand.start]
+        before = [d for s, d in dated if s < cand.start]
+        previous = max(earlier, key=lambda f: f.start, default=None)
+        window = view.passage.text[previous.start - view.passage.start:previous.end - view.passage.start] \
+            if previous else ""
+        evidence = Evidence(text=cand.text, frame=frame, window=window, previous=previous,
+                            passage_dates=others, dates_before=before, context_tokens=cand.context,
+                            doc_source=view.source, published=view.published, title=view.title)
+        cand.verdict = self.check(question.constraints, question.tokens, evidence)
+        if question.constraints.slot == "date" and not frame.dates and previous is not None and previous.dates:
+            cand.lent_from = previous.start  # 'But in that three-week period ...' after '... on October 1'
 
     def score(self, question: Question, found: list[Candidate]) -> None:
         """Score every candidate in place and sort best first."""
