@@ -230,7 +230,7 @@ def _corpus_words() -> set[str]:
 
 
 def test_a_snowball_stem_begins_its_word_but_for_two_letters_and_is_never_longer() -> None:
-    """What ``Stems`` relies on to stem only the tokens that can have a stem, over every word of the demo corpus
+    """What ``QuestionStems`` relies on to stem only the tokens that can have a stem, over every word of the demo corpus
     and Porter2's exceptional forms."""
     from assistant.answer.extractive import _stem
 
@@ -241,19 +241,22 @@ def test_a_snowball_stem_begins_its_word_but_for_two_letters_and_is_never_longer
         == []
 
 
-def test_stems_answer_as_stemming_every_token() -> None:
-    """``Stems`` (lazy, by first letter) holds exactly the stems ``_stems`` computes, for every stem of the corpus
-    and for strings that are no token's stem."""
-    from assistant.answer.extractive import Stems, _Either, _stem, _stems
+def test_question_stems_answer_as_stemming_every_token() -> None:
+    """``QuestionStems`` (stemming only the tokens that can have a question's stem, once per question) finds
+    exactly the question's stems among those ``_stems`` computes, for every word of the corpus as a question word
+    and for question words no token stems to; asked again (remembered), the same."""
+    from assistant.answer.extractive import QuestionStems, _stem, _stems
 
     words = sorted(_corpus_words())
     for at in range(0, len(words), 97):
         tokens = set(words[at:at + 40])
-        other = set(words[at + 40:at + 60])
-        every, lazy, either = _stems(tokens), Stems(tokens), _Either(Stems(tokens), Stems(other))
-        probes = {_stem(w) for w in words[max(0, at - 200):at + 200]} | {"", "zzz", "found", "launch"}
-        assert {p for p in probes if p in lazy} == probes & every
-        assert {p for p in probes if p in either} == probes & (every | _stems(other))
+        query = set(words[max(0, at - 200):at + 200:3]) | {"", "zzz", "founded", "launches", "actor_sdf"}
+        meets = QuestionStems(query)
+        wanted = {_stem(q) for q in query}
+        assert meets.met(tokens) == wanted & _stems(tokens)
+        assert meets.met(tokens) == wanted & _stems(tokens)
+        assert meets.met(set()) == set()
+
 
 _MANY = [
     "The SDF captured Hajin on 14 December 2018 after weeks of fighting.",
