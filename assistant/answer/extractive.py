@@ -129,18 +129,22 @@ class QuestionStems:
     def __init__(self, query: Iterable[str]) -> None:
         wanted = sorted({_stem(t) for t in query})
         self._heads = [(s, s[:max(1, len(s) - 2)]) for s in wanted]
-        self._memo: dict[str, tuple[str, ...]] = {}
+        self._seen: set[str] = set()  # every token looked at for this question
+        self._hits: dict[str, tuple[str, ...]] = {}  # those that have one of its stems: the stems
 
-    def met(self, tokens: Iterable[str]) -> set[str]:
-        """The question's stems that are the stem of one of ``tokens``."""
+    def met(self, tokens: set[str]) -> set[str]:
+        """The question's stems that are the stem of one of ``tokens``. Only tokens not seen before for this
+        question are looked at one by one; the rest is set arithmetic (a passage's 100-300 tokens come back in
+        each of its sentences' context)."""
+        for token in tokens - self._seen:
+            found = tuple(s for s, head in self._heads if token.startswith(head) and len(token) >= len(s)
+                          and _stem(token) == s)
+            if found:
+                self._hits[token] = found
+        self._seen |= tokens
         out: set[str] = set()
-        memo = self._memo
-        for token in tokens:
-            found = memo.get(token)
-            if found is None:
-                found = memo[token] = tuple(s for s, head in self._heads if token.startswith(head)
-                                            and len(token) >= len(s) and _stem(token) == s)
-            out.update(found)
+        for token in tokens & self._hits.keys():
+            out.update(self._hits[token])
         return out
 
 

@@ -244,7 +244,7 @@ def test_a_snowball_stem_begins_its_word_but_for_two_letters_and_is_never_longer
 def test_question_stems_answer_as_stemming_every_token() -> None:
     """``QuestionStems`` (stemming only the tokens that can have a question's stem, once per question) finds
     exactly the question's stems among those ``_stems`` computes, for every word of the corpus as a question word
-    and for question words no token stems to; asked again (remembered), the same."""
+    and for question words no token stems to; asked again, or of a text sharing tokens with one seen, the same."""
     from assistant.answer.extractive import QuestionStems, _stem, _stems
 
     words = sorted(_corpus_words())
@@ -253,7 +253,9 @@ def test_question_stems_answer_as_stemming_every_token() -> None:
         query = set(words[max(0, at - 200):at + 200:3]) | {"", "zzz", "founded", "launches", "actor_sdf"}
         meets = QuestionStems(query)
         wanted = {_stem(q) for q in query}
+        overlapping = set(words[at + 20:at + 70])  # half of it seen already for this question
         assert meets.met(tokens) == wanted & _stems(tokens)
+        assert meets.met(overlapping) == wanted & _stems(overlapping)
         assert meets.met(tokens) == wanted & _stems(tokens)
         assert meets.met(set()) == set()
 
