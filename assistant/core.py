@@ -145,12 +145,13 @@ class Assistant:
                              days=q.constraints.asked_days(), pool=self._search_pool())
 
     def _search_pool(self) -> Executor | None:
-        """The threads BM25 searches on beside the question's embedding (``retrieval.overlap_search``)."""
-        if not self.settings.retrieval.overlap_search:
+        """The threads BM25 searches on beside the question's embedding (``retrieval.bm25_threads``)."""
+        threads = self.settings.retrieval.bm25_threads
+        if not threads:
             return None
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sitrep-bm25")
+                self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sitrep-bm25")
             return self._pool
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None,

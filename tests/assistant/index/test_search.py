@@ -89,11 +89,11 @@ def test_bm25_beside_the_embedding_ranks_the_same(ingested: Callable[..., Assist
     assert embedded_on == [threading.current_thread().name]
 
 
-def test_overlap_search_is_a_setting(ingested: Callable[..., Assistant]) -> None:
-    """``retrieval.overlap_search`` off: no worker threads, and the same answer as with them."""
+def test_bm25_threads_is_a_setting(ingested: Callable[..., Assistant]) -> None:
+    """``retrieval.bm25_threads`` 0: no worker threads, and the same answer as with them."""
     on = ingested(_REPORTS)
     off_settings = on.settings.model_copy(update={"retrieval": on.settings.retrieval.model_copy(
-        update={"overlap_search": False})})
+        update={"bm25_threads": 0})})
     off = Assistant(off_settings, embedder=on.embedder)
     assert off._search_pool() is None and on._search_pool() is not None
     asked = "When did the SDF capture Hajin?"
