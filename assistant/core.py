@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,6 +30,8 @@ from assistant.prompts import load_prompts
 from assistant.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from assistant.conflict import ActorInfo, ActorRegistry, ActorSummary, ControlTimeline
     from assistant.conflict.actors import MentionIndex
     from assistant.conflict.incidents import IncidentReader
@@ -69,6 +72,8 @@ class Assistant:
                 target.leads = self.store.lead  # type: ignore[union-attr]
         self.router = Router(route_cues(), self.analyser)
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()  # not ``_lock``: an ingest holds that one
 
     def ingest(self, paths: Sequence[Path | str], prune: bool | None = None,
                progress: bool | None = None) -> IngestReport:
@@ -133,10 +138,22 @@ class Assistant:
         self._require_documents()
         expand = self.settings.retrieval.expand_aliases and q.expanded
         # the answerer embeds the plain question: both in one call when the search uses the expanded one
-        vector = self.sentence_vectors.questions([q.expanded, q.text])[0] if expand \
-            else self.sentence_vectors.question(q.text)
+        def vector() -> np.ndarray:
+            return self.sentence_vectors.questions([q.expanded, q.text])[0] if expand \
+                else self.sentence_vectors.question(q.text)
+
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k,
-                             days=q.constraints.asked_days())
+                             days=q.constraints.asked_days(), pool=self._search_pool())
+
+    def _search_pool(self) -> Executor | None:
+        """The threads BM25 searches on beside the question's embedding (``retrieval.bm25_threads``)."""
+        threads = self.settings.retrieval.bm25_threads
+        if not threads:
+            return None
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sitrep-bm25")
+            return self._pool
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None,
             history: Sequence[Turn] | None = None) -> Answer:
@@ -284,6 +301,9 @@ class Assistant:
                 "roots": [r.model_dump() for r in self.roots()]}
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self.store.close()
 
     # --- conflict knowledge (assistant/conflict): every record cites its sentence ---------------------------

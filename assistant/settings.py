@@ -168,6 +168,11 @@ class RetrievalSettings(_Section):
         8, ge=0, description="When the question names a day, also rank by meaning the passages of the reports "
         "published that day or the next, and fuse the first this many as a third list (0: off)."
     )
+    bm25_threads: int = Field(
+        4, ge=0, description="Worker threads that run BM25 searches while the asking thread embeds the question and "
+        "searches Chroma (the same rankings; a question waits for the longer of the two instead of their sum); "
+        "a few for concurrent questions. 0: BM25 on the asking thread, after the embedding."
+    )
 
 
 class AnswerSettings(_Section):

@@ -63,6 +63,27 @@ class Candidate:
         return self.lent_from, passage.text[self.lent_from - passage.start:self.end - passage.start]
 
 
+#: How many of the best candidates the answer's debug lists with their check verdicts, and how many passing ones
+#: it shows (and the answerability gate reads the first three of): the lazy check (``_checked``) reaches both.
+_DEBUG_CHECKS = 8
+_DEBUG_TOP = 5
+
+
+class _PassageFrames:
+    """Each passage's frames by sentence start and the dates its sentences give to events, read once per passage
+    for the checks of one question."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, tuple[dict[int, Frame], list[tuple[int, DateSpan]]]] = {}
+
+    def get(self, item: RetrievedPassage, frames: FrameSource) -> tuple[dict[int, Frame], list[tuple[int, DateSpan]]]:
+        pid = item.view.passage.passage_id
+        if pid not in self._read:
+            by_start = {f.start: f for f in frames(item)}
+            self._read[pid] = (by_start, _event_dates(item.view.passage, by_start.values()))
+        return self._read[pid]
+
+
 def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
     """Every distinct sentence (of 20+ characters) of the retrieved passages, with its predecessor as window."""
     out: list[Candidate] = []
@@ -81,7 +102,7 @@ def candidates(retrieved: list[RetrievedPassage]) -> list[Candidate]:
 
 
 def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float],
-             stems: Stems | _Either | set[str] | None = None) -> float:
+             stems: set[str] | None = None) -> float:
     """The idf-weighted share of the query's tokens in the text; with ``stems`` (the text tokens' stems) a token
     also meets another form of its word ('founded' meets 'found', 'launched' 'launch'), as the question's verb is
     seldom in the report's tense."""
@@ -93,40 +114,38 @@ def _overlap(query: frozenset[str], text_tokens: set[str], idf: dict[str, float]
     return sum(idf.get(t, 1.0) for t in query if t in text_tokens or _stem(t) in stems) / total
 
 
-class Stems:
-    """Whether a stem is the Snowball stem of one of some tokens, stemming only the tokens that can have it.
+class QuestionStems:
+    """Which of the question's stems the tokens of a text have, each token stemmed at most once per question.
 
     A Snowball (Porter2) stem is never longer than its word and, but for its last two letters, begins it: only
     suffixes are removed or rewritten ('possibility' -> 'possibl', 'relational' -> 'relat', 'happy' -> 'happi'),
-    never lengthened, and the exceptional forms ('dying' -> 'die', 'early' -> 'earli') do the same. So only the
-    tokens beginning with that much of the stem (its first letter at least), and at least as long, are stemmed:
-    the same answer as stemming every token (``_stems``), without stemming the many words of a passage no
-    question word can meet.
+    never lengthened, and the exceptional forms ('dying' -> 'die', 'early' -> 'earli') do the same. So a token is
+    stemmed only when it begins with that much of one of the question's stems and is at least as long: the same
+    answer as stemming every token (``_stems``), without stemming the many words of a passage no question word can
+    meet. What a token meets is remembered for the question: a passage's words come back in each of its sentences
+    and in its context (scanning every token for every stem of every sentence took a third of the scoring time).
     """
 
-    def __init__(self, tokens: set[str]) -> None:
-        self._tokens = tokens
-        self._known: dict[str, bool] = {}
+    def __init__(self, query: Iterable[str]) -> None:
+        wanted = sorted({_stem(t) for t in query})
+        self._heads = [(s, s[:max(1, len(s) - 2)]) for s in wanted]
+        self._seen: set[str] = set()  # every token looked at for this question
+        self._hits: dict[str, tuple[str, ...]] = {}  # those that have one of its stems: the stems
 
-    def __contains__(self, stem: object) -> bool:
-        if not isinstance(stem, str):
-            return False
-        found = self._known.get(stem)
-        if found is None:
-            head = stem[:max(1, len(stem) - 2)]
-            found = any(t.startswith(head) and len(t) >= len(stem) and _stem(t) == stem for t in self._tokens)
-            self._known[stem] = found
-        return found
-
-
-class _Either:
-    """A stem of the tokens of one of two ``Stems`` (a sentence and its passage's context)."""
-
-    def __init__(self, first: Stems, second: Stems) -> None:
-        self._pair = (first, second)
-
-    def __contains__(self, stem: object) -> bool:
-        return stem in self._pair[0] or stem in self._pair[1]
+    def met(self, tokens: set[str]) -> set[str]:
+        """The question's stems that are the stem of one of ``tokens``. Only tokens not seen before for this
+        question are looked at one by one; the rest is set arithmetic (a passage's 100-300 tokens come back in
+        each of its sentences' context)."""
+        for token in tokens - self._seen:
+            found = tuple(s for s, head in self._heads if token.startswith(head) and len(token) >= len(s)
+                          and _stem(token) == s)
+            if found:
+                self._hits[token] = found
+        self._seen |= tokens
+        out: set[str] = set()
+        for token in tokens & self._hits.keys():
+            out.update(self._hits[token])
+        return out
 
 
 def _stems(tokens: Iterable[str]) -> set[str]:
@@ -176,9 +195,11 @@ class ExtractiveAnswerer:
         return [c for c in found if c.verdict is None or c.verdict.passed], found
 
     def answer(self, question: Question, retrieved: list[RetrievedPassage]) -> Answer:
-        ranked, found = self.rank(question, retrieved)
+        found = candidates(retrieved)
         if not found:
             return refusal(question.text, retrieved, {"reason": "no passages"})
+        self.score(question, found)
+        ranked = self._checked(question, found) if self.settings.check else found
         chosen = self._select(question, ranked) if ranked else []
         top = ranked or found
         debug = {
@@ -187,9 +208,9 @@ class ExtractiveAnswerer:
             "best": round(top[0].score, 4),
             "answerability": round(self.answerability(top), 4),
             "top": [{"doc_id": c.item.view.passage.doc_id, "score": round(c.score, 4), **c.features,
-                     "text": c.text[:160]} for c in top[:5]],
+                     "text": c.text[:160]} for c in top[:_DEBUG_TOP]],
             "checks": [{"doc_id": c.item.view.passage.doc_id, "start": c.start, "score": round(c.score, 4),
-                        **c.verdict.table(), "text": c.text[:120]} for c in found[:8] if c.verdict],
+                        **c.verdict.table(), "text": c.text[:120]} for c in found[:_DEBUG_CHECKS] if c.verdict],
         }
         if not ranked:
             debug["reason"] = "no candidate passed the evidence check"
@@ -201,29 +222,46 @@ class ExtractiveAnswerer:
 
     def _check(self, question: Question, found: list[Candidate]) -> None:
         """Give every candidate the evidence check's verdict (frames read once per passage)."""
-        frames: dict[str, dict[int, Frame]] = {}
-        dated: dict[str, list[tuple[int, DateSpan]]] = {}
+        seen = _PassageFrames()
         for cand in found:
-            view = cand.item.view
-            pid = view.passage.passage_id
-            if pid not in frames:
-                frames[pid] = {f.start: f for f in self.frames(cand.item)}
-                dated[pid] = _event_dates(view.passage, frames[pid].values())
-            by_start = frames[pid]
-            frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
-            cand.frame = frame
-            earlier = [f for s, f in by_start.items() if s < cand.start]
-            others = [d for s, d in dated[pid] if s != cand.start]
-            before = [d for s, d in dated[pid] if s < cand.start]
-            previous = max(earlier, key=lambda f: f.start, default=None)
-            window = view.passage.text[previous.start - view.passage.start:previous.end - view.passage.start] \
-                if previous else ""
-            evidence = Evidence(text=cand.text, frame=frame, window=window, previous=previous,
-                                passage_dates=others, dates_before=before, context_tokens=cand.context,
-                                doc_source=view.source, published=view.published, title=view.title)
-            cand.verdict = self.check(question.constraints, question.tokens, evidence)
-            if question.constraints.slot == "date" and not frame.dates and previous is not None and previous.dates:
-                cand.lent_from = previous.start  # 'But in that three-week period ...' after '... on October 1'
+            self._check_one(question, cand, seen)
+
+    def _checked(self, question: Question, found: list[Candidate]) -> list[Candidate]:
+        """The candidates (scored, best first) that pass the evidence check, checking only as far down as the
+        answer can reach: the check is most of the answering time (~25 sentences a question, each a few
+        milliseconds), and below the best passing score minus ``relative_margin`` no sentence is quoted. So the
+        walk stops once it is that far below, has checked the first ``_DEBUG_CHECKS`` sentences and found
+        ``_DEBUG_TOP`` passing ones (what the debug table and the answerability gate read): the same answer and
+        debug as checking every candidate (``rank``); sentences below keep no verdict."""
+        seen = _PassageFrames()
+        ranked: list[Candidate] = []
+        for i, cand in enumerate(found):
+            if i >= _DEBUG_CHECKS and len(ranked) >= _DEBUG_TOP \
+                    and cand.score < ranked[0].score - self.settings.relative_margin:
+                break
+            self._check_one(question, cand, seen)
+            if cand.verdict is None or cand.verdict.passed:
+                ranked.append(cand)
+        return ranked
+
+    def _check_one(self, question: Question, cand: Candidate, seen: _PassageFrames) -> None:
+        """Give one candidate the evidence check's verdict; ``seen`` keeps each passage's frames and dates."""
+        view = cand.item.view
+        by_start, dated = seen.get(cand.item, self.frames)
+        frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
+        cand.frame = frame
+        earlier = [f for s, f in by_start.items() if s < cand.start]
+        others = [d for s, d in dated if s != cand.start]
+        before = [d for s, d in dated if s < cand.start]
+        previous = max(earlier, key=lambda f: f.start, default=None)
+        window = view.passage.text[previous.start - view.passage.start:previous.end - view.passage.start] \
+            if previous else ""
+        evidence = Evidence(text=cand.text, frame=frame, window=window, previous=previous,
+                            passage_dates=others, dates_before=before, context_tokens=cand.context,
+                            doc_source=view.source, published=view.published, title=view.title)
+        cand.verdict = self.check(question.constraints, question.tokens, evidence)
+        if question.constraints.slot == "date" and not frame.dates and previous is not None and previous.dates:
+            cand.lent_from = previous.start  # 'But in that three-week period ...' after '... on October 1'
 
     def score(self, question: Question, found: list[Candidate]) -> None:
         """Score every candidate in place and sort best first."""
@@ -239,7 +277,8 @@ class ExtractiveAnswerer:
             q, sent, win = vectors[0], vectors[1:n + 1], vectors[n + 1:]
         # A sentence often answers only with its predecessor's help ("Our fighters destroyed four of them").
         sims = np.maximum(sent @ q, win @ q - w.window_discount)
-        contexts: dict[str, tuple[set[str], Stems]] = {}
+        meets = QuestionStems(question.tokens)
+        contexts: dict[str, tuple[set[str], set[str]]] = {}
         subjects: dict[str, set[str]] = {}
         for cand, sim in zip(found, sims, strict=True):
             pid = cand.item.view.passage.passage_id
@@ -248,12 +287,12 @@ class ExtractiveAnswerer:
                 if doc_id not in subjects:
                     subjects[doc_id] = self._subject_tokens(doc_id)
                 tokens = self._context_tokens(cand.item) | subjects[doc_id]
-                contexts[pid] = (tokens, Stems(tokens))  # stemmed once per passage, not per sentence
+                contexts[pid] = (tokens, meets.met(tokens))  # once per passage, not per sentence
             context, context_stems = contexts[pid]
             sent_tokens = self._sentence_tokens(cand.text)
-            sent_stems = Stems(sent_tokens)
+            sent_stems = meets.met(sent_tokens)
             lex = _overlap(question.tokens, sent_tokens, idf, stems=sent_stems)
-            ctx = _overlap(question.tokens, sent_tokens | context, idf, stems=_Either(sent_stems, context_stems))
+            ctx = _overlap(question.tokens, sent_tokens | context, idf, stems=sent_stems | context_stems)
             anchor_cov = _overlap(question.anchors, sent_tokens | context, idf) if question.anchors else 1.0
             fit = self.type_fit(question, cand.text)
             base = w.similarity * float(sim) + w.lexical * lex + w.context * ctx + fit + w.rank_bonus / cand.item.rank

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -75,15 +77,24 @@ def dated_search(store: Store, vector: np.ndarray, days: tuple[date, date] | Non
 
 
 def hybrid_search(
-    store: Store, query_tokens: list[str], vector: np.ndarray, settings: RetrievalSettings,
+    store: Store, query_tokens: list[str], vector: np.ndarray | Callable[[], np.ndarray], settings: RetrievalSettings,
     filters: Filters | None = None, k: int | None = None, days: tuple[date, date] | None = None,
+    pool: Executor | None = None,
 ) -> list[RetrievedPassage]:
-    """BM25 and vector rankings (and, for a question naming ``days``, the dated list) fused by reciprocal rank."""
+    """BM25 and vector rankings (and, for a question naming ``days``, the dated list) fused by reciprocal rank.
+
+    ``vector`` may be the function that embeds the question: with a ``pool`` the BM25 search then runs on one of
+    its threads while this one embeds the question and searches Chroma (onnxruntime and SQLite release the GIL),
+    so the question's wait is the longer of the two, not their sum; the rankings are the same.
+    """
     k = k or settings.k
     plan = FilterPlan.build(store, filters)
-    lexical = [pid for pid, _ in lexical_search(store, query_tokens, settings.candidates, plan)]
-    semantic = [pid for pid, _ in vector_search(store, vector, settings.candidates, plan)]
-    dated = dated_search(store, vector, days, settings.dated, filters)
+    pending = pool.submit(lexical_search, store, query_tokens, settings.candidates, plan) if pool else None
+    vec = vector() if callable(vector) else vector
+    semantic = [pid for pid, _ in vector_search(store, vec, settings.candidates, plan)]
+    found = pending.result() if pending else lexical_search(store, query_tokens, settings.candidates, plan)
+    lexical = [pid for pid, _ in found]
+    dated = dated_search(store, vec, days, settings.dated, filters)
     fused = rrf([lexical, semantic, dated], settings.rrf_k)
     ranked = keep_tops(sorted(fused, key=lambda pid: -fused[pid]), [lexical, semantic], settings.keep_top, k)
     views = _views(store, ranked, k)

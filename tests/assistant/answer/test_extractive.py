@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 
 from assistant.answer import Analyser, ExtractiveAnswerer, make_answerer, verify
+from assistant.answer.extractive import Candidate
+from assistant.answer.question import Question
 from assistant.embed import Embedder
 from assistant.errors import ConfigError
 from assistant.models import Answer, Citation, Passage, PassageView, RetrievedPassage
@@ -228,7 +230,7 @@ def _corpus_words() -> set[str]:
 
 
 def test_a_snowball_stem_begins_its_word_but_for_two_letters_and_is_never_longer() -> None:
-    """What ``Stems`` relies on to stem only the tokens that can have a stem, over every word of the demo corpus
+    """What ``QuestionStems`` relies on to stem only the tokens that can have a stem, over every word of the demo corpus
     and Porter2's exceptional forms."""
     from assistant.answer.extractive import _stem
 
@@ -239,16 +241,80 @@ def test_a_snowball_stem_begins_its_word_but_for_two_letters_and_is_never_longer
         == []
 
 
-def test_stems_answer_as_stemming_every_token() -> None:
-    """``Stems`` (lazy, by first letter) holds exactly the stems ``_stems`` computes, for every stem of the corpus
-    and for strings that are no token's stem."""
-    from assistant.answer.extractive import Stems, _Either, _stem, _stems
+def test_question_stems_answer_as_stemming_every_token() -> None:
+    """``QuestionStems`` (stemming only the tokens that can have a question's stem, once per question) finds
+    exactly the question's stems among those ``_stems`` computes, for every word of the corpus as a question word
+    and for question words no token stems to; asked again, or of a text sharing tokens with one seen, the same."""
+    from assistant.answer.extractive import QuestionStems, _stem, _stems
 
     words = sorted(_corpus_words())
     for at in range(0, len(words), 97):
         tokens = set(words[at:at + 40])
-        other = set(words[at + 40:at + 60])
-        every, lazy, either = _stems(tokens), Stems(tokens), _Either(Stems(tokens), Stems(other))
-        probes = {_stem(w) for w in words[max(0, at - 200):at + 200]} | {"", "zzz", "found", "launch"}
-        assert {p for p in probes if p in lazy} == probes & every
-        assert {p for p in probes if p in either} == probes & (every | _stems(other))
+        query = set(words[max(0, at - 200):at + 200:3]) | {"", "zzz", "founded", "launches", "actor_sdf"}
+        meets = QuestionStems(query)
+        wanted = {_stem(q) for q in query}
+        overlapping = set(words[at + 20:at + 70])  # half of it seen already for this question
+        assert meets.met(tokens) == wanted & _stems(tokens)
+        assert meets.met(overlapping) == wanted & _stems(overlapping)
+        assert meets.met(tokens) == wanted & _stems(tokens)
+        assert meets.met(set()) == set()
+
+
+_MANY = [
+    "The SDF captured Hajin on 14 December 2018 after weeks of fighting.",
+    "The SDF captured Hajin on 14 December 2018, a spokesman said.",
+    "The SDF captured the town of Hajin on 14 December 2018.",
+    "On 14 December 2018 the SDF captured Hajin from Islamic State.",
+    "The SDF captured Hajin in December 2018 with coalition air support.",
+    "Coalition aircraft struck Hajin on 10 December, the SDF said on Monday.",
+    "Hajin was the last town held by Islamic State fighters in the valley.",
+    "About 300 SDF fighters were killed in the battle for Hajin, a monitor said.",
+    "Islamic State counter-attacked near Hajin in a sandstorm in October 2018.",
+    "Aid agencies said thousands of civilians fled Hajin towards the camps.",
+    "Reuters reported that the SDF entered the centre of Hajin on 6 December.",
+    "A US envoy said almost every fighter in the Hajin holdout wore a suicide vest.",
+    "Hajin lies on the Euphrates south-east of Deir ez-Zor, near the Iraqi border.",
+    "Fighting for the villages around Hajin went on into January 2019.",
+]
+
+
+_ASKED = ["When did the SDF capture Hajin?", "How many SDF fighters were killed at Hajin?", "Who captured Hajin?",
+          "Where is Hajin?", "When did the Syrian army capture Raqqa?", "What did the US envoy say about Hajin?"]
+
+
+@pytest.mark.parametrize("asked", _ASKED)
+def test_the_lazy_check_answers_as_checking_every_sentence(answerer: ExtractiveAnswerer, analyser: Analyser,
+                                                           asked: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``answer`` checks only as far down the ranking as the answer and its debug reach (``_checked``): the same
+    answer, citations and debug as checking every sentence."""
+    question = analyser.question(asked)
+    lazy = answerer.answer(question, _retrieved_texts(_MANY))
+
+    def check_every(q: Question, found: list[Candidate]) -> list[Candidate]:
+        answerer._check(q, found)
+        return [c for c in found if c.verdict is None or c.verdict.passed]
+
+    monkeypatch.setattr(answerer, "_checked", check_every)
+    full = answerer.answer(question, _retrieved_texts(_MANY))
+    assert (lazy.text, lazy.citations, lazy.abstained, lazy.debug) == (full.text, full.citations, full.abstained,
+                                                                       full.debug)
+
+
+def test_the_lazy_check_stops_below_the_margin(answerer: ExtractiveAnswerer, analyser: Analyser) -> None:
+    """Once eight sentences are checked, five pass and the next scores more than ``relative_margin`` below the
+    best passing one, the rest keep no verdict; what passes above is what checking every sentence passes."""
+    from assistant.answer.extractive import candidates
+
+    stopped = 0
+    for asked in _ASKED:
+        question = analyser.question(asked)
+        found = candidates(_retrieved_texts(_MANY))
+        answerer.score(question, found)
+        ranked = answerer._checked(question, found)
+        checked = [c for c in found if c.verdict is not None]
+        assert checked == found[:len(checked)] and len(checked) >= min(8, len(found))
+        assert ranked == [c for c in checked if c.verdict is not None and c.verdict.passed]
+        if len(checked) < len(found):
+            stopped += 1
+            assert len(ranked) >= 5 and found[len(checked)].score < ranked[0].score - answerer.settings.relative_margin
+    assert stopped

@@ -1,10 +1,18 @@
-"""hybrid_search reads the views of the first k ranked ids, and of the next k only when some are missing."""
+"""hybrid_search reads the views of the first k ranked ids, and of the next k only when some are missing; BM25 on a
+worker thread beside the question's embedding ranks the same."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from assistant.index.search import _views, keep_tops, rrf
+import numpy as np
+
+from assistant.core import Assistant
+from assistant.index.search import _views, hybrid_search, keep_tops, rrf
+from assistant.models import RetrievedPassage
 
 
 class _Store:
@@ -48,3 +56,49 @@ def test_each_retrievers_first_passages_are_kept_among_the_k() -> None:
     assert keep_tops(ranked, [lexical, semantic], 0, 4) == ranked  # off
     assert keep_tops(ranked, [lexical, semantic], 1, 2) == ranked  # no room beside the two firsts: fusion decides
     assert keep_tops(ranked, [lexical, semantic], 1, 6) == ranked  # already within k
+
+
+_REPORTS = {
+    "a.txt": "Shelling hit the market of Hajin on Monday. The SDF said the strike came from the south.",
+    "b.txt": "The SDF captured Hajin in December 2018 after weeks of fighting with Islamic State.",
+    "c.txt": "Aid agencies said thousands of civilians fled the Euphrates valley towards the camps.",
+    "d.txt": "Coalition aircraft struck Islamic State positions near Baghuz, the coalition said.",
+}
+
+
+def _ranking(found: list[RetrievedPassage]) -> list[tuple[str, float, int, int | None, int | None]]:
+    return [(r.view.passage.passage_id, r.score, r.rank, r.bm25_rank, r.vector_rank) for r in found]
+
+
+def test_bm25_beside_the_embedding_ranks_the_same(ingested: Callable[..., Assistant]) -> None:
+    """With a pool, BM25 runs on a worker thread while the asking thread embeds the question (``vector`` given as
+    the function that embeds it) and searches Chroma: the same passages, scores and ranks as one after the other."""
+    assistant = ingested(_REPORTS)
+    q = assistant.question("When did the SDF capture Hajin?")
+    vector = assistant.sentence_vectors.question(q.text)
+    plain = hybrid_search(assistant.store, q.search_tokens, vector, assistant.settings.retrieval)
+    embedded_on: list[str] = []
+
+    def embed() -> np.ndarray:
+        embedded_on.append(threading.current_thread().name)
+        return vector
+
+    with ThreadPoolExecutor(2) as pool:
+        overlapped = hybrid_search(assistant.store, q.search_tokens, embed, assistant.settings.retrieval, pool=pool)
+    assert plain and _ranking(overlapped) == _ranking(plain)
+    assert embedded_on == [threading.current_thread().name]
+
+
+def test_bm25_threads_is_a_setting(ingested: Callable[..., Assistant]) -> None:
+    """``retrieval.bm25_threads`` 0: no worker threads, and the same answer as with them."""
+    on = ingested(_REPORTS)
+    off_settings = on.settings.model_copy(update={"retrieval": on.settings.retrieval.model_copy(
+        update={"bm25_threads": 0})})
+    off = Assistant(off_settings, embedder=on.embedder)
+    assert off._search_pool() is None and on._search_pool() is not None
+    asked = "When did the SDF capture Hajin?"
+    assert _ranking(off.retrieve(asked)) == _ranking(on.retrieve(asked))
+    assert off.ask(asked).text == on.ask(asked).text
+    on.close()
+    assert on._pool is None
+    off.close()
