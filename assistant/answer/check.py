@@ -683,6 +683,7 @@ def _skeleton(token: str) -> str:
     return re.sub(r"(.)\1+", r"\1", token[:1] + re.sub(r"[aeiouy]", "", token[1:]))
 
 
+@lru_cache(maxsize=65536)
 def _vowels_alike(token: str) -> str:
     """Every vowel the same letter, doubles single: 'orum', 'urum' and 'urem' are all 'aram'."""
     return re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "a", token))
