@@ -366,7 +366,7 @@ class Assistant:
         cache: dict[tuple[int, str, str, int], list[Any]] = getattr(self, "_control_claims", {})
         claims = cache.get(key)
         if claims is None:
-            claims = self._read_control(pattern)
+            claims = self._read_control(place, pattern)
             cache = {k: v for k, v in cache.items() if k[0] == key[0] and k[1] == key[1]}  # older generations go
             if len(cache) >= _CONTROL_CACHE:
                 cache.clear()
@@ -374,12 +374,12 @@ class Assistant:
             self._control_claims = cache
         return timeline(place.strip(), [c.model_copy() for c in claims], as_of)
 
-    def _read_control(self, pattern: re.Pattern[str]) -> list[ControlClaim]:
+    def _read_control(self, place: str, pattern: re.Pattern[str]) -> list[ControlClaim]:
         """Every control claim about the place ``pattern`` matches. The passages naming it are screened by their
         text first: only those with a sentence naming the place beside a cue have their views (frames) parsed,
         and only those sentences are read (at 200k passages a place may be named in thousands)."""
         from assistant.conflict import ControlReader
-        from assistant.conflict.actors import all_views, passages_matching
+        from assistant.conflict.actors import all_views, passages_matching, place_candidates
         from assistant.conflict.control import Screen
         from assistant.knowledge.frames import FrameReader, frames_for
         from assistant.knowledge.loader import control_cues
@@ -388,7 +388,11 @@ class Assistant:
         reader = ControlReader(control_cues(), self.lexicon, names)
         rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)  # frames not stored: rules
         screens: dict[str, Screen] = {}
-        for pid, start, text, spans in self.store.docs.sentence_spans(passages_matching(self.store, pattern)):
+        ids = place_candidates(self.store, place)  # confirmed by the pattern below, in the same read
+        for pid, start, text, spans in self.store.docs.sentence_spans(
+                passages_matching(self.store, pattern) if ids is None else ids):
+            if ids is not None and not pattern.search(fold(text)):
+                continue
             screen = reader.screen(text, start, spans, pattern)
             if any(screen.values()):
                 screens[pid] = screen
@@ -404,7 +408,7 @@ class Assistant:
         alias. Raises QuestionError for an unknown type or an empty date range, UnknownActorError for an unknown
         actor, IndexEmptyError when nothing is ingested.
         """
-        from assistant.conflict.actors import all_views, passages_matching
+        from assistant.conflict.actors import all_views, passages_matching, passages_naming
         from assistant.conflict.control import place_pattern
         from assistant.conflict.incidents import select
         from assistant.knowledge.frames import FrameReader, frames_for
@@ -419,8 +423,8 @@ class Assistant:
         self._require_documents()
         pattern = place_pattern(place) if place else None
         ids: list[str] | None = None
-        if pattern is not None:
-            ids = passages_matching(self.store, pattern)
+        if place:
+            ids = passages_naming(self.store, place)
         reader = self.incident_reader()
         if pattern is None and token is not None:
             # the passages naming the actor under any alias, and those where its event head may make it a

@@ -738,11 +738,16 @@ def _reach_back(span: DateSpan, window: str, reach: timedelta) -> DateSpan:
     """'By 26 November, the fighting had killed over 200': a date that bounds what went before. Lent to the next
     sentence ('92 SDF fighters were killed in the weekend fighting'), it dates that sentence to the weeks up to it,
     not to that day. ``window``: the sentence the date was read from."""
-    if "by " not in window.lower() or not re.search(
-            rf"\bby\s+(?:the\s+end\s+of\s+)?{re.escape(span.text.removeprefix('By ').removeprefix('by '))}",
-            window, re.I):
+    if "by " not in window.lower() or not _by_date(span.text.removeprefix('By ').removeprefix('by ')).search(window):
         return span
     return span.model_copy(update={"start": span.start - reach})
+
+
+@lru_cache(maxsize=4096)
+def _by_date(text: str) -> re.Pattern[str]:
+    """'by 26 November' / 'by the end of 2017' for a date's text: compiled once per date text (the same sentences'
+    dates come back question after question; Python's own cache of 512 patterns is shared with everything)."""
+    return re.compile(rf"\bby\s+(?:the\s+end\s+of\s+)?{re.escape(text)}", re.I)
 
 
 def _meets(wanted: DateWant, span: DateSpan) -> bool:

@@ -140,6 +140,30 @@ def passages_matching(store: Store, pattern: re.Pattern[str]) -> list[str]:
     return store.folded.matching(pattern)
 
 
+def place_candidates(store: Store, place: str) -> list[str] | None:
+    """Ids (ascending) of the passages that may name ``place``: those the lexical index holds under each of the
+    place's words (``place_terms``: every passage ``place_pattern`` matches is among them), read from the
+    rarest word's postings, so a question about a place reads the passages holding its name, not every passage
+    (the folded scan of ``passages_matching`` took 0.7 s at 20k passages and 25 s at 200k on its first
+    question). None for a place with no such word (digits, stopwords only): scan."""
+    from assistant.conflict.control import place_terms
+
+    terms = place_terms(place, store.lexicon)
+    return store.lexical.passages_with(terms) if terms else None
+
+
+def passages_naming(store: Store, place: str) -> list[str]:
+    """Ids of the stored passages whose folded text matches ``place_pattern(place)``, in id order (those of
+    ``passages_matching`` with that pattern, found from the postings: ``place_candidates``)."""
+    from assistant.conflict.control import place_pattern
+
+    pattern = place_pattern(place)
+    ids = place_candidates(store, place)
+    if ids is None:
+        return passages_matching(store, pattern)
+    return [pid for pid, text in store.docs.texts(ids) if pattern.search(fold(text))]
+
+
 def all_views(store: Store, ids: Iterable[str] | None = None) -> Iterator[PassageView]:
     """Every stored passage (or those of ``ids``) with its document fields, read in batches."""
     wanted = [pid for pid, _ in store.docs.passage_texts()] if ids is None else list(ids)

@@ -18,7 +18,7 @@ from typing import Literal
 
 from assistant.conflict.models import ControlClaim, ControlTimeline
 from assistant.index.textscan import required_literals
-from assistant.knowledge.lexicon import Lexicon, fold
+from assistant.knowledge.lexicon import Lexicon, fold, stem
 from assistant.knowledge.loader import ControlCue, ControlCues
 from assistant.models import Frame, PassageView
 
@@ -52,12 +52,28 @@ def source_name(source: str, lexicon: Lexicon, names: dict[str, str]) -> str:
 
 
 def place_pattern(place: str) -> re.Pattern[str]:
-    """A regex over folded text matching the place with or without its article ('al-Shaafa' ~ 'Shaafa')."""
+    """A regex over folded text matching the place with or without its article ('al-Shaafa' ~ 'Shaafa'), and
+    its possessive, but not a word glued to it by an apostrophe ('Rai' is not in 'Abu Rai'dah', nor 'Din' in
+    'Ja'din')."""
     core = re.sub(rf"^{_ARTICLE}", "", fold(place).strip())
     if not core:
         raise ValueError("empty place")
     words = r"[-\s]+".join(re.escape(w) for w in re.split(r"[-\s]+", core))
-    return re.compile(rf"(?<![\w-])(?:{_ARTICLE})?{words}(?![\w])")
+    return re.compile(rf"(?<![\w-])(?<!\w['’])(?:{_ARTICLE})?{words}(?![\w])(?!['’](?!s\b)\w)")
+
+
+def place_terms(place: str, lexicon: Lexicon) -> list[str]:
+    """The lexical index's terms (assistant.index.lexical) of every passage whose folded text ``place_pattern``
+    matches: those of the place's words that are a term alone (letters only, not a stopword or number word).
+    The tokenizer reads the same folded text, and the pattern puts a place word between non-word characters
+    that do not glue it to another word by an apostrophe, so a passage naming the place holds each such word as
+    a token or a hyphenated part ('al-Hajin'), a possessive stemmed alike."""
+    core = re.sub(rf"^{_ARTICLE}", "", fold(place).strip())
+    out = []
+    for word in re.split(r"[-\s]+", core):
+        if re.fullmatch(r"[a-z]{2,}", word) and lexicon.tokens(word, with_actors=False) == [stem(word)]:
+            out.append(stem(word))
+    return out
 
 
 class ControlReader:

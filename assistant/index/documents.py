@@ -326,6 +326,15 @@ class DocumentStore:
         """(passage_id, text) of every passage, in id order (the lexical index is built from these)."""
         return self.db.execute("SELECT passage_id, text FROM passages ORDER BY passage_id").fetchall()
 
+    def texts(self, passage_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(passage_id, text) of the given passages, in the order given (those not stored are absent)."""
+        found: dict[str, str] = {}
+        for i in range(0, len(passage_ids), 900):
+            chunk = list(passage_ids[i:i + 900])
+            found.update(self.db.execute(f"SELECT passage_id, text FROM passages WHERE passage_id IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return [(pid, found[pid]) for pid in passage_ids if pid in found]
+
     def published_dates(self) -> list[int]:
         """The distinct publication dates (YYYYMMDD) of the documents holding a passage, ascending."""
         rows = self.db.execute("SELECT DISTINCT d.published FROM docs d WHERE d.published IS NOT NULL AND "

@@ -88,13 +88,44 @@ def test_replace_and_remove_update_the_index(store: Store, fake_embedder: Embedd
     assert store.docs.db.execute("SELECT COUNT(*) FROM lexical_lengths").fetchone()[0] == 0
 
 
+def _counts(store: Store) -> dict[str, int]:
+    return dict(store.docs.db.execute("SELECT term, df FROM lexical_df WHERE df > 0"))
+
+
+def _counted(store: Store) -> dict[str, int]:
+    return dict(store.docs.db.execute("SELECT term, COUNT(*) FROM lexical_postings GROUP BY term"))
+
+
+def test_passage_frequencies_follow_every_write(store: Store, fake_embedder: Embedder) -> None:
+    """lexical_df (read by BM25 instead of counting postings) equals the postings' counts after adding,
+    replacing and removing documents, and is filled once for an index written before it existed."""
+    _put(store, fake_embedder, "r/a.txt", "Shelling hit Hajin. Shelling hit Hajin again at night.")
+    _put(store, fake_embedder, "r/b.txt", "Hajin was quiet. Farmers harvested wheat.")
+    assert _counts(store) == _counted(store) and _counts(store)["hajin"] == 2
+    _put(store, fake_embedder, "r/a.txt", "A marimba workshop was shelled.")
+    assert _counts(store) == _counted(store) and _counts(store)["hajin"] == 1
+    store.remove_documents(["r/b.txt"])
+    assert _counts(store) == _counted(store) and "hajin" not in _counts(store)
+    assert store.lexical.idf(["marimba"])["marimba"] == pytest.approx(lexical.LexicalIndex._idf(1, 1))
+    with store.docs.lock, store.docs.db:  # an index from before the table: no triggers, no counts
+        store.docs.db.execute("DROP TRIGGER lexical_df_add")
+        store.docs.db.execute("DROP TRIGGER lexical_df_drop")
+        store.docs.db.execute("DELETE FROM lexical_df")
+    other = Store(store.settings)
+    assert other.lexical.ensure() == 0  # the counts filled, nothing re-tokenised
+    assert _counts(other) == _counted(other) and _counts(other)
+    _put(other, fake_embedder, "r/c.txt", "Wheat was harvested near Hajin.")
+    assert _counts(other) == _counted(other) and _counts(other)["hajin"] == 1
+    other.close()
+
+
 def test_a_lexicon_change_refills_once(store: Store, fake_embedder: Embedder, tmp_path: Path) -> None:
     pids = _put(store, fake_embedder, "r/a.txt", "The Zarqawi Brigade entered the village of Tal Abyad.")
     knowledge = load_knowledge()
     extra = ActorEntry(id="zb", name="Zarqawi Brigade", aliases=["zarqawi brigade", "zqb"])
     other = Store(store.settings, Lexicon([*knowledge.actors, extra]))
     assert other.lexical.ensure() == 1  # refilled with the new alias
-    assert _search(other, "ZQB") == pids
+    assert _search(other, "ZQB") == pids and _counts(other) == _counted(other) and _counts(other)["actor_zb"] == 1
     assert Store(store.settings, Lexicon([*knowledge.actors, extra])).lexical.ensure() == 0
     other.close()
 
