@@ -32,11 +32,12 @@ from assistant.settings import Settings, load_settings
 if TYPE_CHECKING:
     import numpy as np
 
-    from assistant.conflict import ActorInfo, ActorRegistry, ActorSummary, ControlTimeline
+    from assistant.conflict import ActorInfo, ActorRegistry, ActorSummary, ControlReader, ControlTimeline
     from assistant.conflict.actors import MentionIndex
     from assistant.conflict.incidents import IncidentReader
     from assistant.conflict.llm_extract import LLMIncidentExtractor
     from assistant.conflict.models import Cited, ClaimSet, ControlClaim, Incident, IncidentGroup
+    from assistant.knowledge.frames import FrameReader
 
 
 _R = TypeVar("_R", bound="Cited")
@@ -343,7 +344,7 @@ class Assistant:
 
     def warm(self) -> None:
         """Load what the first question would otherwise wait for: the embedding model and, when the index holds
-        passages, their folded texts, which the control and incident records scan (~1.5 s at 200k passages, read
+        passages, their folded texts, which the incident records of an actor scan (seconds at 200k passages, read
         again after a write). The chat app runs this in a background thread at launch; elsewhere they load on
         first use."""
         self.embedder.embed(["warm-up"])
@@ -378,15 +379,11 @@ class Assistant:
         """Every control claim about the place ``pattern`` matches. The passages naming it are screened by their
         text first: only those with a sentence naming the place beside a cue have their views (frames) parsed,
         and only those sentences are read (at 200k passages a place may be named in thousands)."""
-        from assistant.conflict import ControlReader
         from assistant.conflict.actors import all_views, passages_matching, place_candidates
         from assistant.conflict.control import Screen
-        from assistant.knowledge.frames import FrameReader, frames_for
-        from assistant.knowledge.loader import control_cues
+        from assistant.knowledge.frames import frames_for
 
-        names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
-        reader = ControlReader(control_cues(), self.lexicon, names)
-        rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)  # frames not stored: rules
+        reader, rules = self._control_readers()
         screens: dict[str, Screen] = {}
         ids = place_candidates(self.store, place)  # confirmed by the pattern below, in the same read
         for pid, start, text, spans in self.store.docs.sentence_spans(
@@ -398,6 +395,19 @@ class Assistant:
                 screens[pid] = screen
         return [claim for view in all_views(self.store, screens)
                 for claim in reader.claims(view, frames_for(view, rules), pattern, screens[view.passage.passage_id])]
+
+    def _control_readers(self) -> tuple[ControlReader, FrameReader]:
+        """The control-claim reader and the rules reading frames not stored, built once (the reader's cue
+        patterns, their literals and their union took ~13 ms to build per control question)."""
+        from assistant.conflict import ControlReader
+        from assistant.knowledge.frames import FrameReader
+        from assistant.knowledge.loader import control_cues
+
+        if getattr(self, "_control_pair", None) is None:
+            names = {f"actor_{a.id}": a.name for a in self.knowledge.actors}
+            self._control_pair = (ControlReader(control_cues(), self.lexicon, names),
+                                  FrameReader(self.knowledge, self.lexicon, self.settings, ner=False))
+        return self._control_pair
 
     def incidents(self, event_type: str | None = None, place: str | None = None, actor: str | None = None,
                   since: date | None = None, until: date | None = None) -> list[Incident]:
