@@ -4,16 +4,16 @@
     python -m eval.bench [--shared] [--sizes 20000,200000] [--questions 50] [--source-index DIR --source-gold F]
 
 Ingest (per corpus: the demo corpus, and with ``--shared`` the wiki and FA-KES corpora of ../shared/corpora):
-passages/s of a cold ingest into a fresh index, the embedding model, spaCy and Chroma loaded first (their time is
-``warm_up_s``: cold start, not ingest); its ratio to the pure embedding time of the same passages, over two
-floors: ``ingest/embed_passages`` embeds the plain passage texts (what a plain pipeline embeds), and
-``ingest/embed_titled`` the texts as ingest embeds them ('title: text' under ``index.title_in_vectors``, some
-10% more tokens; the floor of this design); ``ingest/embed_all`` adds the answerer's sentence/window texts when
-the mode embeds them apart; its ratio to the plain LangChain pipeline (``langchain_chroma.Chroma.add_documents``,
-same model and plain passages, when langchain-chroma is installed); the same ratios by the process's CPU seconds
-(``cpu:``; every thread counted: steadier than wall time when other jobs share the cores, and an upper bound of
-the wall ratio on a busy machine, since frames overlap the embedding only on idle cores); re-ingest of the
-unchanged corpus (seconds, texts embedded).
+passages/s of a cold ingest into a fresh index, the embedding model, spaCy, Chroma and the loaders' HTML/PDF parsers
+loaded first (their time is ``warm_up_s``: cold start, not ingest); its ratio to the pure embedding time of the same
+passages, over two floors: ``ingest/embed_passages`` embeds the plain passage texts (what a plain pipeline embeds),
+and ``ingest/embed_titled`` the texts as ingest embeds them ('title: text' under ``index.title_in_vectors``, some
+10% more tokens; the floor of this design); ``ingest/embed_all`` adds the answerer's sentence/window texts when the
+mode embeds them apart; its ratio to the plain LangChain pipeline (``langchain_chroma.Chroma.add_documents``, same
+model and plain passages, when langchain-chroma is installed); the same ratios by the process's CPU seconds
+(``cpu:``; every thread counted: steadier than wall time when other jobs share the cores, and an upper bound of the
+wall ratio on a busy machine, since frames overlap the embedding only on idle cores); re-ingest of the unchanged
+corpus (seconds, texts embedded).
 
 Serving (per size: each ingested corpus, then synthetic indexes of ``--sizes`` passages): a fresh process per
 index measures cold start (process start to the first answer), ``ask()`` p50/p95 over the gold questions, the
@@ -30,6 +30,7 @@ settings.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
@@ -55,6 +56,10 @@ WIKI = SHARED / "wiki-conflicts" / "website" / "syria"
 FAKES = SHARED / "fakes-syria" / "fakes_annotated.csv"
 
 
+#: Modules the file loaders import on first use (HTML, PDF, encoding detection): ~0.5 s of a cold process.
+_PARSERS = ("bs4", "pypdf", "charset_normalizer")
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
@@ -77,6 +82,8 @@ def bench_ingest(corpus: Path, index: Path, langchain: bool) -> dict[str, Any]:
     if assistant.settings.frames.enabled:
         load_nlp(assistant.settings.frames.spacy_model)
     assistant.store.vectors.count()
+    for parser in _PARSERS:  # the loaders import their parsers on first use: a process's cost, like spaCy's
+        importlib.import_module(parser)
     warm = time.perf_counter() - started
     (_, cpu), report = _clock(lambda: assistant.ingest([corpus], progress=False))
     seconds = report.seconds
