@@ -3,8 +3,8 @@
 Per document, vectors are written first and the SQLite transaction commits last, so SQLite never names a
 passage without a vector; vectors without a committed passage (a crash in between, or before old vectors were
 deleted) are ignored at query time and deleted by ``reconcile()`` at the start of the next ingest.
-The lexical index (SQLite FTS5, assistant.index.lexical) lives in the same database and is written in the
-same transaction as the passages; only a Lexicon change refills it.
+The lexical index (BM25 postings and passage frequencies, assistant.index.lexical) lives in the same database
+and is written in the same transaction as the passages; only a Lexicon change refills it.
 Writers hold ``write_lock()`` (one inter-process lock per index folder); readers never take it.
 
 On a Chroma server (``index.chroma_url``) the server is the truth and SQLite a cache of it (see
