@@ -17,12 +17,12 @@ corpus (seconds, texts embedded).
 
 Serving (per size: each ingested corpus, then synthetic indexes of ``--sizes`` passages): a fresh process per
 index measures cold start (process start to the first answer), ``ask()`` p50/p95 over the gold questions, the
-time of the query embedding plus the raw Chroma top-k it is compared with, the lexical (FTS5) search, and peak
+time of the query embedding plus the raw Chroma top-k it is compared with, the lexical (BM25) search, and peak
 RSS. Synthetic indexes are built (in a child process: its peak RSS is the build's) from the largest ingested
 index (or ``--source-index``) by recombining its real sentences into new documents, with their real vectors
 reused and perturbed with small Gaussian noise (see ``synthesise``); embedding 200k passages takes hours on two
 cores, so nothing is embedded for them. At each
-size: the time to add one 5-passage document (SQLite + FTS5 + Chroma; its embedding shown apart), and the
+size: the time to add one 5-passage document (SQLite + BM25 postings + Chroma; its embedding shown apart), and the
 dense top-10's recall against exact (brute-force) search over the same vectors with the collection's HNSW
 settings.
 """
