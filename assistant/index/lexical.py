@@ -307,17 +307,20 @@ class LexicalIndex:
         return np.ascontiguousarray(packed >> _TF_BITS), np.ascontiguousarray(packed & ((1 << _TF_BITS) - 1))
 
     def passages_with(self, terms: Iterable[str]) -> list[str]:
-        """Ids (ascending) of the passages indexed under every one of ``terms``, a superset read from the rarest:
-        the passages that may name a place (assistant.conflict.actors.passages_naming)."""
+        """Ids (ascending) of the passages indexed under every one of ``terms``: the rarest term's postings, each
+        looked up under the others (by primary key), so the cost follows the rarest term, not the commonest: the
+        passages that may name a place (assistant.conflict.actors.passages_naming)."""
         self.ensure()
         wanted = sorted(set(terms))
         df = self._df(wanted)
-        if len(df) < len(wanted):  # a term no passage holds
+        if not wanted or len(df) < len(wanted):  # a term no passage holds
             return []
-        rarest = min(wanted, key=lambda t: (df[t], t))
+        rarest, *others = sorted(wanted, key=lambda t: (df[t], t))
+        also = "".join(" AND EXISTS (SELECT 1 FROM lexical_postings o WHERE o.term = ? AND o.pid = p.pid)"
+                       for _ in others)
         return sorted(pid for (pid,) in self.docs.db.execute(
-            "SELECT ps.passage_id FROM lexical_postings p JOIN passages ps ON ps.rowid = p.pid WHERE p.term = ?",
-            (rarest,)))
+            f"SELECT ps.passage_id FROM lexical_postings p JOIN passages ps ON ps.rowid = p.pid WHERE p.term = ?"
+            f"{also}", (rarest, *others)))
 
     def _lengths(self) -> np.ndarray:
         """Passage lengths indexed by passage rowid (0 where none), cached per generation."""

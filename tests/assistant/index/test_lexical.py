@@ -119,6 +119,16 @@ def test_passage_frequencies_follow_every_write(store: Store, fake_embedder: Emb
     other.close()
 
 
+def test_passages_with_every_term(store: Store, fake_embedder: Embedder) -> None:
+    """The passages indexed under all the terms (a place's words), read from the rarest."""
+    both = _put(store, fake_embedder, "r/a.txt", "Shelling hit the Tabqa Dam at night.")
+    _put(store, fake_embedder, "r/b.txt", "Tabqa was quiet.")
+    _put(store, fake_embedder, "r/c.txt", "A dam upstream of Raqqa. Another dam.")
+    assert store.lexical.passages_with(["tabqa", "dam"]) == both
+    assert len(store.lexical.passages_with(["dam"])) == 2 and store.lexical.passages_with(["tabqa", "nowhere"]) == []
+    assert store.lexical.passages_with([]) == []
+
+
 def test_a_lexicon_change_refills_once(store: Store, fake_embedder: Embedder, tmp_path: Path) -> None:
     pids = _put(store, fake_embedder, "r/a.txt", "The Zarqawi Brigade entered the village of Tal Abyad.")
     knowledge = load_knowledge()
