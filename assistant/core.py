@@ -59,6 +59,7 @@ class Assistant:
         self.analyser = Analyser(self.knowledge, self.lexicon)
         self.embedder = embedder or make_embedder(self.settings.embedding)
         self.store = store or Store(self.settings, self.lexicon)
+        self.store.docs.cue_screen = lambda: self._control_readers()[0]  # each passage written: its control cues
         self.answerer = answerer or build_answerer(self.settings, self.embedder, self.store.idf, self.analyser,
                                                    self.prompts)
         chat = getattr(self.answerer, "model", None) if self.settings.llm.condense else None
@@ -386,11 +387,13 @@ class Assistant:
         reader, rules = self._control_readers()
         screens: dict[str, Screen] = {}
         ids = place_candidates(self.store, place)  # confirmed by the pattern below, in the same read
-        for pid, start, text, spans in self.store.docs.sentence_spans(
-                passages_matching(self.store, pattern) if ids is None else ids):
+        candidates = passages_matching(self.store, pattern) if ids is None else ids
+        stored = self.store.docs.control_cues(candidates, reader.version)  # found at ingest
+        candidates = [pid for pid in candidates if stored.get(pid, True)]  # not those known to hold no cue
+        for pid, start, text, spans in self.store.docs.sentence_spans(candidates):
             if ids is not None and not pattern.search(fold(text)):
                 continue
-            screen = reader.screen(text, start, spans, pattern)
+            screen = reader.screen(text, start, spans, pattern, stored.get(pid))
             if any(screen.values()):
                 screens[pid] = screen
         return [claim for view in all_views(self.store, screens)

@@ -5,12 +5,15 @@ captured X on 4 January, IS retook X on 7 January"): each cue owns the stretch o
 neighbouring cues, and takes its actor, place and date from there. The actor is the nearest actor (under any
 alias, through the Lexicon) on the cue's side; the as-of date is a date the sentence names in that stretch, else
 the publication date (``date_basis`` says which); the source is whom the sentence attributes it to, else the
-document's source. Claims are computed on demand from the passages whose text names the place.
+document's source. Claims are computed on demand from the passages whose text names the place; the cues each
+sentence holds are found once, at ingest (``ControlReader.sentence_cues``, kept by the document store under the
+cues' ``version``), so a control question only looks for its place in the sentences that have one.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -36,9 +39,14 @@ _OBJECT = re.compile(r"\b(?:against|on|at|from|by|of|with|to|toward|towards|near
 _STATE_KINDS = frozenset({"control", "stronghold", "siege"})
 #: A cue found in a sentence: (start, end, cue).
 _Cue = tuple[int, int, ControlCue]
+#: Bump when ``_find_cues`` finds other cues in the same sentence under the same cue data (stored cues go stale).
+_FINDER_VERSION = 1
 #: A passage's sentences screened for a place (``ControlReader.screen``): span -> the sentence's cues, none when
 #: it does not name the place.
 Screen = dict[tuple[int, int], list[_Cue]]
+#: A passage's stored cues (``ControlReader.sentence_cues`` at ingest): sentence start -> (start, end, cue index)
+#: in the sentence, for the sentences holding one.
+StoredCues = dict[int, list[tuple[int, int, int]]]
 #: One claim read from a sentence: the place's span, the actor token, the cue, its words, its dates.
 _Match = tuple[tuple[int, int], str | None, ControlCue, str, list[tuple[int, date, str]]]
 
@@ -98,6 +106,14 @@ class ControlReader:
             self._any_cue = None
         self._not_the_place = re.compile(cues.not_the_place, re.I) if cues.not_the_place else None
         self._partial = re.compile(cues.partial, re.I) if cues.partial else None
+        self._index = {id(cue): i for i, cue in enumerate(cues.cues)}
+        #: What stored cues were found under: the cue data (an edit makes them stale) and this finder's rules.
+        self.version = hashlib.sha256(f"{_FINDER_VERSION}:{cues.model_dump_json()}".encode()).hexdigest()[:16]
+
+    def sentence_cues(self, sentence: str) -> list[tuple[int, int, int]]:
+        """(start, end, cue index) of the cues ``_find_cues`` finds in a sentence: what ingest stores, so that a
+        control question need not look for cues again."""
+        return [(s, e, self._index[id(cue)]) for s, e, cue in self._find_cues(sentence)] if sentence else []
 
     def claims(self, view: PassageView, frames: Iterable[Frame], place: re.Pattern[str],
                screened: Screen | None = None) -> list[ControlClaim]:
@@ -115,15 +131,23 @@ class ControlReader:
                 out.extend(self.sentence_claims(sentence, frame, view, place, cues))
         return out
 
-    def screen(self, text: str, start: int, sentences: Iterable[tuple[int, int]], place: re.Pattern[str]) -> Screen:
+    def screen(self, text: str, start: int, sentences: Iterable[tuple[int, int]], place: re.Pattern[str],
+               stored: StoredCues | None = None) -> Screen:
         """Per sentence span of a passage, its cues when it names ``place`` (not as a bearing), else none: from the
         text alone, the first tests ``_read`` makes, so a sentence with none holds no claim. The control timeline
         screens the passages naming a place this way before their views (frames) are parsed: a frame spans its
-        sentence (``FrameReader.read``), so a passage without a sentence that has cues yields no claim."""
+        sentence (``FrameReader.read``), so a passage without a sentence that has cues yields no claim.
+        ``stored``: the passage's cues found at ingest (under this reader's ``version``): only the sentences
+        holding one are looked at, and their cues are not looked for again."""
         out: Screen = {}
         for s, e in sentences:
             sentence = text[s - start:e - start]
-            out[(s, e)] = self._find_cues(sentence) if sentence and self._places(sentence, place) else []
+            if stored is None:
+                out[(s, e)] = self._find_cues(sentence) if sentence and self._places(sentence, place) else []
+                continue
+            found = stored.get(s)
+            out[(s, e)] = [(a, b, self.cues.cues[i]) for a, b, i in found] \
+                if found and self._places(sentence, place) else []
         return out
 
     def _places(self, sentence: str, place: re.Pattern[str]) -> list[tuple[int, int]]:

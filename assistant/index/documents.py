@@ -4,7 +4,10 @@ A root is one ingested folder: a short name (the first part of its documents' id
 resolved path. Indexes written before roots existed (ids without a root name) are migrated when first opened:
 each folder they were ingested from becomes a root and its documents' ids gain its name. Passages keep their
 evidence frames as JSON; an index written before frames gains the column empty (its passages read back with
-``frames=None``, and the answer side reads those frames when it needs them).
+``frames=None``, and the answer side reads those frames when it needs them). With a ``cue_screen`` (the control
+reader, set by the Assistant), each passage written also gets the control cues of its sentences
+(``control_cues``), stamped with the screen's version; an index written before them, or under other cue data, is
+filled by ``fill_control_cues`` at the end of an ingest, and meanwhile read without them.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter
 
@@ -38,7 +41,21 @@ CREATE TABLE IF NOT EXISTS foreign_roots (name TEXT PRIMARY KEY, path TEXT NOT N
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     passage_id TEXT NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE, start INTEGER NOT NULL,
     sentence BLOB NOT NULL, win BLOB NOT NULL, PRIMARY KEY (passage_id, start)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS control_cues (
+    passage_id TEXT PRIMARY KEY REFERENCES passages(passage_id) ON DELETE CASCADE, cues TEXT NOT NULL)
+    WITHOUT ROWID;
 """
+
+#: A passage's control cues: sentence start -> (start, end, cue index) in the sentence (assistant.conflict.control).
+PassageCues = dict[int, list[tuple[int, int, int]]]
+
+
+class CueScreen(Protocol):
+    """Finds the control cues of one sentence (``ControlReader``); ``version`` changes with what it finds."""
+
+    version: str
+
+    def sentence_cues(self, sentence: str) -> list[tuple[int, int, int]]: ...
 
 #: Version of the doc-id layout; 2 = ids start with their root's name.
 LAYOUT = "2"
@@ -56,6 +73,9 @@ class DocumentStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
+        #: Made on the first write that needs it: the control cues of each passage written (see module docstring).
+        self.cue_screen: Callable[[], CueScreen] | None = None
+        self._screen: CueScreen | None = None
         self._lock = threading.RLock()
 
     @property
@@ -117,7 +137,61 @@ class DocumentStore:
                     rowid = self.db.execute("SELECT rowid FROM passages WHERE passage_id = ?",
                                             (p.passage_id,)).fetchone()[0]
                     self.write_postings(rowid, tokens)
+            screen = self._cue_screen()
+            if screen is not None:
+                self._write_cues(screen, [(p.passage_id, p.start, p.text, p.sentences) for p in passages])
             self._bump()
+
+    # --- control cues -----------------------------------------------------------------------------------
+
+    def _cue_screen(self) -> CueScreen | None:
+        """The screen, made once; stored cues of another version are dropped first (inside the caller's write)."""
+        if self.cue_screen is None:
+            return None
+        if self._screen is None:
+            self._screen = self.cue_screen()
+        if self.get_meta("control_cues") != self._screen.version:
+            self.db.execute("DELETE FROM control_cues")
+            self.db.execute("INSERT INTO meta VALUES ('control_cues', ?) "
+                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self._screen.version,))
+        return self._screen
+
+    def _write_cues(self, screen: CueScreen, rows: Iterable[tuple[str, int, str, Sequence[Sequence[int]]]]) -> None:
+        """Each passage's sentences screened for control cues (inside the caller's transaction)."""
+        out = []
+        for pid, start, text, spans in rows:
+            cues = [[s, found] for s, e in spans if (found := screen.sentence_cues(text[s - start:e - start]))]
+            out.append((pid, json.dumps(cues)))
+        self.db.executemany("INSERT OR REPLACE INTO control_cues VALUES (?, ?)", out)
+
+    def fill_control_cues(self, batch: int = 2000) -> int:
+        """Screen the passages stored without control cues (an older index, or cue data edited since): a batch
+        per commit, so a kill keeps what is done. Returns how many were screened; 0 without a ``cue_screen``."""
+        done = 0
+        while True:
+            with self._lock, self.db:
+                screen = self._cue_screen()
+                if screen is None:
+                    return done
+                rows = self.db.execute(
+                    "SELECT passage_id, start, text, sentences FROM passages p WHERE NOT EXISTS "
+                    "(SELECT 1 FROM control_cues c WHERE c.passage_id = p.passage_id) LIMIT ?", (batch,)).fetchall()
+                self._write_cues(screen, [(pid, start, text, json.loads(spans)) for pid, start, text, spans in rows])
+            done += len(rows)
+            if len(rows) < batch:
+                return done
+
+    def control_cues(self, passage_ids: Sequence[str], version: str) -> dict[str, PassageCues]:
+        """The stored cues of the given passages that have them, when stored under ``version`` (else none)."""
+        if self.get_meta("control_cues") != version:
+            return {}
+        out: dict[str, PassageCues] = {}
+        for i in range(0, len(passage_ids), 900):
+            chunk = list(passage_ids[i:i + 900])
+            for pid, cues in self.db.execute(f"SELECT passage_id, cues FROM control_cues WHERE passage_id IN "
+                                             f"({','.join('?' * len(chunk))})", chunk):
+                out[pid] = {s: [(a, b, c) for a, b, c in found] for s, found in json.loads(cues)}
+        return out
 
     def write_postings(self, rowid: int, tokens: list[str]) -> None:
         """The BM25 postings and length of one passage (inside the caller's transaction)."""

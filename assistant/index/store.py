@@ -354,9 +354,10 @@ class Store:
             self._pending = True
 
     def finish(self) -> None:
-        """After a run: nothing to rebuild (the lexical index is written with each passage); on a server, the
-        last writes announced."""
+        """After a run: nothing to rebuild (the lexical index is written with each passage, and so are the
+        control cues, filled here for passages stored without them); on a server, the last writes announced."""
         self.lexical.ensure()
+        self.docs.fill_control_cues()
         if self._pending:
             self._announce(now=True)
 

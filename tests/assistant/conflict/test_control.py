@@ -358,3 +358,29 @@ def test_a_sentence_without_the_place_literal_does_not_name_the_place() -> None:
                 named += 1
                 assert _may_name(sentence, pattern), (place, sentence)
     assert named > 100
+
+
+def test_cues_stored_at_ingest_give_the_claims_of_screening_every_sentence(demo: Assistant,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cues each sentence holds are found at ingest: a control question reading them gives the claims of
+    screening every sentence anew, for every gazetteer place and capitalised name of the demo corpus."""
+    reader, _ = demo._control_readers()
+    ids = sorted(demo.store.docs.all_passage_ids())
+    stored = demo.store.docs.control_cues(ids, reader.version)
+    assert set(stored) == set(ids) and sum(bool(c) for c in stored.values()) > 20
+    assert demo.store.docs.control_cues(ids, "another version") == {}
+    names = {alias for p in demo.knowledge.places for alias in [p.name, *p.aliases]}
+    for _, text in demo.store.docs.passage_texts():
+        names.update(m.group(0) for m in re.finditer(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?", text))
+    with_cues = {name: demo._read_control(name, place_pattern(name)) for name in sorted(names)}
+    monkeypatch.setattr(demo.store.docs, "control_cues", lambda passage_ids, version: {})
+    assert {name: demo._read_control(name, place_pattern(name)) for name in sorted(names)} == with_cues
+    assert sum(len(claims) for claims in with_cues.values()) > 50
+
+
+def test_sentence_cues_are_the_cues_found(rules_only: None) -> None:
+    reader = ControlReader(control_cues(), Lexicon(load_knowledge().actors))
+    sentence = "The SDF captured Hajin on 14 December 2018 and IS retook it on 2 January."
+    found = reader._find_cues(sentence)
+    assert found and reader.sentence_cues(sentence) == [(s, e, control_cues().cues.index(c)) for s, e, c in found]
+    assert reader.sentence_cues("") == [] and reader.sentence_cues("Nothing happened here.") == []

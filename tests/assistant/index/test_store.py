@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from assistant.index import FilterPlan, Store
 from assistant.index.search import lexical_search, vector_search
 from assistant.index.vectors import VectorIndex
 from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
-from assistant.models import Document, Filters
+from assistant.models import Document, Filters, Passage
 from assistant.settings import Settings
 from ingest.chunk import chunk_document
 from ingest.pipeline import content_hash
@@ -237,3 +238,42 @@ def test_index_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     a_file.write_text("x")
     with pytest.raises(ConfigError, match="is a file, not a folder"):
         Store(Settings().with_index(a_file))
+
+
+class _Screen:
+    """A cue screen finding the word 'captured' (cue 0) and 'besieged' (cue 1)."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+
+    def sentence_cues(self, sentence: str) -> list[tuple[int, int, int]]:
+        return [(m.start(), m.end(), 0 if m[0] == "captured" else 1)
+                for m in re.finditer(r"captured|besieged", sentence)]
+
+
+def test_control_cues_written_with_passages_versioned_filled_and_dropped(tmp_path: Path) -> None:
+    """Each passage written gets its sentences' cues under the screen's version; another version drops them all
+    (read as none meanwhile), ``fill_control_cues`` screens what was stored without, a removed document's go."""
+    from assistant.index.documents import DocumentStore
+
+    docs = DocumentStore(tmp_path / "s.sqlite")
+    text = "Rebels captured the town. It rained. The army besieged it and captured the hill."
+    doc = Document(doc_id="r/a.txt", content_hash="h", root="r", path="a.txt", title="A", text=text)
+    spans = [(0, 25), (26, 36), (37, len(text))]
+    passage = Passage(passage_id="p1", doc_id="r/a.txt", ordinal=0, start=0, end=len(text), text=text,
+                      sentences=spans)
+    docs.put(doc, [passage])  # no screen: nothing stored
+    assert docs.control_cues(["p1"], "v1") == {}
+    docs.cue_screen = lambda: _Screen("v1")
+    assert docs.fill_control_cues() == 1 and docs.fill_control_cues() == 0
+    expected = {0: [(7, 15, 0)], 37: [(9, 17, 1), (25, 33, 0)]}
+    assert docs.control_cues(["p1", "missing"], "v1") == {"p1": expected}
+    assert docs.control_cues(["p1"], "v2") == {}
+    docs.cue_screen, docs._screen = (lambda: _Screen("v2")), None
+    doc2 = doc.model_copy(update={"doc_id": "r/b.txt", "path": "b.txt"})
+    docs.put(doc2, [passage.model_copy(update={"passage_id": "p2", "doc_id": "r/b.txt"})])
+    assert docs.control_cues(["p1", "p2"], "v2") == {"p2": expected}  # p1's v1 cues dropped, not mixed in
+    assert docs.fill_control_cues() == 1 and set(docs.control_cues(["p1", "p2"], "v2")) == {"p1", "p2"}
+    docs.remove("r/b.txt")
+    assert docs.db.execute("SELECT passage_id FROM control_cues").fetchall() == [("p1",)]
+    docs.close()
