@@ -127,7 +127,7 @@ class ControlReader:
             if cues is not None and not cues:
                 continue
             sentence = p.text[frame.start - p.start:frame.end - p.start]
-            if sentence and place.search(_folded(sentence)):
+            if sentence and (cues or place.search(_folded(sentence))):  # cues: screened, so the place is there
                 out.extend(self.sentence_claims(sentence, frame, view, place, cues))
         return out
 
@@ -152,11 +152,7 @@ class ControlReader:
 
     def _places(self, sentence: str, place: re.Pattern[str]) -> list[tuple[int, int]]:
         """Spans of ``place`` in a sentence, but where it is a bearing ('south of Hajin')."""
-        folded = _folded(sentence)
-        if not _may_name(folded, place):
-            return []
-        return [m.span() for m in place.finditer(folded)
-                if not _BEARING.search(folded, max(0, m.start() - 40), m.start())]
+        return list(_place_spans(sentence, place))
 
     def sentence_claims(self, sentence: str, frame: Frame, view: PassageView, place: re.Pattern[str],
                         cues: list[_Cue] | None = None) -> list[ControlClaim]:
@@ -261,6 +257,16 @@ class ControlReader:
             if not any(s < ke and ks < e for ks, ke, _ in kept):
                 kept.append((s, e, cue))
         return sorted(kept, key=lambda f: f[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _place_spans(sentence: str, place: re.Pattern[str]) -> tuple[tuple[int, int], ...]:
+    """``ControlReader._places``, remembered: the screen finds them, then reading the claims needs them again."""
+    folded = _folded(sentence)
+    if not _may_name(folded, place):
+        return ()
+    return tuple(m.span() for m in place.finditer(folded)
+                 if not _BEARING.search(folded, max(0, m.start() - 40), m.start()))
 
 
 @functools.lru_cache(maxsize=256)
