@@ -380,7 +380,7 @@ class Assistant:
         """Every control claim about the place ``pattern`` matches. The passages naming it are screened by their
         text first: only those with a sentence naming the place beside a cue have their views (frames) parsed,
         and only those sentences are read (at 200k passages a place may be named in thousands)."""
-        from assistant.conflict.actors import all_views, passages_matching, place_candidates
+        from assistant.conflict.actors import passages_matching, place_candidates
         from assistant.conflict.control import Screen
         from assistant.knowledge.frames import frames_for
 
@@ -396,8 +396,11 @@ class Assistant:
             screen = reader.screen(text, start, spans, pattern, stored.get(pid))
             if any(screen.values()):
                 screens[pid] = screen
-        return [claim for view in all_views(self.store, screens)
-                for claim in reader.claims(view, frames_for(view, rules), pattern, screens[view.passage.passage_id])]
+        # only the frames of the sentences the screen kept are parsed (the others hold no claim)
+        views = self.store.docs.views_at({pid: {s for (s, _), cues in screen.items() if cues}
+                                          for pid, screen in screens.items()})
+        return [claim for pid, screen in screens.items() if pid in views
+                for claim in reader.claims(views[pid], frames_for(views[pid], rules), pattern, screen)]
 
     def _control_readers(self) -> tuple[ControlReader, FrameReader]:
         """The control-claim reader and the rules reading frames not stored, built once (the reader's cue

@@ -63,6 +63,15 @@ LAYOUT = "2"
 _FRAMES: TypeAdapter[list[Frame]] = TypeAdapter(list[Frame])
 
 
+def _parse_frames(frames: str | None, starts: set[int] | None) -> list[Frame] | None:
+    """Stored frames (JSON), all of them, or only those of the sentences starting at ``starts``."""
+    if frames is None:
+        return None
+    if starts is None:
+        return _FRAMES.validate_json(frames)
+    return _FRAMES.validate_python([f for f in json.loads(frames) if f["start"] in starts])
+
+
 def _frames_json(passage: Passage) -> str | None:
     return None if passage.frames is None else _FRAMES.dump_json(passage.frames).decode()
 
@@ -429,22 +438,31 @@ class DocumentStore:
 
     def views(self, passage_ids: Iterable[str]) -> dict[str, PassageView]:
         """Passages joined with their document fields; ids not committed here are simply absent."""
-        ids = list(passage_ids)
+        return self._views(list(passage_ids), None)
+
+    def views_at(self, sentences: dict[str, set[int]]) -> dict[str, PassageView]:
+        """``views`` whose frames are only those of the given sentences (passage id -> sentence starts): for a
+        reader that needs a few sentences of many passages (a control question's screened ones at 200k passages:
+        parsing every frame of a passage was most of reading it). Not for the Store's cache of whole views."""
+        return self._views(list(sentences), sentences)
+
+    def _views(self, ids: list[str], only: dict[str, set[int]] | None) -> dict[str, PassageView]:
         if not ids:
             return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f'SELECT p.passage_id, p.doc_id, p.ordinal, p.start, p."end", p.text, p.sentences, p.metadata, '
-            f"p.frames, d.title, d.source, d.published, d.url FROM passages p JOIN docs d ON d.doc_id = p.doc_id "
-            f"WHERE p.passage_id IN ({marks})", ids,
-        ).fetchall()
         out = {}
-        for pid, doc_id, ordinal, start, end, text, sentences, meta, frames, title, source, published, url in rows:
-            passage = Passage(passage_id=pid, doc_id=doc_id, ordinal=ordinal, start=start, end=end, text=text,
-                              sentences=[tuple(s) for s in json.loads(sentences)], metadata=json.loads(meta),
-                              frames=_FRAMES.validate_json(frames) if frames is not None else None)
-            out[pid] = PassageView(passage=passage, title=title, source=source, url=url,
-                                   published=date.fromisoformat(published) if published else None)
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            rows = self.db.execute(
+                f'SELECT p.passage_id, p.doc_id, p.ordinal, p.start, p."end", p.text, p.sentences, p.metadata, '
+                f"p.frames, d.title, d.source, d.published, d.url FROM passages p JOIN docs d ON d.doc_id = p.doc_id "
+                f"WHERE p.passage_id IN ({','.join('?' * len(chunk))})", chunk,
+            ).fetchall()
+            for pid, doc_id, ordinal, start, end, text, sentences, meta, frames, title, source, published, url in rows:
+                passage = Passage(passage_id=pid, doc_id=doc_id, ordinal=ordinal, start=start, end=end, text=text,
+                                  sentences=[tuple(s) for s in json.loads(sentences)], metadata=json.loads(meta),
+                                  frames=_parse_frames(frames, only.get(pid) if only is not None else None))
+                out[pid] = PassageView(passage=passage, title=title, source=source, url=url,
+                                       published=date.fromisoformat(published) if published else None)
         return out
 
     def allowed(self, filters: Filters) -> set[str]:

@@ -277,3 +277,31 @@ def test_control_cues_written_with_passages_versioned_filled_and_dropped(tmp_pat
     docs.remove("r/b.txt")
     assert docs.db.execute("SELECT passage_id FROM control_cues").fetchall() == [("p1",)]
     docs.close()
+
+
+def test_views_at_parse_only_the_frames_asked(tmp_path: Path) -> None:
+    """``views_at`` gives the views of ``views`` with only the frames of the sentences asked (the rest unparsed);
+    a passage stored without frames keeps None."""
+    from assistant.index.documents import DocumentStore
+    from assistant.models import Frame
+
+    docs = DocumentStore(tmp_path / "s.sqlite")
+    text = "Rebels captured the town. It rained. The army besieged it."
+    spans = [(0, 25), (26, 36), (37, len(text))]
+    doc = Document(doc_id="r/a.txt", content_hash="h", root="r", path="a.txt", title="A", text=text)
+    frames = [Frame(start=s, end=e, places=["town"] if s == 0 else [], actors=["actor_x"] if s == 37 else [])
+              for s, e in spans]
+    with_frames = Passage(passage_id="p1", doc_id="r/a.txt", ordinal=0, start=0, end=len(text), text=text,
+                          sentences=spans, frames=frames)
+    docs.put(doc, [with_frames])
+    doc2 = doc.model_copy(update={"doc_id": "r/b.txt", "path": "b.txt"})
+    docs.put(doc2, [with_frames.model_copy(update={"passage_id": "p2", "doc_id": "r/b.txt", "frames": None})])
+    whole = docs.views(["p1", "p2"])
+    part = docs.views_at({"p1": {0, 37}, "p2": {0}, "missing": {0}})
+    assert set(part) == {"p1", "p2"}
+    assert part["p1"].passage.frames == [frames[0], frames[2]]
+    assert part["p1"].model_copy(update={"passage": part["p1"].passage.model_copy(update={"frames": frames})}) \
+        == whole["p1"]
+    assert part["p2"] == whole["p2"] and part["p2"].passage.frames is None
+    assert docs.views_at({"p1": set()})["p1"].passage.frames == []
+    docs.close()
