@@ -168,17 +168,18 @@ class Lexicon:
                 self._canon.setdefault(form, f"actor_{a.id}")
         forms = sorted(self._canon, key=lambda f: (-len(f), f))
         self._aliases = re.compile(rf"(?<![\w-])(?:{_trie(forms)})(?![\w-])") if forms else None
+        # (token, pattern, the form every match holds: a substring test spares the search where it is absent)
         self._exact = [
-            (f"actor_{a.id}", re.compile(r"(?<![\w-])" + re.escape(form) + r"\b")) for a in self.actors
+            (f"actor_{a.id}", re.compile(r"(?<![\w-])" + re.escape(form) + r"\b"), form) for a in self.actors
             for form in a.case_sensitive
         ]
-        self._exact_forms = [form for a in self.actors for form in a.case_sensitive]
-        # Force rules: 'government' / 'regime' name the army only with a force noun after them.
-        self._forces = [(f"actor_{a.id}", *_force_patterns(a.forces)) for a in self.actors if a.forces]
-        self._force_heads = [list(a.forces.heads) for a in self.actors if a.forces]
+        # Force rules: 'government' / 'regime' name the army only with a force noun after them; with the heads,
+        # one of which both patterns need.
+        self._forces = [(f"actor_{a.id}", *_force_patterns(a.forces), list(a.forces.heads))
+                        for a in self.actors if a.forces]
         key = repr((TOKENIZER_VERSION, [(f, self._canon[f]) for f in forms],
-                    [(c, p.pattern) for c, p in self._exact],
-                    [(c, p.pattern, h.pattern, n.pattern if n else None) for c, p, h, n in self._forces]))
+                    [(c, p.pattern) for c, p, _ in self._exact],
+                    [(c, p.pattern, h.pattern, n.pattern if n else None) for c, p, h, n, _ in self._forces]))
         self.version = hashlib.sha256(key.encode()).hexdigest()[:16]
         self._token_memo: dict[tuple[str, bool], tuple[str, ...]] = {}
 
@@ -191,8 +192,8 @@ class Lexicon:
             if self._aliases is not None else []
         if self._forces:
             spans = self._force_spans(folded, spans)
-        for (canon, pattern), form in zip(self._exact, self._exact_forms, strict=True):
-            if form not in text:  # every match holds the form: a substring test spares the pattern's search
+        for canon, pattern, form in self._exact:
+            if form not in text:
                 continue
             for m in pattern.finditer(text):
                 if not any(s < m.end() and m.start() < e for s, e, _ in spans):
@@ -202,8 +203,8 @@ class Lexicon:
     def _force_spans(self, folded: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """``spans`` with the force rules applied: a head plus a force noun is the actor (the longest match wins
         where it overlaps an alias); an alias beginning with a head is dropped after a ``not_after`` word."""
-        for (canon, pattern, head, not_after), heads in zip(self._forces, self._force_heads, strict=True):
-            if not any(h in folded for h in heads):  # both of the rule's patterns need a head in the text
+        for canon, pattern, head, not_after, heads in self._forces:
+            if not any(h in folded for h in heads):
                 continue
             if not_after is not None:
                 spans = [s for s in spans if not (s[2] == canon and head.match(folded, s[0])
@@ -224,7 +225,7 @@ class Lexicon:
         found: set[str] = set()
         if self._aliases is not None:
             found.update(self._canon[m] for m in self._aliases.findall(fold(text)))
-        found.update(canon for canon, pattern in self._exact if pattern.search(text))
+        found.update(canon for canon, pattern, form in self._exact if form in text and pattern.search(text))
         return found
 
     def mask_actors(self, text: str) -> tuple[str, set[str]]:
