@@ -403,8 +403,9 @@ class Assistant:
                 for claim in reader.claims(views[pid], frames_for(views[pid], rules), pattern, screen)]
 
     def _control_readers(self) -> tuple[ControlReader, FrameReader]:
-        """The control-claim reader and the rules reading frames not stored, built once (the reader's cue
-        patterns, their literals and their union took ~13 ms to build per control question)."""
+        """The control-claim reader and the rules reading frames not stored (control claims and incident
+        records), built once (the reader's cue patterns, their literals and their union took ~13 ms to build per
+        control question)."""
         from assistant.conflict import ControlReader
         from assistant.knowledge.frames import FrameReader
         from assistant.knowledge.loader import control_cues
@@ -427,7 +428,7 @@ class Assistant:
         from assistant.conflict.actors import all_views, passages_matching, passages_naming
         from assistant.conflict.control import place_pattern
         from assistant.conflict.incidents import select
-        from assistant.knowledge.frames import FrameReader, frames_for
+        from assistant.knowledge.frames import frames_for
 
         types = sorted(self.knowledge.events.event_types)
         if event_type is not None and event_type not in types:
@@ -448,7 +449,7 @@ class Assistant:
             heads = reader.head_pattern(token)
             ids = sorted(set(self.actor_mentions().get(token, {}))
                          | set(passages_matching(self.store, heads) if heads is not None else []))
-        rules = FrameReader(self.knowledge, self.lexicon, self.settings, ner=False)
+        _, rules = self._control_readers()  # the rules reader, built once per Assistant
         extractor = self.incident_extractor()
         if extractor is not None:  # the LLM's verified records per passage (the rules' where it fails)
             records: Iterable[Incident | None] = (
