@@ -5,6 +5,7 @@ One question goes one way: analysed once (``Question``) -> hybrid retrieval -> a
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from assistant.answer import Analyser, Answerer, Question, verify
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.followup import Condenser, Turn
 from assistant.answer.generate import StreamEvent, build_answerer
+from assistant.answer.passage_tokens import AnswerTokens
 from assistant.answer.route import Route, Router
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import IndexEmptyError, QuestionError
@@ -59,15 +61,21 @@ class Assistant:
         self.analyser = Analyser(self.knowledge, self.lexicon)
         self.embedder = embedder or make_embedder(self.settings.embedding)
         self.store = store or Store(self.settings, self.lexicon)
-        self.store.docs.cue_screen = lambda: self._control_readers()[0]  # each passage written: its control cues
+        # each passage written: its control cues and the answerer's tokens (assistant.index.documents)
+        self.answer_tokens = AnswerTokens(self.analyser)
+        self.store.docs.annotators.update(control_cues=lambda: self._control_readers()[0],
+                                          answer_tokens=lambda: self.answer_tokens)
         self.answerer = answerer or build_answerer(self.settings, self.embedder, self.store.idf, self.analyser,
                                                    self.prompts)
         chat = getattr(self.answerer, "model", None) if self.settings.llm.condense else None
         self.condenser = Condenser(self.analyser, chat, self.prompts["condense_question"])
         self.sentence_vectors = self.store.sentence_vectors(self.embedder)  # stored at ingest (index.sentences)
         # the extractive answerer (built here or given), or the LLM answerer's extractive fallback, reads what
-        # ingest stored: sentence vectors and the documents' opening words (unless it was given its own)
+        # ingest stored: sentence vectors, passage tokens and the documents' opening words (unless it was given
+        # its own)
         for target in (self.answerer, getattr(self.answerer, "fallback", None)):
+            if isinstance(target, ExtractiveAnswerer) and target.stored_tokens is None:
+                target.stored_tokens = functools.partial(self._stored_tokens, target.tokens)
             if hasattr(target, "vectors") and target.vectors is None:  # type: ignore[union-attr]
                 target.vectors = self.sentence_vectors  # type: ignore[union-attr]
             if hasattr(target, "leads") and target.leads is None:  # type: ignore[union-attr]
@@ -76,6 +84,11 @@ class Assistant:
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()  # not ``_lock``: an ingest holds that one
+
+    def _stored_tokens(self, tokens: AnswerTokens, passage_ids: list[str]) -> dict[str, Any]:
+        """The answer tokens ingest stored for the given passages, when stored under ``tokens``' version."""
+        stored = self.store.docs.annotations(tokens.kind, passage_ids, tokens.version)
+        return {pid: tokens.read(data) for pid, data in stored.items()}
 
     def ingest(self, paths: Sequence[Path | str], prune: bool | None = None,
                progress: bool | None = None) -> IngestReport:
@@ -381,14 +394,15 @@ class Assistant:
         text first: only those with a sentence naming the place beside a cue have their views (frames) parsed,
         and only those sentences are read (at 200k passages a place may be named in thousands)."""
         from assistant.conflict.actors import passages_matching, place_candidates
-        from assistant.conflict.control import Screen
+        from assistant.conflict.control import Screen, stored_cues
         from assistant.knowledge.frames import frames_for
 
         reader, rules = self._control_readers()
         screens: dict[str, Screen] = {}
         ids = place_candidates(self.store, place)  # confirmed by the pattern below, in the same read
         candidates = passages_matching(self.store, pattern) if ids is None else ids
-        stored = self.store.docs.control_cues(candidates, reader.version)  # found at ingest
+        stored = {pid: stored_cues(data) for pid, data in  # found at ingest
+                  self.store.docs.annotations(reader.kind, candidates, reader.version).items()}
         candidates = [pid for pid in candidates if stored.get(pid, True)]  # not those known to hold no cue
         for pid, start, text, spans in self.store.docs.sentence_spans(candidates):
             if ids is not None and not pattern.search(fold(text)):

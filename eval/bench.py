@@ -168,7 +168,7 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
 
     Each synthetic document is 4-14 sentences drawn at random from one source document (a report recombined:
     its title, source and date; topics stay coherent, as in a real archive), cut into passages by the real
-    chunker, its BM25 postings and control cues written as ingest writes them.
+    chunker, its BM25 postings, control cues and answer tokens written as ingest writes them.
     Nothing is embedded: a sentence keeps its stored sentence and window vectors (its source passage's vector
     when the source never stored them), a passage's vector is the normalised mean of its sentences' vectors,
     and every vector gets Gaussian noise of ``noise`` (re-normalised). Frames are shifted with their sentence
@@ -177,8 +177,11 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
     from bisect import bisect_right
 
     from assistant import Settings
+    from assistant.answer import Analyser
+    from assistant.answer.passage_tokens import AnswerTokens
     from assistant.conflict import ControlReader
     from assistant.index import Store
+    from assistant.knowledge import load_knowledge
     from assistant.knowledge.loader import control_cues
     from assistant.models import Document
     from ingest.chunk import chunk_document
@@ -206,7 +209,9 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
     src.close()
     groups = [np.asarray(g) for g in by_doc.values()]
     out = Store(Settings().with_index(target))
-    out.docs.cue_screen = lambda: ControlReader(control_cues(), out.lexicon)  # each passage's cues, as ingest does
+    analyser = Analyser(load_knowledge(), out.lexicon)  # each passage's annotations, as ingest writes them
+    out.docs.annotators.update(control_cues=lambda: ControlReader(control_cues(), out.lexicon),
+                               answer_tokens=lambda: AnswerTokens(analyser))
     out.docs.db.execute("PRAGMA synchronous = NORMAL")  # a build, not a crash-safe ingest
     out.lexical.ensure()
     out.docs.add_root("synthetic", str(target))

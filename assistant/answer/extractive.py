@@ -16,6 +16,7 @@ import numpy as np
 from assistant.answer.check import Evidence, EvidenceCheck, Verdict
 from assistant.answer.compose import compose, figures, refusal
 from assistant.answer.constraints import said_on
+from assistant.answer.passage_tokens import AnswerTokens
 from assistant.answer.question import Analyser, Question
 from assistant.answer.stemming import stem as _stem
 from assistant.answer.weights import Weights, load_weights
@@ -28,6 +29,8 @@ from assistant.settings import AnswerSettings, FramesSettings
 IdfFn = Callable[[Iterable[str]], dict[str, float]]
 #: Frames of a retrieved passage's sentences (stored at ingest, or read when the passage predates frames).
 FrameSource = Callable[[RetrievedPassage], list[Frame]]
+#: Passage ids -> the tokens stored at ingest of those that have them (``AnswerTokens.read``).
+StoredTokens = Callable[[list[str]], dict[str, tuple[set[str], dict[int, set[str]]]]]
 #: (question, [(passage id, sentence start, sentence, window)]) -> (question, sentence, window vectors): stored
 #: at ingest (assistant.index.sentences), so a question embeds only itself.
 VectorSource = Callable[[str, list[tuple[str, int, str, str]]], tuple[np.ndarray, np.ndarray, np.ndarray]]
@@ -182,6 +185,10 @@ class ExtractiveAnswerer:
         self.check = EvidenceCheck(analyser.knowledge, analyser.lexicon)
         self.vectors: VectorSource | None = None  # set by the Assistant; None: embed the sentences now
         self.leads: Callable[[str], str | None] | None = None  # set by the Assistant: a document's opening words
+        self.tokens = AnswerTokens(analyser)
+        #: Set by the Assistant: the passages' tokens stored at ingest (passage id -> ``AnswerTokens.read``), the
+        #: passages stored without them absent (tokenised here).
+        self.stored_tokens: StoredTokens | None = None
         self._subject = re.compile(analyser.knowledge.checks.subject_names)
 
     def rank(self, question: Question, retrieved: list[RetrievedPassage]) -> tuple[list[Candidate], list[Candidate]]:
@@ -280,16 +287,21 @@ class ExtractiveAnswerer:
         meets = QuestionStems(question.tokens)
         contexts: dict[str, tuple[set[str], set[str]]] = {}
         subjects: dict[str, set[str]] = {}
+        stored = self.stored_tokens(list(dict.fromkeys(c.item.view.passage.passage_id for c in found))) \
+            if self.stored_tokens is not None else {}
         for cand, sim in zip(found, sims, strict=True):
             pid = cand.item.view.passage.passage_id
+            known = stored.get(pid)
             if pid not in contexts:  # once per passage (setdefault would tokenise it for every sentence)
                 doc_id = cand.item.view.passage.doc_id
                 if doc_id not in subjects:
                     subjects[doc_id] = self._subject_tokens(doc_id)
-                tokens = self._context_tokens(cand.item) | subjects[doc_id]
+                tokens = (known[0] if known else self._context_tokens(cand.item)) | subjects[doc_id]
                 contexts[pid] = (tokens, meets.met(tokens))  # once per passage, not per sentence
             context, context_stems = contexts[pid]
-            sent_tokens = self._sentence_tokens(cand.text)
+            sent_tokens = known[1].get(cand.start) if known else None
+            if sent_tokens is None:
+                sent_tokens = self.tokens.sentence(cand.text)
             sent_stems = meets.met(sent_tokens)
             lex = _overlap(question.tokens, sent_tokens, idf, stems=sent_stems)
             ctx = _overlap(question.tokens, sent_tokens | context, idf, stems=sent_stems | context_stems)
@@ -302,10 +314,6 @@ class ExtractiveAnswerer:
                              "anchors": round(anchor_cov, 3), "fit": fit}
         found.sort(key=lambda c: -c.score)
 
-    def _sentence_tokens(self, text: str) -> set[str]:
-        a = self.analyser
-        return set(a.lexicon.tokens(text)) | a.date_marks(text) | a.outcome_marks(text)
-
     def _subject_tokens(self, doc_id: str) -> set[str]:
         """Another name of what the document is about, from its opening words (checks.yaml ``subject_names``):
         'Operation Wrath of Khabur' is said in every passage of 'The al-Shaddadi offensive, also known as ...'."""
@@ -316,9 +324,7 @@ class ExtractiveAnswerer:
     def _context_tokens(self, item: RetrievedPassage) -> set[str]:
         """Tokens of a sentence's surroundings: its passage, title, source and publication date."""
         view = item.view
-        published = f"{view.published.day} {view.published:%B %Y}" if view.published else ""
-        context = f"{view.passage.text} {view.title} {view.source or ''} {published}"
-        return set(self.analyser.lexicon.tokens(context)) | self.analyser.date_marks(context)
+        return self.tokens.context(view.passage.text, view.title, view.source, view.published)
 
     def type_fit(self, question: Question, sentence: str) -> float:
         """Does the sentence hold the kind of thing the question asks for (and is it a sentence at all)?"""

@@ -17,9 +17,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.conflict.models import ControlClaim, ControlTimeline
+from assistant.index.documents import PassageText
 from assistant.index.textscan import required_literals
 from assistant.knowledge.lexicon import Lexicon, fold, stem
 from assistant.knowledge.loader import ControlCue, ControlCues
@@ -49,6 +50,11 @@ Screen = dict[tuple[int, int], list[_Cue]]
 StoredCues = dict[int, list[tuple[int, int, int]]]
 #: One claim read from a sentence: the place's span, the actor token, the cue, its words, its dates.
 _Match = tuple[tuple[int, int], str | None, ControlCue, str, list[tuple[int, date, str]]]
+
+
+def stored_cues(data: list[list[Any]]) -> StoredCues:
+    """A passage's cues as ``ControlReader.annotate`` stored them (JSON lists)."""
+    return {s: [(a, b, c) for a, b, c in found] for s, found in data}
 
 
 def source_name(source: str, lexicon: Lexicon, names: dict[str, str]) -> str:
@@ -109,6 +115,16 @@ class ControlReader:
         self._index = {id(cue): i for i, cue in enumerate(cues.cues)}
         #: What stored cues were found under: the cue data (an edit makes them stale) and this finder's rules.
         self.version = hashlib.sha256(f"{_FINDER_VERSION}:{cues.model_dump_json()}".encode()).hexdigest()[:16]
+
+    #: The document store's table of what ``annotate`` finds (assistant.index.documents).
+    kind = "control_cues"
+
+    def annotate(self, passage: PassageText) -> list[list[Any]]:
+        """[[sentence start, cues]] of the passage's sentences holding a cue (``sentence_cues``): what ingest
+        stores, read back by ``stored_cues``."""
+        text, start = passage.text, passage.start
+        return [[s, found] for s, e in passage.sentences
+                if (found := self.sentence_cues(text[s - start:e - start]))]
 
     def sentence_cues(self, sentence: str) -> list[tuple[int, int, int]]:
         """(start, end, cue index) of the cues ``_find_cues`` finds in a sentence: what ingest stores, so that a

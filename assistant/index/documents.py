@@ -4,10 +4,11 @@ A root is one ingested folder: a short name (the first part of its documents' id
 resolved path. Indexes written before roots existed (ids without a root name) are migrated when first opened:
 each folder they were ingested from becomes a root and its documents' ids gain its name. Passages keep their
 evidence frames as JSON; an index written before frames gains the column empty (its passages read back with
-``frames=None``, and the answer side reads those frames when it needs them). With a ``cue_screen`` (the control
-reader, set by the Assistant), each passage written also gets the control cues of its sentences
-(``control_cues``), stamped with the screen's version; an index written before them, or under other cue data, is
-filled by ``fill_control_cues`` at the end of an ingest, and meanwhile read without them.
+``frames=None``, and the answer side reads those frames when it needs them). Annotators (set by the Assistant)
+work out more per-passage data when a passage is written, so that asking never pays for it: the control cues of
+its sentences (``control_cues``) and the answerer's tokens (``answer_tokens``), each in its own table stamped
+with the annotator's version; an index written before them, or under other data, is filled by
+``fill_annotations`` at the end of an ingest, and meanwhile read without them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import TypeAdapter
 
@@ -41,21 +42,38 @@ CREATE TABLE IF NOT EXISTS foreign_roots (name TEXT PRIMARY KEY, path TEXT NOT N
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     passage_id TEXT NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE, start INTEGER NOT NULL,
     sentence BLOB NOT NULL, win BLOB NOT NULL, PRIMARY KEY (passage_id, start)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS control_cues (
-    passage_id TEXT PRIMARY KEY REFERENCES passages(passage_id) ON DELETE CASCADE, cues TEXT NOT NULL)
-    WITHOUT ROWID;
 """
+#: The per-passage tables annotators write (one JSON value per passage, dropped with it).
+_ANNOTATION_TABLE = ("CREATE TABLE IF NOT EXISTS {kind} (passage_id TEXT PRIMARY KEY REFERENCES "
+                     "passages(passage_id) ON DELETE CASCADE, data TEXT NOT NULL) WITHOUT ROWID")
+#: The tables annotators may name (a table name cannot be a query parameter). ``control_cues`` keeps the column
+#: name it was created with (``cues``): its statements read and write by position.
+ANNOTATIONS = ("control_cues", "answer_tokens")
 
-#: A passage's control cues: sentence start -> (start, end, cue index) in the sentence (assistant.conflict.control).
-PassageCues = dict[int, list[tuple[int, int, int]]]
+
+class PassageText(NamedTuple):
+    """What an annotator reads of a passage: its text, sentence spans and document fields."""
+
+    passage_id: str
+    start: int
+    text: str
+    sentences: Sequence[Sequence[int]]
+    title: str
+    source: str | None
+    published: date | None
 
 
-class CueScreen(Protocol):
-    """Finds the control cues of one sentence (``ControlReader``); ``version`` changes with what it finds."""
+class Annotator(Protocol):
+    """Works out one kind of per-passage data when the passage is written (``kind``: one of ``ANNOTATIONS``);
+    ``version`` changes with what it finds (its data files and rules), and stored data of another is dropped."""
 
+    kind: str
     version: str
 
-    def sentence_cues(self, sentence: str) -> list[tuple[int, int, int]]: ...
+    def annotate(self, passage: PassageText) -> Any:
+        """The passage's data, as JSON-able values."""
+        ...
+
 
 #: Version of the doc-id layout; 2 = ids start with their root's name.
 LAYOUT = "2"
@@ -82,9 +100,9 @@ class DocumentStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
-        #: Made on the first write that needs it: the control cues of each passage written (see module docstring).
-        self.cue_screen: Callable[[], CueScreen] | None = None
-        self._screen: CueScreen | None = None
+        #: Annotator factories by kind, each made on the first write that needs it (see the module docstring).
+        self.annotators: dict[str, Callable[[], Annotator]] = {}
+        self._made: dict[str, tuple[Callable[[], Annotator], Annotator]] = {}
         self._lock = threading.RLock()
 
     @property
@@ -146,60 +164,72 @@ class DocumentStore:
                     rowid = self.db.execute("SELECT rowid FROM passages WHERE passage_id = ?",
                                             (p.passage_id,)).fetchone()[0]
                     self.write_postings(rowid, tokens)
-            screen = self._cue_screen()
-            if screen is not None:
-                self._write_cues(screen, [(p.passage_id, p.start, p.text, p.sentences) for p in passages])
+            texts = [PassageText(p.passage_id, p.start, p.text, p.sentences, doc.title, doc.source, doc.published)
+                     for p in passages]
+            for annotator in self._annotators():
+                self._annotate(annotator, texts)
             self._bump()
 
-    # --- control cues -----------------------------------------------------------------------------------
+    # --- annotations ------------------------------------------------------------------------------------
 
-    def _cue_screen(self) -> CueScreen | None:
-        """The screen, made once; stored cues of another version are dropped first (inside the caller's write)."""
-        if self.cue_screen is None:
-            return None
-        if self._screen is None:
-            self._screen = self.cue_screen()
-        if self.get_meta("control_cues") != self._screen.version:
-            self.db.execute("DELETE FROM control_cues")
-            self.db.execute("INSERT INTO meta VALUES ('control_cues', ?) "
-                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self._screen.version,))
-        return self._screen
-
-    def _write_cues(self, screen: CueScreen, rows: Iterable[tuple[str, int, str, Sequence[Sequence[int]]]]) -> None:
-        """Each passage's sentences screened for control cues (inside the caller's transaction)."""
+    def _annotators(self) -> list[Annotator]:
+        """The annotators, each made once; data stored under another version is dropped first (inside the caller's
+        write), and the version stamped."""
         out = []
-        for pid, start, text, spans in rows:
-            cues = [[s, found] for s, e in spans if (found := screen.sentence_cues(text[s - start:e - start]))]
-            out.append((pid, json.dumps(cues)))
-        self.db.executemany("INSERT OR REPLACE INTO control_cues VALUES (?, ?)", out)
+        for kind, make in self.annotators.items():
+            if kind not in ANNOTATIONS:
+                raise ValueError(f"unknown annotation {kind!r}: one of {', '.join(ANNOTATIONS)}")
+            made = self._made.get(kind)
+            if made is None or made[0] is not make:  # made once per factory (a new factory: made anew)
+                made = self._made[kind] = (make, make())
+            annotator = made[1]
+            self.db.execute(_ANNOTATION_TABLE.format(kind=kind))
+            if self.get_meta(kind) != annotator.version:
+                self.db.execute(f"DELETE FROM {kind}")
+                self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                (kind, annotator.version))
+            out.append(annotator)
+        return out
 
-    def fill_control_cues(self, batch: int = 2000) -> int:
-        """Screen the passages stored without control cues (an older index, or cue data edited since): a batch
-        per commit, so a kill keeps what is done. Returns how many were screened; 0 without a ``cue_screen``."""
+    def _annotate(self, annotator: Annotator, passages: Iterable[PassageText]) -> None:
+        """Each passage's data (inside the caller's transaction)."""
+        rows = [(p.passage_id, json.dumps(annotator.annotate(p), separators=(",", ":"))) for p in passages]
+        self.db.executemany(f"INSERT OR REPLACE INTO {annotator.kind} VALUES (?, ?)", rows)
+
+    def fill_annotations(self, batch: int = 2000) -> int:
+        """Annotate the passages stored without an annotator's data (an older index, or data files edited
+        since): a batch per commit, so a kill keeps what is done. Returns how many passages were annotated
+        (counted once per annotator); 0 without annotators."""
         done = 0
-        while True:
-            with self._lock, self.db:
-                screen = self._cue_screen()
-                if screen is None:
-                    return done
-                rows = self.db.execute(
-                    "SELECT passage_id, start, text, sentences FROM passages p WHERE NOT EXISTS "
-                    "(SELECT 1 FROM control_cues c WHERE c.passage_id = p.passage_id) LIMIT ?", (batch,)).fetchall()
-                self._write_cues(screen, [(pid, start, text, json.loads(spans)) for pid, start, text, spans in rows])
-            done += len(rows)
-            if len(rows) < batch:
-                return done
+        for kind in list(self.annotators):
+            while True:
+                with self._lock, self.db:
+                    annotator = next(a for a in self._annotators() if a.kind == kind)
+                    rows = self.db.execute(
+                        "SELECT p.passage_id, p.start, p.text, p.sentences, d.title, d.source, d.published "
+                        f"FROM passages p JOIN docs d ON d.doc_id = p.doc_id WHERE NOT EXISTS "
+                        f"(SELECT 1 FROM {kind} a WHERE a.passage_id = p.passage_id) LIMIT ?", (batch,)).fetchall()
+                    self._annotate(annotator, [
+                        PassageText(pid, start, text, json.loads(spans), title, source,
+                                    date.fromisoformat(published) if published else None)
+                        for pid, start, text, spans, title, source, published in rows])
+                done += len(rows)
+                if len(rows) < batch:
+                    break
+        return done
 
-    def control_cues(self, passage_ids: Sequence[str], version: str) -> dict[str, PassageCues]:
-        """The stored cues of the given passages that have them, when stored under ``version`` (else none)."""
-        if self.get_meta("control_cues") != version:
+    def annotations(self, kind: str, passage_ids: Sequence[str], version: str) -> dict[str, Any]:
+        """The stored data of the given passages that have it, when stored under ``version`` (else none)."""
+        if kind not in ANNOTATIONS:
+            raise ValueError(f"unknown annotation {kind!r}: one of {', '.join(ANNOTATIONS)}")
+        if self.get_meta(kind) != version:
             return {}
-        out: dict[str, PassageCues] = {}
+        out: dict[str, Any] = {}
         for i in range(0, len(passage_ids), 900):
             chunk = list(passage_ids[i:i + 900])
-            for pid, cues in self.db.execute(f"SELECT passage_id, cues FROM control_cues WHERE passage_id IN "
+            for pid, data in self.db.execute(f"SELECT * FROM {kind} WHERE passage_id IN "
                                              f"({','.join('?' * len(chunk))})", chunk):
-                out[pid] = {s: [(a, b, c) for a, b, c in found] for s, found in json.loads(cues)}
+                out[pid] = json.loads(data)
         return out
 
     def write_postings(self, rowid: int, tokens: list[str]) -> None:

@@ -355,9 +355,9 @@ class Store:
 
     def finish(self) -> None:
         """After a run: nothing to rebuild (the lexical index is written with each passage, and so are the
-        control cues, filled here for passages stored without them); on a server, the last writes announced."""
+        annotations, filled here for passages stored without them); on a server, the last writes announced."""
         self.lexical.ensure()
-        self.docs.fill_control_cues()
+        self.docs.fill_annotations()
         if self._pending:
             self._announce(now=True)
 

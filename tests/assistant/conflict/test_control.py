@@ -366,14 +366,14 @@ def test_cues_stored_at_ingest_give_the_claims_of_screening_every_sentence(demo:
     screening every sentence anew, for every gazetteer place and capitalised name of the demo corpus."""
     reader, _ = demo._control_readers()
     ids = sorted(demo.store.docs.all_passage_ids())
-    stored = demo.store.docs.control_cues(ids, reader.version)
+    stored = demo.store.docs.annotations(reader.kind, ids, reader.version)
     assert set(stored) == set(ids) and sum(bool(c) for c in stored.values()) > 20
-    assert demo.store.docs.control_cues(ids, "another version") == {}
+    assert demo.store.docs.annotations(reader.kind, ids, "another version") == {}
     names = {alias for p in demo.knowledge.places for alias in [p.name, *p.aliases]}
     for _, text in demo.store.docs.passage_texts():
         names.update(m.group(0) for m in re.finditer(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?", text))
     with_cues = {name: demo._read_control(name, place_pattern(name)) for name in sorted(names)}
-    monkeypatch.setattr(demo.store.docs, "control_cues", lambda passage_ids, version: {})
+    monkeypatch.setattr(demo.store.docs, "annotations", lambda kind, passage_ids, version: {})
     assert {name: demo._read_control(name, place_pattern(name)) for name in sorted(names)} == with_cues
     assert sum(len(claims) for claims in with_cues.values()) > 50
 

@@ -6,11 +6,13 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.embed import Embedder
 from assistant.index import FilterPlan, Store
+from assistant.index.documents import DocumentStore, PassageText
 from assistant.index.search import lexical_search, vector_search
 from assistant.index.vectors import VectorIndex
 from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
@@ -240,42 +242,65 @@ def test_index_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
         Store(Settings().with_index(a_file))
 
 
-class _Screen:
-    """A cue screen finding the word 'captured' (cue 0) and 'besieged' (cue 1)."""
+class _Cues:
+    """An annotator finding the word 'captured' (cue 0) and 'besieged' (cue 1) in each sentence."""
+
+    kind = "control_cues"
 
     def __init__(self, version: str) -> None:
         self.version = version
 
-    def sentence_cues(self, sentence: str) -> list[tuple[int, int, int]]:
-        return [(m.start(), m.end(), 0 if m[0] == "captured" else 1)
-                for m in re.finditer(r"captured|besieged", sentence)]
+    def annotate(self, passage: PassageText) -> list[list[Any]]:
+        out = []
+        for s, e in passage.sentences:
+            sentence = passage.text[s - passage.start:e - passage.start]
+            found = [[m.start(), m.end(), 0 if m[0] == "captured" else 1]
+                     for m in re.finditer(r"captured|besieged", sentence)]
+            if found:
+                out.append([s, found])
+        return out
 
 
-def test_control_cues_written_with_passages_versioned_filled_and_dropped(tmp_path: Path) -> None:
-    """Each passage written gets its sentences' cues under the screen's version; another version drops them all
-    (read as none meanwhile), ``fill_control_cues`` screens what was stored without, a removed document's go."""
-    from assistant.index.documents import DocumentStore
+class _Title:
+    """An annotator keeping the document fields it is given."""
 
+    kind = "answer_tokens"
+    version = "t1"
+
+    def annotate(self, passage: PassageText) -> list[Any]:
+        return [passage.title, passage.source, str(passage.published)]
+
+
+def test_annotations_written_with_passages_versioned_filled_and_dropped(tmp_path: Path) -> None:
+    """Each passage written gets each annotator's data under its version; another version drops them all (read
+    as none meanwhile), ``fill_annotations`` annotates what was stored without, a removed document's go."""
     docs = DocumentStore(tmp_path / "s.sqlite")
     text = "Rebels captured the town. It rained. The army besieged it and captured the hill."
-    doc = Document(doc_id="r/a.txt", content_hash="h", root="r", path="a.txt", title="A", text=text)
+    doc = Document(doc_id="r/a.txt", content_hash="h", root="r", path="a.txt", title="A", text=text,
+                   source="Wire", published=date(2017, 5, 1))
     spans = [(0, 25), (26, 36), (37, len(text))]
     passage = Passage(passage_id="p1", doc_id="r/a.txt", ordinal=0, start=0, end=len(text), text=text,
                       sentences=spans)
-    docs.put(doc, [passage])  # no screen: nothing stored
-    assert docs.control_cues(["p1"], "v1") == {}
-    docs.cue_screen = lambda: _Screen("v1")
-    assert docs.fill_control_cues() == 1 and docs.fill_control_cues() == 0
-    expected = {0: [(7, 15, 0)], 37: [(9, 17, 1), (25, 33, 0)]}
-    assert docs.control_cues(["p1", "missing"], "v1") == {"p1": expected}
-    assert docs.control_cues(["p1"], "v2") == {}
-    docs.cue_screen, docs._screen = (lambda: _Screen("v2")), None
-    doc2 = doc.model_copy(update={"doc_id": "r/b.txt", "path": "b.txt"})
+    docs.put(doc, [passage])  # no annotators: nothing stored
+    assert docs.annotations("control_cues", ["p1"], "v1") == {}
+    docs.annotators["control_cues"] = lambda: _Cues("v1")
+    assert docs.fill_annotations() == 1 and docs.fill_annotations() == 0
+    expected = [[0, [[7, 15, 0]]], [37, [[9, 17, 1], [25, 33, 0]]]]
+    assert docs.annotations("control_cues", ["p1", "missing"], "v1") == {"p1": expected}
+    assert docs.annotations("control_cues", ["p1"], "v2") == {}
+    docs.annotators.update(control_cues=lambda: _Cues("v2"), answer_tokens=_Title)
+    doc2 = doc.model_copy(update={"doc_id": "r/b.txt", "path": "b.txt", "title": "B"})
     docs.put(doc2, [passage.model_copy(update={"passage_id": "p2", "doc_id": "r/b.txt"})])
-    assert docs.control_cues(["p1", "p2"], "v2") == {"p2": expected}  # p1's v1 cues dropped, not mixed in
-    assert docs.fill_control_cues() == 1 and set(docs.control_cues(["p1", "p2"], "v2")) == {"p1", "p2"}
+    assert docs.annotations("control_cues", ["p1", "p2"], "v2") == {"p2": expected}  # p1's v1 data dropped
+    assert docs.annotations("answer_tokens", ["p1", "p2"], "t1") == {"p2": ["B", "Wire", "2017-05-01"]}
+    assert docs.fill_annotations() == 2  # p1 by each annotator, its document fields read back from the docs
+    assert docs.annotations("answer_tokens", ["p1"], "t1") == {"p1": ["A", "Wire", "2017-05-01"]}
+    assert set(docs.annotations("control_cues", ["p1", "p2"], "v2")) == {"p1", "p2"}
     docs.remove("r/b.txt")
     assert docs.db.execute("SELECT passage_id FROM control_cues").fetchall() == [("p1",)]
+    assert docs.db.execute("SELECT passage_id FROM answer_tokens").fetchall() == [("p1",)]
+    with pytest.raises(ValueError, match="unknown annotation 'passages'"):
+        docs.annotations("passages", ["p1"], "v1")
     docs.close()
 
 
