@@ -106,16 +106,20 @@ class EvidenceCheck:
     def _names(self, want: Constraints, ev: Evidence) -> list[str]:
         out: list[str] = []
         missing_names: list[str] = []
-        prefixes = {t[:5] for t in ev.context_tokens if len(t) >= 5} if want.names else set()
+        prefixes: set[str] | None = None  # the context's 5-letter beginnings, when a name's word is not there
         for name in want.names:
             toks = set(self.lexicon.tokens(name, with_actors=False))
             toks = {t for t in toks if len(t) >= 4} or toks
             # 'Russian' is met by 'Russia', 'Syrian' by 'Syria': a shared 5-letter stem counts; 'Iran' by 'Iranian'
-            found = {t for t in toks if t in ev.context_tokens or (len(t) >= 5 and t[:5] in prefixes)}
+            found = toks & ev.context_tokens
+            if any(len(t) >= 5 for t in toks - found):
+                if prefixes is None:
+                    prefixes = {t[:5] for t in ev.context_tokens if len(t) >= 5}
+                found |= {t for t in toks - found if len(t) >= 5 and t[:5] in prefixes}
             found |= {t for t in toks - found if len(t) == 4 and any(u.startswith(t) for u in ev.context_tokens)}
             if toks and len(found) * 3 < len(toks) * 2:
                 # 'Idlib' is met by 'Idleb', 'Qaryatayn' by 'Qaryatain': another transliteration of the same name
-                skeletons = {_skeleton(t) for t in ev.context_tokens}
+                skeletons = set(map(_skeleton, ev.context_tokens))
                 found |= {t for t in toks - found if len(_skeleton(t)) >= 4 and _skeleton(t) in skeletons}
                 # ... and 'Orum' by 'Urum' or 'Urem': the same consonants, another vowel
                 # (the passage's words lost a plural-looking 's': 'Meles' is 'mele', so 'Millis' is tried without it)
@@ -201,8 +205,8 @@ class EvidenceCheck:
         side = asked | {a for t in asked for a in self.allies.get(t, set())}
         owners: set[str] = set()
         for figure in figures:
-            m = re.search(rf"(?<![\w.,]){re.escape(figure.text)}(?![\w])", ev.text)
-            after = ev.text[m.end():m.end() + 30] if m else ""
+            end = _standalone_end(figure.text, ev.text)
+            after = ev.text[end:end + 30] if end is not None else ""
             owner = self.lexicon.actors_in(" ".join(after.split()[:2]))
             if not owner or owner & side:
                 return []  # a figure of nobody named, or of the side asked about
@@ -249,7 +253,7 @@ class EvidenceCheck:
     def _intended(self, question_tokens: frozenset[str], ev: Evidence) -> list[str]:
         """'Mustafa Bali said that the SDF would launch a final assault' tells of a plan, not of the launch asked
         about: the question's verb appears only as planned, threatened or expected."""
-        stems = {stem(t) for t in question_tokens if t.isalpha()}
+        stems = _alpha_stems(question_tokens)
         if stems & set(self.cues.intention_words):
             return []
         planned = {stem(m[1].lower()) for m in self._intention.finditer(ev.text)} & stems
@@ -677,16 +681,42 @@ def _words(words: list[str], flags: int = re.I) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in words)})\b" if words else "(?!)", flags)
 
 
+_DOUBLES = re.compile(r"(.)\1+")
+_NO_VOWELS = str.maketrans("", "", "aeiouy")
+_ONE_VOWEL = str.maketrans("eiouy", "aaaaa")
+
+
 @lru_cache(maxsize=65536)
 def _skeleton(token: str) -> str:
     """A word's first letter and its consonants, doubles single: 'idlib' and 'idleb' are both 'idlb'."""
-    return re.sub(r"(.)\1+", r"\1", token[:1] + re.sub(r"[aeiouy]", "", token[1:]))
+    return _DOUBLES.sub(r"\1", token[:1] + token[1:].translate(_NO_VOWELS))
 
 
 @lru_cache(maxsize=65536)
 def _vowels_alike(token: str) -> str:
     """Every vowel the same letter, doubles single: 'orum', 'urum' and 'urem' are all 'aram'."""
-    return re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouy]", "a", token))
+    return _DOUBLES.sub(r"\1", token.translate(_ONE_VOWEL))
+
+
+@lru_cache(maxsize=64)
+def _alpha_stems(tokens: frozenset[str]) -> frozenset[str]:
+    """The stems of a question's words (once per question, not per sentence checked)."""
+    return frozenset(stem(t) for t in tokens if t.isalpha())
+
+
+def _standalone_end(figure: str, text: str) -> int | None:
+    """Where the first occurrence of ``figure`` in ``text`` that is not part of a longer figure or word ends
+    (no word character, '.' or ',' before it, no word character after), or None: a string search, not a pattern
+    compiled per figure."""
+    at = text.find(figure)
+    while at >= 0:
+        end = at + len(figure)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "_.,") and not (after.isalnum() or after == "_"):
+            return end
+        at = text.find(figure, at + 1)
+    return None
 
 
 def _width(wanted: DateWant) -> timedelta:
@@ -738,16 +768,28 @@ def _reach_back(span: DateSpan, window: str, reach: timedelta) -> DateSpan:
     """'By 26 November, the fighting had killed over 200': a date that bounds what went before. Lent to the next
     sentence ('92 SDF fighters were killed in the weekend fighting'), it dates that sentence to the weeks up to it,
     not to that day. ``window``: the sentence the date was read from."""
-    if "by " not in window.lower() or not _by_date(span.text.removeprefix('By ').removeprefix('by ')).search(window):
+    if "by " not in window.lower() or not _by_date(span.text.removeprefix('By ').removeprefix('by '), window):
         return span
     return span.model_copy(update={"start": span.start - reach})
 
 
-@lru_cache(maxsize=4096)
-def _by_date(text: str) -> re.Pattern[str]:
-    """'by 26 November' / 'by the end of 2017' for a date's text: compiled once per date text (the same sentences'
-    dates come back question after question; Python's own cache of 512 patterns is shared with everything)."""
-    return re.compile(rf"\bby\s+(?:the\s+end\s+of\s+)?{re.escape(text)}", re.I)
+#: What comes right before a date that bounds: 'by 26 November', 'by the end of 2017'.
+_BY_BEFORE = re.compile(r"\bby\s+(?:the\s+end\s+of\s+)?\Z", re.I)
+
+
+def _by_date(text: str, window: str) -> bool:
+    """Whether ``window`` says 'by <text>' (or 'by the end of <text>'), in any case: the date's text looked up
+    as a string and what precedes each occurrence matched, not a pattern compiled per date text (~1 ms each, once
+    for every date a question's sentences hold)."""
+    lowered, wanted = window.lower(), text.lower()
+    if len(lowered) != len(window) or len(wanted) != len(text):  # a letter whose lower case is longer: by pattern
+        return bool(re.search(rf"\bby\s+(?:the\s+end\s+of\s+)?{re.escape(text)}", window, re.I))
+    at = lowered.find(wanted)
+    while at >= 0:
+        if _BY_BEFORE.search(window, 0, at):
+            return True
+        at = lowered.find(wanted, at + 1)
+    return False
 
 
 def _meets(wanted: DateWant, span: DateSpan) -> bool:

@@ -132,6 +132,7 @@ class QuestionStems:
     def __init__(self, query: Iterable[str]) -> None:
         wanted = sorted({_stem(t) for t in query})
         self._heads = [(s, s[:max(1, len(s) - 2)]) for s in wanted]
+        self._any_head = tuple(head for _, head in self._heads)  # one C-level test rejects most tokens
         self._seen: set[str] = set()  # every token looked at for this question
         self._hits: dict[str, tuple[str, ...]] = {}  # those that have one of its stems: the stems
 
@@ -140,6 +141,8 @@ class QuestionStems:
         question are looked at one by one; the rest is set arithmetic (a passage's 100-300 tokens come back in
         each of its sentences' context)."""
         for token in tokens - self._seen:
+            if not token.startswith(self._any_head):
+                continue
             found = tuple(s for s, head in self._heads if token.startswith(head) and len(token) >= len(s)
                           and _stem(token) == s)
             if found:

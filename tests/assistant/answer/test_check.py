@@ -1040,3 +1040,24 @@ def test_where_a_thing_was_held_needs_the_thing_named(answerer: ExtractiveAnswer
             "Qasr oil field.")
     assert "does not name the ceremony" in _checks(answerer, question, other)[0]["reasons"]
     assert not any("ceremony" in r for r in _checks(answerer, question, held)[0]["reasons"])
+
+
+def test_string_lookups_match_their_patterns() -> None:
+    """``_by_date`` and ``_standalone_end`` search strings instead of compiling a pattern per date or figure:
+    the same answers as those patterns on random texts built from the pieces that matter (case, spacing,
+    neighbouring digits and letters, a letter whose lower case is longer)."""
+    import random
+
+    from assistant.answer.check import _by_date, _standalone_end
+
+    rng = random.Random(7)
+    parts = ["by", "By", "BY", " ", "  ", "\n", "the", "end", "of", "26", "November", "2017", "nearby", "x", ".",
+             ",", "12", "1", "120", "_", "é", "İ", "standby"]
+    for _ in range(20000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(1, 12)))
+        date_text = rng.choice(["26 November", "2017", "November", "12", "the end of 2017", "İ"])
+        by = re.search(rf"\bby\s+(?:the\s+end\s+of\s+)?{re.escape(date_text)}", text, re.I)
+        assert _by_date(date_text, text) == bool(by), (date_text, text)
+        figure = rng.choice(["12", "1", "120", "2017", "1.5"])
+        m = re.search(rf"(?<![\w.,]){re.escape(figure)}(?![\w])", text)
+        assert _standalone_end(figure, text) == (m.end() if m else None), (figure, text)
