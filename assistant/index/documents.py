@@ -183,6 +183,8 @@ class DocumentStore:
             if made is None or made[0] is not make:  # made once per factory (a new factory: made anew)
                 made = self._made[kind] = (make, make())
             annotator = made[1]
+            if annotator.kind != kind:
+                raise ValueError(f"annotator registered as {kind!r} writes {annotator.kind!r}")
             self.db.execute(_ANNOTATION_TABLE.format(kind=kind))
             if self.get_meta(kind) != annotator.version:
                 self.db.execute(f"DELETE FROM {kind}")
