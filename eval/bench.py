@@ -30,6 +30,7 @@ settings.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -66,7 +67,23 @@ def _p95(values: list[float]) -> float:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process since it started (or since ``_reset_peak``), in MB. Linux's
+    ``VmHWM`` belongs to the process image, so a child started by fork + exec begins afresh; ``ru_maxrss`` (the
+    fallback elsewhere) keeps the parent's peak across the exec, so every child reported at least the bench's
+    own ~0.9-1.4 GB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> None:
+    """Start ``_rss_mb``'s peak from the current resident memory (Linux: writing 5 to ``clear_refs``)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 # --- ingest ---------------------------------------------------------------------------------------------
@@ -85,8 +102,9 @@ def bench_ingest(corpus: Path, index: Path, langchain: bool) -> dict[str, Any]:
     for parser in _PARSERS:  # the loaders import their parsers on first use: a process's cost, like spaCy's
         importlib.import_module(parser)
     warm = time.perf_counter() - started
+    _reset_peak()
     (_, cpu), report = _clock(lambda: assistant.ingest([corpus], progress=False))
-    seconds = report.seconds
+    seconds, peak = report.seconds, _rss_mb()  # the process's peak over the ingest (model and spaCy loaded)
     (reingest, _), again = _clock(lambda: assistant.ingest([corpus], progress=False))
     ids = [pid for pid, _ in assistant.store.docs.passage_texts()]
     views = list(assistant.store.views(ids).values())
@@ -101,7 +119,7 @@ def bench_ingest(corpus: Path, index: Path, langchain: bool) -> dict[str, Any]:
         # CPU seconds of the process (every thread): steadier than wall time when other jobs share the cores
         "cpu:ingest/embed_passages": cpu / floors["passages"][1],
         "cpu:ingest/embed_titled": cpu / floors["titled"][1],
-        "reingest_s": reingest, "reembedded": again.texts_embedded,
+        "reingest_s": reingest, "reembedded": again.texts_embedded, "ingest_rss_mb": peak,
     }
     if langchain:
         (row["langchain_s"], base_cpu), _ = _clock(lambda: _langchain(assistant.embedder, [v.passage.text
