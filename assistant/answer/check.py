@@ -119,11 +119,15 @@ class EvidenceCheck:
             found |= {t for t in toks - found if len(t) == 4 and any(u.startswith(t) for u in ev.context_tokens)}
             if toks and len(found) * 3 < len(toks) * 2:
                 # 'Idlib' is met by 'Idleb', 'Qaryatayn' by 'Qaryatain': another transliteration of the same name
-                skeletons = set(map(_skeleton, ev.context_tokens))
+                # (a skeleton begins with its word's first letter: only the context's words sharing one are made)
+                firsts = {t[:1] for t in toks - found}
+                skeletons = {_skeleton(u) for u in ev.context_tokens if u[:1] in firsts}
                 found |= {t for t in toks - found if len(_skeleton(t)) >= 4 and _skeleton(t) in skeletons}
                 # ... and 'Orum' by 'Urum' or 'Urem': the same consonants, another vowel
                 # (the passage's words lost a plural-looking 's': 'Meles' is 'mele', so 'Millis' is tried without it)
-                voiced = {_vowels_alike(t) for t in ev.context_tokens if len(t) >= 4}
+                firsts = {t[:1] for t in toks - found}
+                firsts |= set(_VOWELS) if firsts & set(_VOWELS) else set()  # every vowel is 'a' there
+                voiced = {_vowels_alike(u) for u in ev.context_tokens if len(u) >= 4 and u[:1] in firsts}
                 found |= {t for t in toks - found if len(t) >= 4
                           and ({_vowels_alike(t), _vowels_alike(t.removesuffix("s"))} & voiced)}
             if toks and len(found) * 3 < len(toks) * 2 and not self._other_name(name, ev.context_tokens):
@@ -682,8 +686,9 @@ def _words(words: list[str], flags: int = re.I) -> re.Pattern[str]:
 
 
 _DOUBLES = re.compile(r"(.)\1+")
-_NO_VOWELS = str.maketrans("", "", "aeiouy")
-_ONE_VOWEL = str.maketrans("eiouy", "aaaaa")
+_VOWELS = "aeiouy"
+_NO_VOWELS = str.maketrans("", "", _VOWELS)
+_ONE_VOWEL = str.maketrans(_VOWELS, "aaaaaa")
 
 
 @lru_cache(maxsize=65536)
