@@ -226,13 +226,15 @@ class DocumentStore:
             raise ValueError(f"unknown annotation {kind!r}: one of {', '.join(ANNOTATIONS)}")
         if self.get_meta(kind) != version:
             return {}
-        out: dict[str, Any] = {}
-        for i in range(0, len(passage_ids), 900):
-            chunk = list(passage_ids[i:i + 900])
-            for pid, data in self.db.execute(f"SELECT * FROM {kind} WHERE passage_id IN "
-                                             f"({','.join('?' * len(chunk))})", chunk):
-                out[pid] = json.loads(data)
-        return out
+        return {pid: json.loads(data) for pid, data in self._rows_in(f"SELECT * FROM {kind} WHERE passage_id IN ",
+                                                                     passage_ids)}
+
+    def _rows_in(self, sql: str, ids: Sequence[str]) -> Iterator[Any]:
+        """The rows of ``sql`` (ending in ``IN ``) for ``ids``, queried 900 at a time (SQLite's limit on
+        parameters)."""
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i:i + 900])
+            yield from self.db.execute(f"{sql}({','.join('?' * len(chunk))})", chunk).fetchall()
 
     def write_postings(self, rowid: int, tokens: list[str]) -> None:
         """The BM25 postings and length of one passage (inside the caller's transaction)."""
@@ -443,11 +445,7 @@ class DocumentStore:
 
     def texts(self, passage_ids: Sequence[str]) -> list[tuple[str, str]]:
         """(passage_id, text) of the given passages, in the order given (those not stored are absent)."""
-        found: dict[str, str] = {}
-        for i in range(0, len(passage_ids), 900):
-            chunk = list(passage_ids[i:i + 900])
-            found.update(self.db.execute(f"SELECT passage_id, text FROM passages WHERE passage_id IN "
-                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        found = dict(self._rows_in("SELECT passage_id, text FROM passages WHERE passage_id IN ", passage_ids))
         return [(pid, found[pid]) for pid in passage_ids if pid in found]
 
     def published_dates(self) -> list[int]:
@@ -459,13 +457,9 @@ class DocumentStore:
     def sentence_spans(self, passage_ids: Sequence[str]) -> list[tuple[str, int, str, list[tuple[int, int]]]]:
         """(passage id, start, text, sentence spans) of the given passages, in the order given (those not stored
         are absent): what screening a passage needs, without parsing its frames."""
-        found: dict[str, tuple[str, int, str, list[tuple[int, int]]]] = {}
-        for i in range(0, len(passage_ids), 900):
-            chunk = list(passage_ids[i:i + 900])
-            rows = self.db.execute(f"SELECT passage_id, start, text, sentences FROM passages WHERE passage_id IN "
-                                   f"({','.join('?' * len(chunk))})", chunk).fetchall()
-            found.update((pid, (pid, start, text, [(s, e) for s, e in json.loads(spans)]))
-                         for pid, start, text, spans in rows)
+        found = {pid: (pid, start, text, [(s, e) for s, e in json.loads(spans)]) for pid, start, text, spans
+                 in self._rows_in("SELECT passage_id, start, text, sentences FROM passages WHERE passage_id IN ",
+                                  passage_ids)}
         return [found[pid] for pid in passage_ids if pid in found]
 
     def views(self, passage_ids: Iterable[str]) -> dict[str, PassageView]:
@@ -482,19 +476,16 @@ class DocumentStore:
         if not ids:
             return {}
         out = {}
-        for i in range(0, len(ids), 900):
-            chunk = ids[i:i + 900]
-            rows = self.db.execute(
-                f'SELECT p.passage_id, p.doc_id, p.ordinal, p.start, p."end", p.text, p.sentences, p.metadata, '
-                f"p.frames, d.title, d.source, d.published, d.url FROM passages p JOIN docs d ON d.doc_id = p.doc_id "
-                f"WHERE p.passage_id IN ({','.join('?' * len(chunk))})", chunk,
-            ).fetchall()
-            for pid, doc_id, ordinal, start, end, text, sentences, meta, frames, title, source, published, url in rows:
-                passage = Passage(passage_id=pid, doc_id=doc_id, ordinal=ordinal, start=start, end=end, text=text,
-                                  sentences=[tuple(s) for s in json.loads(sentences)], metadata=json.loads(meta),
-                                  frames=_parse_frames(frames, only.get(pid) if only is not None else None))
-                out[pid] = PassageView(passage=passage, title=title, source=source, url=url,
-                                       published=date.fromisoformat(published) if published else None)
+        rows = self._rows_in(
+            'SELECT p.passage_id, p.doc_id, p.ordinal, p.start, p."end", p.text, p.sentences, p.metadata, p.frames, '
+            "d.title, d.source, d.published, d.url FROM passages p JOIN docs d ON d.doc_id = p.doc_id "
+            "WHERE p.passage_id IN ", ids)
+        for pid, doc_id, ordinal, start, end, text, sentences, meta, frames, title, source, published, url in rows:
+            passage = Passage(passage_id=pid, doc_id=doc_id, ordinal=ordinal, start=start, end=end, text=text,
+                              sentences=[tuple(s) for s in json.loads(sentences)], metadata=json.loads(meta),
+                              frames=_parse_frames(frames, only.get(pid) if only is not None else None))
+            out[pid] = PassageView(passage=passage, title=title, source=source, url=url,
+                                   published=date.fromisoformat(published) if published else None)
         return out
 
     def allowed(self, filters: Filters) -> set[str]:
