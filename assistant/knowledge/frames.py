@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 from assistant.knowledge.cues import SentenceRules
 from assistant.knowledge.dates import narrative_years
@@ -34,6 +37,7 @@ _CAPITAL_INSIDE = re.compile(r"(?<=.)[A-Z]", re.S)
 
 _NLP: dict[str, Any] = {}  # model name -> loaded pipeline, or None when it cannot be loaded
 _LOCK = threading.Lock()
+_BLAS_LOCK = threading.Lock()
 
 #: One (document text, sentence spans, publication date) to read.
 Item = tuple[str, Sequence[tuple[int, int]], date | None]
@@ -52,7 +56,12 @@ def load_nlp(model: str) -> Any | None:
                         "(install the extra: pip install 'sitrep[nlp]')")
             return None
         try:
-            nlp = spacy.load(model, exclude=_UNUSED)
+            from thinc.api import use_ops
+
+            # thinc multiplies through BLIS by default; numpy's OpenBLAS on one thread reads the same entities
+            # with a quarter less CPU here (layers keep the ops current when they are built, so: at load)
+            with use_ops("numpy", use_blis=False):
+                nlp = spacy.load(model, exclude=_UNUSED)
         except (OSError, ImportError, ValueError) as exc:
             log.warning("spaCy model %r cannot be loaded (%s): evidence frames are read by rules only "
                         "(install the extra: pip install 'sitrep[nlp]', or set SITREP_FRAMES__SPACY_MODEL)",
@@ -112,8 +121,18 @@ class FrameReader:
         if nlp is None:
             return [(tokens_of(s), []) for s in sentences]
         todo = list(dict.fromkeys(s for s in sentences if _CAPITAL_INSIDE.search(s)))
-        read = dict(zip(todo, map(_parsed, nlp.pipe(todo, batch_size=self.settings.batch_size)), strict=True))
+        with _one_blas_thread():
+            read = dict(zip(todo, map(_parsed, nlp.pipe(todo, batch_size=self.settings.batch_size)), strict=True))
         return [read.get(s) or (tokens_of(s), []) for s in sentences]
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """OpenBLAS on one thread while NER reads: its matrices are small, and a second BLAS thread doubled the CPU
+    spent for the same wall time (on a 2-core machine, CPU the embedding beside it needs). The limit is
+    process-wide, so readers take turns under a lock and the previous limit returns after."""
+    with _BLAS_LOCK, threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def _parsed(doc: Any) -> tuple[list[Tok], list[Ent]]:

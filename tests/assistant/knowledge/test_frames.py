@@ -289,3 +289,30 @@ def test_a_report_speaking_from_its_own_day_is_news_whatever_years_it_recalls(ru
             "On 23 March fighters withdrew.")
     frames = rules.read(text, split_sentences(text), date(2016, 3, 25))
     assert [(d.start, d.end) for d in frames[-1].dates] == [(date(2016, 3, 23), date(2016, 3, 23))]
+
+
+@pytest.mark.model
+def test_ner_multiplies_on_one_openblas_thread_and_finds_what_blis_finds(
+        knowledge: Knowledge, lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline is built on numpy's OpenBLAS (a quarter less CPU than BLIS here); reading limits BLAS to one
+    thread and gives the previous limit back; the entities are those BLIS finds."""
+    reader = FrameReader(knowledge, lexicon, FramesSettings())
+    if reader.nlp is None:
+        pytest.skip("the spaCy model of the [nlp] extra is not installed")
+    import spacy
+    from thinc.api import use_ops
+    from threadpoolctl import threadpool_info
+
+    assert reader.nlp.get_pipe("ner").model.ops.use_blis is False
+    blas = lambda: [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]  # noqa: E731
+    before, seen = blas(), []
+    pipe = reader.nlp.pipe
+    monkeypatch.setattr(reader.nlp, "pipe", lambda texts, **kw: (seen.append(blas()), pipe(texts, **kw))[1])
+    sentences = ["Government forces retook Palmyra from Islamic State fighters on Sunday, Reuters reported.",
+                 "The Syrian Observatory for Human Rights said 12 civilians died in Douma and Harasta."]
+    ours = [[(s, e, label) for s, e, label in ents] for _, ents in reader._entities(sentences)]
+    assert seen and seen[0] and all(n == 1 for n in seen[0]) and blas() == before
+    with use_ops("numpy", use_blis=True):
+        blis = spacy.load(FramesSettings().spacy_model, exclude=frames_module._UNUSED)
+    assert ours == [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in blis.pipe(sentences)]
+    assert any(ours)
