@@ -152,9 +152,9 @@ class Assistant:
         _check_options(filters, k)
         self._require_documents()
         expand = self.settings.retrieval.expand_aliases and q.expanded
-        # the answerer embeds the plain question: both in one call when the search uses the expanded one
+        # the answerer reads the plain question: from the expanded one's forward pass when the search uses that
         def vector() -> np.ndarray:
-            return self.sentence_vectors.questions([q.expanded, q.text])[0] if expand \
+            return self.sentence_vectors.expanded(q.expanded, q.text, q.inserted) if expand \
                 else self.sentence_vectors.question(q.text)
 
         return hybrid_search(self.store, q.search_tokens, vector, self.settings.retrieval, filters, k,

@@ -126,6 +126,17 @@ class SentenceTransformerEmbedder:
         self.texts_embedded += len(texts)
         return vectors, pooled
 
+    def embed_without(self, text: str, cut: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The text's vector and, from the same forward pass, the vector of the text with the ``cut`` character
+        spans left out: the mean pooling over the other tokens only (special tokens included, as the model pools
+        them). A question with names inserted for the search gets the plain question's vector for the answerer
+        this way, for one pass instead of two. None when the model does not run in onnxruntime."""
+        onnx = _onnx_model(self.settings) if self.settings.runtime == "onnx" else None
+        if onnx is None:
+            return None
+        self.texts_embedded += 1
+        return onnx.encode_without(text, cut)
+
 
 #: Module list of a sentence-transformers model that ``OnnxModel`` reproduces (encoder, mean pooling, unit length).
 _ONNX_MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
@@ -165,6 +176,29 @@ class OnnxModel:
         """``encode`` plus, per text, one pooled vector per character span (see ``span_means``)."""
         return self._run(texts, batch_size, spans)
 
+    def encode_without(self, text: str, cut: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """``SentenceTransformerEmbedder.embed_without``: a token wholly inside a cut span is left out."""
+        enc = self.tokenizer.encode(text)
+        feed = self._feed([enc])
+        hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0][0]
+        bounds = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        inside = np.zeros(len(bounds), dtype=bool)
+        for start, end in cut:
+            inside |= (bounds[:, 0] >= start) & (bounds[:, 1] <= end)
+        keep = np.asarray(enc.special_tokens_mask, dtype=bool) | ~inside
+        return _unit(hidden.mean(axis=0)), _unit(hidden[keep].mean(axis=0))
+
+    def _feed(self, encodings: Sequence[Any]) -> dict[str, np.ndarray]:
+        """The model's inputs for a batch of encodings, padded to the longest."""
+        width = max(len(enc.ids) for enc in encodings)
+        feed = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in _INPUTS}
+        for r, enc in enumerate(encodings):
+            n = len(enc.ids)
+            feed["input_ids"][r, :n] = enc.ids
+            feed["attention_mask"][r, :n] = enc.attention_mask
+            feed["token_type_ids"][r, :n] = enc.type_ids
+        return feed
+
     def _run(self, texts: Sequence[str], batch_size: int, spans: Sequence[Sequence[tuple[int, int]]] | None
              ) -> tuple[np.ndarray, list[np.ndarray]]:
         encodings = self.tokenizer.encode_batch(list(texts))
@@ -173,14 +207,7 @@ class OnnxModel:
         out: np.ndarray | None = None
         for at in range(0, len(order), batch_size):
             rows = order[at:at + batch_size]
-            width = max(len(encodings[i].ids) for i in rows)
-            feed = {name: np.zeros((len(rows), width), dtype=np.int64) for name in _INPUTS}
-            for r, i in enumerate(rows):
-                enc = encodings[i]
-                n = len(enc.ids)
-                feed["input_ids"][r, :n] = enc.ids
-                feed["attention_mask"][r, :n] = enc.attention_mask
-                feed["token_type_ids"][r, :n] = enc.type_ids
+            feed = self._feed([encodings[i] for i in rows])
             hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
             mask = feed["attention_mask"][..., None].astype(np.float32)
             mean = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
@@ -194,6 +221,11 @@ class OnnxModel:
                     pooled[i] = span_means(hidden[r, :len(enc.ids)], enc.offsets, enc.special_tokens_mask, spans[i])
         assert out is not None
         return out, pooled
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm if norm else vector).astype(np.float32)
 
 
 def span_means(hidden: np.ndarray, offsets: Sequence[tuple[int, int]], special: Sequence[int],

@@ -45,6 +45,8 @@ class Question(BaseModel):
     constraints: Constraints = Field(description="The slot asked and what evidence must not contradict.")
     expanded: str = Field("", description="The text with each actor named by an alias followed by its canonical "
                           "name ('Daesh (Islamic State)'), for the meaning-based searches; '' when none is.")
+    inserted: tuple[tuple[int, int], ...] = Field((), description="Where ``expanded`` inserts the names: "
+                                                  "(start, end) spans into it; the rest is the text as asked.")
 
 
 class Analyser:
@@ -73,22 +75,26 @@ class Analyser:
         search = self.lexicon.tokens(text)
         masked, actors = self.lexicon.mask_actors(_DATE_PHRASE.sub(" ", text))
         outcomes = self.outcome_marks(text)
+        expanded, inserted = self.expand_aliases(text)
         return Question(
             text=text, qtype=qtype, search_tokens=search, tokens=frozenset(search),
             anchors=frozenset(self._anchors(text, qtype, masked, actors, outcomes)),
             dates=frozenset(self.date_marks(text)), actors=frozenset(actors), outcomes=frozenset(outcomes),
-            counts=frozenset(self.counts(text)), expanded=self.expand_aliases(text),
+            counts=frozenset(self.counts(text)), expanded=expanded, inserted=inserted,
             constraints=read_constraints(text, qtype, outcomes, self._count_outcomes, actors, self.lexicon,
                                          events=self.event_types(text), checks=self.knowledge.checks,
                                          first_outcome=self._asked_outcome(text)),
         )
 
-    def expand_aliases(self, text: str) -> str:
+    def expand_aliases(self, text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
         """'How many Daesh fighters did the Kurdish-led forces kill' -> '... Daesh (Islamic State) fighters ... the
         Kurdish-led forces (Syrian Democratic Forces) ...': a vector search then meets passages written under the
-        actor's other names too (the lexical search already matches any alias). '' when every actor is named by
-        its canonical name or a part of it."""
-        out, last = [], 0
+        actor's other names too (the lexical search already matches any alias). With it, where the names were
+        inserted (so the text as asked can be read back from the same forward pass). ('', ()) when every actor
+        is named by its canonical name or a part of it."""
+        out: list[str] = []
+        inserted: list[tuple[int, int]] = []
+        last, length = 0, 0
         spans = [(s, e, self._names.get(token)) for s, e, token in self.lexicon.actor_spans(text)]
         for start, end, name in sorted(spans + self._place_spans(text)):
             form = text[start:end]
@@ -97,8 +103,10 @@ class Analyser:
                 continue  # 'White Helmets' says as much as 'White Helmets (Syria Civil Defence)'; an acronym
                 # ('SDF', 'ISIS') is how most reports write the actor: spelling it out moves the vector away
             out.append(f"{text[last:end]} ({name})")
+            length += len(out[-1])
+            inserted.append((length - len(name) - 3, length))
             last = end
-        return "".join(out) + text[last:] if out else ""
+        return ("".join(out) + text[last:], tuple(inserted)) if out else ("", ())
 
     def _place_spans(self, text: str) -> list[tuple[int, int, str | None]]:
         """Where the question names a place by another of its names ('Ayn al-Arab' for Kobani: places.yaml)."""

@@ -115,6 +115,22 @@ class SentenceVectors:
     def question(self, text: str) -> np.ndarray:
         return self.questions([text])[0]
 
+    def expanded(self, expanded: str, text: str, inserted: Sequence[tuple[int, int]]) -> np.ndarray:
+        """The vector of a question with names inserted for the search (``Question.expanded``); the question as
+        asked, which the answerer reads, is remembered from the same forward pass (the inserted tokens left out
+        of the pooling) when the embedder can, else both are embedded in one call."""
+        without = getattr(self.embedder, "embed_without", None)
+        with self._lock:
+            remembered = expanded in self._memo and text in self._memo
+        got = None if remembered or without is None else without(expanded, inserted)
+        if got is None:
+            return self.questions([expanded, text])[0]
+        with self._lock:
+            self._memo[expanded], self._memo[text] = got
+            while len(self._memo) > self._size:
+                self._memo.popitem(last=False)
+        return got[0]
+
     def questions(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Vectors of several texts, those not remembered embedded in one call: a question with alias expansion
         is searched expanded and answered plain, and one call of two costs little more than one."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import assistant as sitrep
@@ -215,6 +216,29 @@ def test_vector_search_follows_an_alias_to_the_canonical_name(ingested: Callable
     asked.clear()
     assistant.retrieve("Did Daesh attack Tell Hamra?")
     assert asked == ["Did Daesh attack Tell Hamra?"]
+
+
+def test_an_embedder_that_pools_without_the_inserted_names_embeds_an_expanded_question_once(
+        ingested: Callable[..., Assistant]) -> None:
+    """One forward pass for the expanded question: the plain question's vector (the answerer's) comes from it,
+    remembered, so neither the search nor the answer embeds again."""
+    assistant = ingested({"wire/a.txt": "Title: A\nSource: Demo Wire\nDate: 2019-01-02\n\nIslamic State fighters "
+                                        "attacked Tell Hamra on 1 January 2019.\n"})
+    passes: list[tuple[str, list[str]]] = []
+
+    def without(text: str, cut: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        starts, ends = [0] + [e for _, e in cut], [s for s, _ in cut] + [len(text)]
+        kept = "".join(text[s:e] for s, e in zip(starts, ends, strict=True))
+        passes.append((text, [text[s:e] for s, e in cut]))
+        full, plain = assistant.embedder.embed([text, kept])
+        return full, plain
+
+    assistant.embedder.embed_without = without  # type: ignore[attr-defined]
+    answer = assistant.ask("When did Daesh attack Tell Hamra?")
+    assert passes == [("When did Daesh (Islamic State) attack Tell Hamra?", [" (Islamic State)"])]
+    plain = assistant.embedder.embed(["When did Daesh attack Tell Hamra?"])[0]
+    assert np.allclose(assistant.sentence_vectors.question("When did Daesh attack Tell Hamra?"), plain)
+    assert len(passes) == 1 and not answer.abstained
 
 
 def _dated_reports() -> dict[str, str]:

@@ -14,10 +14,16 @@ def test_an_alias_is_followed_by_the_actors_canonical_name(analyser: Analyser) -
     assert q.expanded == ("How many Daesh (Islamic State) fighters did the Kurdish-led forces (Syrian Democratic "
                           "Forces) say they killed in Hajin?")
     assert q.text.startswith("How many Daesh fighters")  # the question itself is kept as asked
+    assert [q.expanded[s:e] for s, e in q.inserted] == [" (Islamic State)", " (Syrian Democratic Forces)"]
+    kept, last = "", 0
+    for s, e in q.inserted:
+        kept, last = kept + q.expanded[last:s], e
+    assert kept + q.expanded[last:] == q.text  # the rest of the expanded text is the question as asked
 
 
 def test_no_expansion_when_the_canonical_name_is_used_or_no_actor_is_named(analyser: Analyser) -> None:
     assert analyser.question("How many Islamic State fighters were killed in Hajin?").expanded == ""
+    assert analyser.question("How many Islamic State fighters were killed in Hajin?").inserted == ()
     assert analyser.question("How many people left Hajin in December?").expanded == ""
     # a part of the canonical name says as much as the name: 'White Helmets (Syria Civil Defence)', 'US-led coalition'
     assert analyser.question("Where was the White Helmets centre that the coalition hit?").expanded == ""
@@ -44,9 +50,9 @@ def test_the_days_a_question_asks_about(analyser: Analyser, question: str, days:
 
 def test_a_place_named_by_another_of_its_names_is_followed_by_its_name(analyser: Analyser) -> None:
     """places.yaml: 'Ayn al-Arab' is Kobani, so the vector search also meets reports that write Kobani."""
-    assert analyser.expand_aliases("When was Ayn al-Arab retaken from Daesh?") == \
+    assert analyser.expand_aliases("When was Ayn al-Arab retaken from Daesh?")[0] == \
         "When was Ayn al-Arab (Kobani) retaken from Daesh (Islamic State)?"
-    assert analyser.expand_aliases("When was Kobani retaken?") == ""
+    assert analyser.expand_aliases("When was Kobani retaken?") == ("", ())
 
 
 def test_names_joined_by_and_are_two_names(analyser: Analyser) -> None:
