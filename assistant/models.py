@@ -184,6 +184,10 @@ class IngestReport(_Model):
     orphans_removed: int = Field(
         default=0, description="Vectors without a committed passage (left by an earlier crash), deleted."
     )
+    stage_cpu: dict[str, float] = Field(
+        default_factory=dict, description="CPU seconds of the thread that ran each stage beside or after the "
+        "embedding: 'frames' (NER and the frame rules), 'store' (SQLite, Chroma, lexical postings, annotations); "
+        "what ingest adds to the forward pass (python -m eval.bench prints it against the embedding's CPU).")
 
     def summary(self) -> str:
         orphans = f", {self.orphans_removed} orphan vectors removed" if self.orphans_removed else ""

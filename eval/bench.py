@@ -119,6 +119,9 @@ def bench_ingest(corpus: Path, index: Path, langchain: bool) -> dict[str, Any]:
         # CPU seconds of the process (every thread): steadier than wall time when other jobs share the cores
         "cpu:ingest/embed_passages": cpu / floors["passages"][1],
         "cpu:ingest/embed_titled": cpu / floors["titled"][1],
+        # what ingest adds to the forward pass, in CPU: the evidence frames (NER + rules) and the storing
+        "cpu:frames/embed_titled": report.stage_cpu.get("frames", 0.0) / floors["titled"][1],
+        "cpu:store/embed_titled": report.stage_cpu.get("store", 0.0) / floors["titled"][1],
         "reingest_s": reingest, "reembedded": again.texts_embedded, "ingest_rss_mb": peak,
     }
     if langchain:

@@ -155,7 +155,9 @@ def ingest_paths(
             for target in targets:
                 if target.is_folder:
                     _sync(target, run, sink, report)
+        finishing = time.thread_time()
         sink.finish()
+        _add_cpu(report, "store", time.thread_time() - finishing)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -240,12 +242,12 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
            reader: FrameReader | None, settings: Settings, worker: Executor | None = None) -> None:
     if not pending.docs:
         return
-    framed: Future[None] | None = None
+    framed: Future[float] | None = None
     if reader is not None:  # beside the embedding when there is a worker; done before anything is stored
         if worker is not None:
             framed = worker.submit(_read_frames, pending, reader)
         else:
-            _read_frames(pending, reader)
+            _add_cpu(report, "frames", _read_frames(pending, reader))
     texts = [p.text for _, passages, _ in pending.docs for p in passages]
     # The answerer's sentence vectors ride in the same batch (assistant.index.sentences); a sink without them
     # (or the setting off) leaves them to the first question.
@@ -264,7 +266,8 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
         vectors = embedder.embed(_titled(pending, settings) + flat)
     report.texts_embedded += len(texts)
     if framed is not None:
-        framed.result()
+        _add_cpu(report, "frames", framed.result())
+    stored = time.thread_time()
     offset, extra = 0, len(texts)
     items: list[tuple[Document, list[Passage], np.ndarray, np.ndarray | None]] = []
     for i, (doc, passages, _) in enumerate(pending.docs):
@@ -283,6 +286,7 @@ def _flush(pending: _Pending, sink: PassageSink, embedder: TextEmbedder, report:
                 sink.put_document(doc, passages, vecs, sentences=sentences)
             else:
                 sink.put_document(doc, passages, vecs)
+    _add_cpu(report, "store", time.thread_time() - stored)
     for _, passages, replaced in pending.docs:
         report.passages_added += len(passages)
         if replaced:
@@ -351,8 +355,14 @@ def _embed_derived(pending: _Pending, embedder: TextEmbedder, sentences: list[st
     return np.concatenate([stacked, vectors]) if len(vectors) else stacked
 
 
-def _read_frames(pending: _Pending, reader: FrameReader) -> None:
-    """Each passage gets the frames of its own sentences; all sentences of the flush are read in one batch."""
+def _add_cpu(report: IngestReport, stage: str, seconds: float) -> None:
+    report.stage_cpu[stage] = report.stage_cpu.get(stage, 0.0) + seconds
+
+
+def _read_frames(pending: _Pending, reader: FrameReader) -> float:
+    """Each passage gets the frames of its own sentences; all sentences of the flush are read in one batch.
+    Returns the CPU seconds it took (of the thread it ran on)."""
+    started = time.thread_time()
     items = [(doc.text, [span for p in passages for span in p.sentences], doc.published)
              for doc, passages, _ in pending.docs]
     for (_, passages, _), frames in zip(pending.docs, reader.read_many(items), strict=True):
@@ -360,3 +370,4 @@ def _read_frames(pending: _Pending, reader: FrameReader) -> None:
         for passage in passages:
             passage.frames = frames[at:at + len(passage.sentences)]
             at += len(passage.sentences)
+    return time.thread_time() - started

@@ -47,7 +47,8 @@ def test_ingest_stores_one_frame_per_sentence(tmp_path: Path, make_assistant: Ma
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "report.txt").write_text(REPORT)
     assistant = make_assistant(_with_frames(True))
-    assistant.ingest([tmp_path / "docs"], progress=False)
+    report = assistant.ingest([tmp_path / "docs"], progress=False)
+    assert report.stage_cpu["frames"] > 0  # the reading's CPU, reported beside the storing's
     ids = sorted(assistant.store.docs.all_passage_ids())
     views = assistant.store.views(ids)
     frames = [f for pid in ids for f in views[pid].passage.frames or []]

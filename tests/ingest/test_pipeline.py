@@ -163,6 +163,8 @@ def test_reingest_is_idempotent(corpus: tuple[Path, set[str]], make_assistant: M
     second = assistant.ingest([root], progress=False)
     assert second.texts_embedded == 0
     assert assistant.embedder.texts_embedded == before
+    # the CPU of what ingest adds to the embedding (frames are off here): storing, the first time
+    assert first.stage_cpu["store"] > 0 and "frames" not in first.stage_cpu | second.stage_cpu
     assert (second.ingested, second.replaced, second.removed, second.passages_added) == (0, 0, 0, 0)
     assert second.unchanged == first.ingested == len(expected)
     assert assistant.store.generation() == generation  # nothing was rewritten
