@@ -61,12 +61,15 @@ class Assistant:
         self.analyser = Analyser(self.knowledge, self.lexicon)
         self.embedder = embedder or make_embedder(self.settings.embedding)
         self.store = store or Store(self.settings, self.lexicon)
-        # each passage written: its control cues and the answerer's tokens (assistant.index.documents)
-        self.answer_tokens = AnswerTokens(self.analyser)
-        self.store.docs.annotators.update(control_cues=lambda: self._control_readers()[0],
-                                          answer_tokens=lambda: self.answer_tokens)
         self.answerer = answerer or build_answerer(self.settings, self.embedder, self.store.idf, self.analyser,
                                                    self.prompts)
+        # each passage written: its control cues and the answerer's tokens (assistant.index.documents), written by
+        # the extractive answerer's own AnswerTokens when there is one (what it reads back), else one like it
+        extractive = next((a for a in (self.answerer, getattr(self.answerer, "fallback", None))
+                           if isinstance(a, ExtractiveAnswerer)), None)
+        self.answer_tokens = extractive.tokens if extractive is not None else AnswerTokens(self.analyser)
+        self.store.docs.annotators.update(control_cues=lambda: self._control_readers()[0],
+                                          answer_tokens=lambda: self.answer_tokens)
         chat = getattr(self.answerer, "model", None) if self.settings.llm.condense else None
         self.condenser = Condenser(self.analyser, chat, self.prompts["condense_question"])
         self.sentence_vectors = self.store.sentence_vectors(self.embedder)  # stored at ingest (index.sentences)

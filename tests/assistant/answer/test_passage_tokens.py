@@ -20,6 +20,7 @@ def test_stored_tokens_are_the_tokens_worked_out_at_question_time(demo: Assistan
     """Every passage of the demo corpus has its tokens stored under the current version, equal to tokenising its
     context and each sentence now."""
     tokens = demo.answer_tokens
+    assert tokens is getattr(demo.answerer, "tokens", None)  # written by what the extractive answerer reads with
     ids = sorted(demo.store.docs.all_passage_ids())
     stored = demo.store.docs.annotations(tokens.kind, ids, tokens.version)
     assert set(stored) == set(ids)
