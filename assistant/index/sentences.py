@@ -132,8 +132,8 @@ class SentenceVectors:
         return got[0]
 
     def questions(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Vectors of several texts, those not remembered embedded in one call: a question with alias expansion
-        is searched expanded and answered plain, and one call of two costs little more than one."""
+        """Vectors of several texts, those not remembered embedded in one call (an expanded question and the
+        question as asked, when the embedder cannot pool one from the other: see ``expanded``)."""
         with self._lock:
             known = {t: self._memo[t] for t in texts if t in self._memo}
             for t in known:
