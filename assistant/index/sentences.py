@@ -125,10 +125,7 @@ class SentenceVectors:
         got = None if remembered or without is None else without(expanded, inserted)
         if got is None:
             return self.questions([expanded, text])[0]
-        with self._lock:
-            self._memo[expanded], self._memo[text] = got
-            while len(self._memo) > self._size:
-                self._memo.popitem(last=False)
+        self._remember({expanded: got[0], text: got[1]})
         return got[0]
 
     def questions(self, texts: Sequence[str]) -> list[np.ndarray]:
@@ -140,13 +137,17 @@ class SentenceVectors:
                 self._memo.move_to_end(t)
         todo = list(dict.fromkeys(t for t in texts if t not in known))
         if todo:
-            known.update(zip(todo, self.embedder.embed(todo), strict=True))
-            with self._lock:
-                for t in todo:
-                    self._memo[t] = known[t]
-                while len(self._memo) > self._size:
-                    self._memo.popitem(last=False)
+            embedded = dict(zip(todo, self.embedder.embed(todo), strict=True))
+            known.update(embedded)
+            self._remember(embedded)
         return [known[t] for t in texts]
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep question vectors, the oldest forgotten past the memo's size."""
+        with self._lock:
+            self._memo.update(vectors)
+            while len(self._memo) > self._size:
+                self._memo.popitem(last=False)
 
     def __call__(self, question: str, keys: Sequence[SentenceKey]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(question vector, sentence vectors, window vectors), rows in the order of ``keys``."""
