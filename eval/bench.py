@@ -284,6 +284,7 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
             batch_ids, batch_vecs, batch_meta = [], [], []
     if batch_ids:
         out.vectors.upsert(batch_ids, np.asarray(batch_vecs), batch_meta)
+    out.lexical.pack()  # as an ingest's finish packs the common terms' postings
     seconds = time.perf_counter() - started
     out.close()
     return {"build_s": seconds, "build_passages_per_s": n / seconds, "build_rss_mb": _rss_mb(),

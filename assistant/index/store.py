@@ -355,9 +355,11 @@ class Store:
 
     def finish(self) -> None:
         """After a run: nothing to rebuild (the lexical index is written with each passage, and so are the
-        annotations, filled here for passages stored without them); on a server, the last writes announced."""
+        annotations, filled here for passages stored without them); the common terms' postings packed where
+        missing or stale (``LexicalIndex.pack``); on a server, the last writes announced."""
         self.lexical.ensure()
         self.docs.fill_annotations()
+        self.lexical.pack()
         if self._pending:
             self._announce(now=True)
 

@@ -243,3 +243,98 @@ def test_columns_of_sql_rows() -> None:
     assert pids.dtype == np.int64 and pids.flags.c_contiguous and tfs.flags.c_contiguous
     empty = _columns([])
     assert len(empty[0]) == 0 and len(empty[1]) == 0 and empty[0].dtype == np.int64
+
+
+def _postings_of(store: Store, term: str) -> tuple[list[int], list[int]]:
+    rows = store.docs.db.execute("SELECT pid, tf FROM lexical_postings WHERE term = ? ORDER BY pid", (term,))
+    found = rows.fetchall()
+    return [pid for pid, _ in found], [tf for _, tf in found]
+
+
+def _same_as_the_rows(store: Store, terms: list[str]) -> None:
+    for term in terms:
+        pids, tfs = store.lexical._whole(term)
+        assert (pids.tolist(), tfs.tolist()) == _postings_of(store, term), term
+
+
+def test_packs_read_as_the_postings_through_adds_deletes_and_reused_rowids(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A packed term reads exactly its postings after passages are added (read after the pack), deleted
+    (remembered, dropped from the pack) and deleted then given the same rowid again; the top n stays the scan's."""
+    monkeypatch.setattr(lexical, "PACK_MIN", 5)
+    rng = random.Random(3)
+    vocab = [f"{a}{b}{c}x" for a in "bcdfg" for b in "aeiou" for c in "klmnprtvz"][:120]
+    zipf = [1 / (i + 1) for i in range(len(vocab))]
+
+    def text() -> str:
+        return " ".join(rng.choices(vocab, zipf, k=rng.randint(3, 40)))
+
+    for i in range(80):
+        _put_sqlite(store, f"d{i}.txt", text())
+    packed = store.lexical.pack()
+    db = store.docs.db
+    assert packed == db.execute("SELECT COUNT(*) FROM lexical_df WHERE df >= 5").fetchone()[0] > 10
+    terms = [t for (t,) in db.execute("SELECT term FROM lexical_df")]
+    queries = [store.lexical.encode(text()) for _ in range(30)]
+
+    def check() -> None:
+        _same_as_the_rows(store, terms)
+        for query in queries:
+            assert store.lexical.search(query, 8) == _reference(store, query, 8)
+
+    check()
+    for i in range(80, 90):  # read after the packs
+        _put_sqlite(store, f"d{i}.txt", text())
+    check()
+    store.remove_documents([f"d{i}.txt" for i in range(0, 80, 7)])
+    assert db.execute("SELECT COUNT(*) FROM lexical_gone").fetchone()[0] > 0
+    check()
+    assert store.lexical.pack() < packed  # a few deletions and additions leave most packs as they are
+    check()
+    _put_sqlite(store, "last.txt", " ".join(vocab[:30]))
+    monkeypatch.setattr(lexical, "_PACK_STALE", -1.0)  # every pack written again: the common terms' hold it
+    store.lexical.pack()
+    last = db.execute("SELECT rowid FROM passages WHERE doc_id = 'last.txt'").fetchone()[0]
+    assert db.execute("SELECT MIN(upto) FROM lexical_packs k JOIN lexical_postings p ON p.term = k.term "
+                      "WHERE p.pid = ?", (last,)).fetchone()[0] == last
+    store.remove_documents(["last.txt"])
+    _put_sqlite(store, "again.txt", " ".join(vocab[10:40]))  # SQLite gives the deleted last rowid again
+    assert db.execute("SELECT rowid FROM passages WHERE doc_id = 'again.txt'").fetchone()[0] == last
+    assert db.execute("SELECT 1 FROM lexical_gone WHERE pid = ?", (last,)).fetchone()
+    check()
+
+
+def test_packs_are_written_again_when_stale_or_after_many_deletions(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lexical, "PACK_MIN", 4)
+    monkeypatch.setattr(lexical, "_GONE_MIN", 6)
+    for i in range(8):
+        _put_sqlite(store, f"a{i}.txt", f"convoy shelled at the bridge {i}")
+    assert store.lexical.pack() == 3  # convoy, shelled, bridge
+    assert store.lexical.pack() == 0  # nothing changed
+    _put_sqlite(store, "b0.txt", "convoy")
+    assert store.lexical.pack() == 0  # one posting more of eight: not stale
+    for i in range(1, 4):
+        _put_sqlite(store, f"b{i}.txt", "convoy")
+    assert store.lexical.pack() == 1  # twelve postings against a pack of eight
+    _same_as_the_rows(store, ["convoy", "shelled", "bridge"])
+    store.remove_documents([f"a{i}.txt" for i in range(7)])  # seven deletions remembered: past the limit
+    assert store.docs.db.execute("SELECT COUNT(*) FROM lexical_gone").fetchone()[0] == 7
+    assert store.lexical.pack() == 1  # every pack dropped; only convoy is still common
+    assert store.docs.db.execute("SELECT COUNT(*) FROM lexical_gone").fetchone()[0] == 0
+    _same_as_the_rows(store, ["convoy", "shelled", "bridge"])
+
+
+def test_an_ingest_packs_and_a_lexicon_change_drops_the_packs(
+        store: Store, fake_embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lexical, "PACK_MIN", 2)
+    for i in range(3):
+        _put(store, fake_embedder, f"r/{i}.txt", f"Shelling hit Hajin on day {i}.")
+    store.finish()
+    assert {t for (t,) in store.docs.db.execute("SELECT term FROM lexical_packs")} >= {"shelling", "hajin"}
+    assert store.lexical.search(["hajin"], 5) == _reference(store, ["hajin"], 5)
+    extra = ActorEntry(id="hf", name="Hajin Front", aliases=["hajin front"])
+    other = Store(store.settings, Lexicon([*load_knowledge().actors, extra]))
+    assert other.lexical.ensure() == 3  # refilled
+    assert other.docs.db.execute("SELECT COUNT(*) FROM lexical_packs").fetchone()[0] == 0
+    other.close()
