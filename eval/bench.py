@@ -122,6 +122,7 @@ def bench_ingest(corpus: Path, index: Path, langchain: bool) -> dict[str, Any]:
         # what ingest adds to the forward pass, in CPU: the evidence frames (NER + rules) and the storing
         "cpu:frames/embed_titled": report.stage_cpu.get("frames", 0.0) / floors["titled"][1],
         "cpu:store/embed_titled": report.stage_cpu.get("store", 0.0) / floors["titled"][1],
+        "cpu:control/embed_titled": report.stage_cpu.get("control", 0.0) / floors["titled"][1],
         "reingest_s": reingest, "reembedded": again.texts_embedded, "ingest_rss_mb": peak,
     }
     if langchain:
@@ -203,7 +204,7 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
     """
     from bisect import bisect_right
 
-    from assistant import Settings
+    from assistant import Assistant, Settings
     from assistant.answer import Analyser
     from assistant.answer.passage_tokens import AnswerTokens
     from assistant.conflict import ControlReader
@@ -285,8 +286,11 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
     if batch_ids:
         out.vectors.upsert(batch_ids, np.asarray(batch_vecs), batch_meta)
     out.lexical.pack()  # as an ingest's finish packs the common terms' postings
-    seconds = time.perf_counter() - started
     out.close()
+    kept = Assistant(Settings().with_index(target))  # and as an ingest keeps the control claims of its places
+    kept.keep_control()
+    kept.close()
+    seconds = time.perf_counter() - started
     return {"build_s": seconds, "build_passages_per_s": n / seconds, "build_rss_mb": _rss_mb(),
             "source_sentences": float(len(pool))}
 

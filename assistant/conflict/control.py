@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 
+from pydantic import TypeAdapter
+
 from assistant.conflict.models import ControlClaim, ControlTimeline
 from assistant.index.documents import PassageText
 from assistant.index.textscan import required_literals
@@ -50,6 +52,10 @@ Screen = dict[tuple[int, int], list[_Cue]]
 StoredCues = dict[int, list[tuple[int, int, int]]]
 #: One claim read from a sentence: the place's span, the actor token, the cue, its words, its dates.
 _Match = tuple[tuple[int, int], str | None, ControlCue, str, list[tuple[int, date, str]]]
+
+
+#: Control claims as JSON (kept in the index by ``Assistant.control``), parsed and checked in one pass.
+claims_json: TypeAdapter[list[ControlClaim]] = TypeAdapter(list[ControlClaim])
 
 
 def stored_cues(data: list[list[Any]]) -> StoredCues:

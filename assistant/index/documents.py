@@ -42,6 +42,19 @@ CREATE TABLE IF NOT EXISTS foreign_roots (name TEXT PRIMARY KEY, path TEXT NOT N
 CREATE TABLE IF NOT EXISTS sentence_vectors (
     passage_id TEXT NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE, start INTEGER NOT NULL,
     sentence BLOB NOT NULL, win BLOB NOT NULL, PRIMARY KEY (passage_id, start)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS passage_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, passage_id TEXT NOT NULL, added INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS passage_log_add AFTER INSERT ON passages BEGIN
+    INSERT INTO passage_log (passage_id, added) VALUES (new.passage_id, 1);
+END;
+CREATE TRIGGER IF NOT EXISTS passage_log_drop AFTER DELETE ON passages BEGIN
+    INSERT INTO passage_log (passage_id, added) VALUES (old.passage_id, 0);
+END;
+CREATE TRIGGER IF NOT EXISTS passage_log_move AFTER UPDATE ON passages BEGIN
+    INSERT INTO passage_log (passage_id, added) VALUES (old.passage_id, 0), (new.passage_id, 1);
+END;
+CREATE TABLE IF NOT EXISTS derived (
+    key TEXT PRIMARY KEY, version TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL);
 """
 #: The per-passage tables annotators write (one JSON value per passage, dropped with it).
 _ANNOTATION_TABLE = ("CREATE TABLE IF NOT EXISTS {kind} (passage_id TEXT PRIMARY KEY REFERENCES "
@@ -228,6 +241,41 @@ class DocumentStore:
             return {}
         return {pid: json.loads(data) for pid, data in self._rows_in(f"SELECT * FROM {kind} WHERE passage_id IN ",
                                                                      passage_ids)}
+
+    def log_head(self) -> int:
+        """The position of the passage log (every passage written or deleted, in order: ``passage_log``)."""
+        row = self.db.execute("SELECT MAX(seq) FROM passage_log").fetchone()
+        return int(row[0] or 0)
+
+    def changed_since(self, seq: int) -> tuple[int, set[str], set[str]]:
+        """(log head, passages written or deleted since ``seq``, those of them stored now): a result derived from
+        the passages at ``seq`` drops what it took from the first and reads the second. One statement."""
+        rows = self.db.execute("SELECT seq, passage_id, EXISTS (SELECT 1 FROM passages p WHERE p.passage_id = "
+                               "l.passage_id) FROM passage_log l WHERE seq > ?", (seq,)).fetchall()
+        return max((r[0] for r in rows), default=seq), {r[1] for r in rows}, {r[1] for r in rows if r[2]}
+
+    def derived(self, key: str, version: str) -> tuple[int, bytes] | None:
+        """(log position, data) of a result derived from the passages (``keep``), when kept under ``version``."""
+        row = self.db.execute("SELECT seq, data FROM derived WHERE key = ? AND version = ?", (key, version)).fetchone()
+        return (int(row[0]), bytes(row[1])) if row else None
+
+    def keep(self, key: str, version: str, seq: int, data: bytes) -> bool:
+        """Keep a result derived from the passages as they were at log position ``seq`` (read again by
+        ``derived``, brought up to date with ``changed_since``); rows of another version go. False when the
+        database cannot be written now (read-only, or a writer holds it): the result is simply not kept."""
+        with self._lock:
+            self.db.execute("PRAGMA busy_timeout = 100")  # a reader does not wait for another process's ingest
+            try:
+                with self.db:
+                    self.db.execute("DELETE FROM derived WHERE version != ?", (version,))
+                    self.db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?, ?)", (key, version, seq, data))
+                    # the log is kept from the oldest position a kept result needs
+                    self.db.execute("DELETE FROM passage_log WHERE seq <= (SELECT MIN(seq) FROM derived)")
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                self.db.execute("PRAGMA busy_timeout = 5000")  # sqlite3.connect's default
 
     def _rows_in(self, sql: str, ids: Sequence[str]) -> Iterator[Any]:
         """The rows of ``sql`` (ending in ``IN ``) for ``ids``, queried 900 at a time (SQLite's limit on

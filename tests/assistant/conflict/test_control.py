@@ -384,3 +384,84 @@ def test_sentence_cues_are_the_cues_found(rules_only: None) -> None:
     found = reader._find_cues(sentence)
     assert found and reader.sentence_cues(sentence) == [(s, e, control_cues().cues.index(c)) for s, e, c in found]
     assert reader.sentence_cues("") == [] and reader.sentence_cues("Nothing happened here.") == []
+
+
+def _no_whole_read(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> list[set[str] | None]:
+    """Record the passages each claim read covers; fail on a read of every passage (``only`` None)."""
+    reads: list[set[str] | None] = []
+    original = assistant._read_control
+
+    def read(place: str, pattern: re.Pattern[str], only: set[str] | None = None) -> list[object]:
+        assert only is not None, f"{place} read whole"
+        reads.append(only)
+        return original(place, pattern, only)
+
+    monkeypatch.setattr(assistant, "_read_control", read)
+    return reads
+
+
+def test_claims_are_kept_between_processes_and_brought_up_to_date(
+        reports: Assistant, make_assistant: MakeAssistant, write_reports: Callable[..., Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A place's claims are kept in the index: another Assistant (a new process) reads them without reading the
+    passages; after documents are added, replaced and removed it reads only those, and its timeline is the one
+    reading every passage gives."""
+    places = ["Tell Marwan", "Kafr Zeita", "Ain Salma", "Nowhere"]
+    first = {place: reports.control(place) for place in places}
+    settings = reports.settings
+
+    def fresh() -> Assistant:
+        return Assistant(settings, embedder=reports.embedder)
+
+    again = fresh()
+    reads = _no_whole_read(again, monkeypatch)
+    assert {place: again.control(place) for place in places} == first and reads == []
+    folder = write_reports({"wire/retake.txt": "Title: Tell Marwan retaken\nSource: Demo Wire\nDate: 2020-05-20\n\n"
+                            "The SDF recaptured Tell Marwan on 19 May 2020.\n",  # DEMO MATERIAL
+                            "state/kafr.txt": "Title: Kafr Zeita\nSource: Demo State Agency\nDate: 2020-06-02\n\n"
+                            "Government forces seized Kafr Zeita on 31 May 2020.\n"}, "demo")
+    reports.ingest([folder], progress=False)
+    reports.remove("demo/monitor/daesh.txt")
+    later = fresh()
+    reads = _no_whole_read(later, monkeypatch)
+    kept = {place: later.control(place) for place in places}
+    assert reads and all(len(only) <= 2 for only in reads)  # the passages written since, not the corpus
+    whole = fresh()
+    assert kept == {place: whole.control(place) for place in places}
+    marwan = [(c.actor_name, c.as_of) for c in kept["Tell Marwan"].claims]
+    assert (None, date(2020, 5, 11)) not in marwan and len(marwan) == 3  # Daesh's claim removed, the retaking in
+    assert [c.cue for c in kept["Kafr Zeita"].claims if c.source == "Demo State Agency"] == ["seized"]
+
+
+def test_kept_claims_of_another_version_are_read_again(reports: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import core
+
+    timeline_before = reports.control("Tell Marwan")
+    monkeypatch.setattr(core, "_CLAIMS_VERSION", 99)
+    other = Assistant(reports.settings, embedder=reports.embedder)
+    _no_whole_read(other, monkeypatch)
+    with pytest.raises(AssertionError, match="read whole"):
+        other.control("Tell Marwan")
+    monkeypatch.undo()
+    assert Assistant(reports.settings, embedder=reports.embedder).control("Tell Marwan") == timeline_before
+
+
+def test_an_ingest_keeps_the_claims_of_the_places_named_beside_a_cue(demo: Assistant,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the demo corpus's ingest (frames read), a control question about a place its reports fight over
+    reads kept claims: the same as reading every passage."""
+    kept = [k for (k,) in demo.store.docs.db.execute("SELECT key FROM derived WHERE key LIKE 'control:%'")]
+    assert len(kept) > 10
+    fresh = Assistant(demo.settings, embedder=demo.embedder)
+    reads = _no_whole_read(fresh, monkeypatch)
+    names = {m.group(0) for _, text in demo.store.docs.passage_texts()
+             for m in re.finditer(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?", text)}
+    timelines = {}
+    for name in names:
+        if f"control:{place_pattern(name).flags}:{place_pattern(name).pattern}" in kept:
+            timelines[name] = fresh.control(name)
+    assert reads == [] and sum(len(t.claims) for t in timelines.values()) > 5
+    monkeypatch.undo()
+    whole = Assistant(demo.settings, embedder=demo.embedder)
+    assert {name: whole._read_control(name, place_pattern(name)) for name in timelines} == \
+        {name: fresh._kept_control(name, place_pattern(name)) for name in timelines}
