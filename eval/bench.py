@@ -316,29 +316,38 @@ def _all_vectors(store: Any) -> dict[str, np.ndarray]:
 
 
 def add_one(index: Path, repeats: int = 3) -> dict[str, float]:
-    """Seconds to add one 5-passage document to the index (vectors precomputed; embedding timed apart)."""
+    """Seconds to add one 5-passage document to the index as an ingest does (vectors precomputed; embedding
+    timed apart): its passages, the end of the run (``Store.finish``: postings packed where stale) and the kept
+    control claims of the place it names beside a cue brought up to date."""
     from assistant import Assistant, Settings
     from assistant.index.sentences import sentence_texts
+    from assistant.knowledge.frames import FrameReader
     from assistant.models import Document
     from ingest.chunk import chunk_document
     from ingest.pipeline import content_hash
 
     assistant = Assistant(Settings().with_index(index))
     store = assistant.store
+    frames = FrameReader(assistant.knowledge, assistant.lexicon, assistant.settings)
     text = " ".join(f"Report {i}: shelling hit the market of Hajin on Monday and wounded {i} people; the SDF "
-                    f"said the strike came from the south." for i in range(25))
+                    f"said the strike came from the south." for i in range(25)) + " The SDF said it captured Hajin."
     times, embeds = [], []
     for r in range(repeats):
         doc = Document(doc_id=f"bench/one-{r}-{time.time_ns()}.txt", title="one", text=text, root="bench",
                        path="one.txt")
         doc.content_hash = content_hash(doc)
         passages = chunk_document(doc, store.settings.chunking)
+        for p in passages:  # read by ingest beside the embedding: not timed here either
+            p.frames = frames.read_passage(p, None)
         started = time.perf_counter()
         vectors = assistant.embedder.embed([p.text for p in passages] + sentence_texts(passages))
         embeds.append(time.perf_counter() - started)
         started = time.perf_counter()
+        since = store.docs.log_head()
         store.put_document(doc, passages, vectors[: len(passages)])
         store.put_sentence_vectors(passages, vectors[len(passages):])
+        store.finish()
+        assistant.keep_control(since)
         times.append(time.perf_counter() - started)
         store.remove_documents([doc.doc_id])
     assistant.close()

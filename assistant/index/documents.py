@@ -62,6 +62,8 @@ _ANNOTATION_TABLE = ("CREATE TABLE IF NOT EXISTS {kind} (passage_id TEXT PRIMARY
 #: The tables annotators may name (a table name cannot be a query parameter). ``control_cues`` keeps the column
 #: name it was created with (``cues``): its statements read and write by position.
 ANNOTATIONS = ("control_cues", "answer_tokens")
+#: Meta key: "0" once every passage holds that annotation under its current version (``fill_annotations``).
+_UNFILLED = "unfilled:{kind}"
 
 
 class PassageText(NamedTuple):
@@ -179,8 +181,11 @@ class DocumentStore:
                     self.write_postings(rowid, tokens)
             texts = [PassageText(p.passage_id, p.start, p.text, p.sentences, doc.title, doc.source, doc.published)
                      for p in passages]
-            for annotator in self._annotators():
+            annotators = self._annotators()
+            for annotator in annotators:
                 self._annotate(annotator, texts)
+            for kind in set(ANNOTATIONS) - {a.kind for a in annotators} if passages else ():
+                self._meta(_UNFILLED.format(kind=kind), "1")  # written without it: fill_annotations looks
             self._bump()
 
     # --- annotations ------------------------------------------------------------------------------------
@@ -201,8 +206,8 @@ class DocumentStore:
             self.db.execute(_ANNOTATION_TABLE.format(kind=kind))
             if self.get_meta(kind) != annotator.version:
                 self.db.execute(f"DELETE FROM {kind}")
-                self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                (kind, annotator.version))
+                self._meta(kind, annotator.version)
+                self._meta(_UNFILLED.format(kind=kind), "1")
             out.append(annotator)
         return out
 
@@ -214,23 +219,32 @@ class DocumentStore:
     def fill_annotations(self, batch: int = 2000) -> int:
         """Annotate the passages stored without an annotator's data (an older index, or data files edited
         since): a batch per commit, so a kill keeps what is done. Returns how many passages were annotated
-        (counted once per annotator); 0 without annotators."""
+        (counted once per annotator); 0 without annotators. Looks only when a passage may lack one (written
+        without that annotator, the data's version changed, or an index older than this mark): the look reads
+        every passage (a second at 200k), and an ingest ends with it."""
         done = 0
         for kind in list(self.annotators):
-            while True:
-                with self._lock, self.db:
-                    annotator = next(a for a in self._annotators() if a.kind == kind)
-                    rows = self.db.execute(
-                        "SELECT p.passage_id, p.start, p.text, p.sentences, d.title, d.source, d.published "
-                        f"FROM passages p JOIN docs d ON d.doc_id = p.doc_id WHERE NOT EXISTS "
-                        f"(SELECT 1 FROM {kind} a WHERE a.passage_id = p.passage_id) LIMIT ?", (batch,)).fetchall()
-                    self._annotate(annotator, [
-                        PassageText(pid, start, text, json.loads(spans), title, source,
-                                    date.fromisoformat(published) if published else None)
-                        for pid, start, text, spans, title, source, published in rows])
-                done += len(rows)
-                if len(rows) < batch:
-                    break
+            with self._lock:  # a write beside the look is seen by it, or marks again after
+                with self.db:
+                    self._annotators()  # a version change is seen (and marked) before the mark is read
+                if self.get_meta(_UNFILLED.format(kind=kind)) == "0":
+                    continue
+                while True:
+                    with self.db:
+                        annotator = next(a for a in self._annotators() if a.kind == kind)
+                        rows = self.db.execute(
+                            "SELECT p.passage_id, p.start, p.text, p.sentences, d.title, d.source, d.published "
+                            f"FROM passages p JOIN docs d ON d.doc_id = p.doc_id WHERE NOT EXISTS "
+                            f"(SELECT 1 FROM {kind} a WHERE a.passage_id = p.passage_id) LIMIT ?",
+                            (batch,)).fetchall()
+                        self._annotate(annotator, [
+                            PassageText(pid, start, text, json.loads(spans), title, source,
+                                        date.fromisoformat(published) if published else None)
+                            for pid, start, text, spans, title, source, published in rows])
+                    done += len(rows)
+                    if len(rows) < batch:
+                        break
+                self.set_meta(_UNFILLED.format(kind=kind), "0")
         return done
 
     def annotations(self, kind: str, passage_ids: Sequence[str], version: str) -> dict[str, Any]:
@@ -393,8 +407,12 @@ class DocumentStore:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._lock, self.db:
-            self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                            (key, value))
+            self._meta(key, value)
+
+    def _meta(self, key: str, value: str) -> None:
+        """Set a meta value (inside the caller's transaction)."""
+        self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, value))
 
     def doc_passages(self, doc_id: str) -> list[Passage]:
         """A document's passages in order."""

@@ -304,6 +304,41 @@ def test_annotations_written_with_passages_versioned_filled_and_dropped(tmp_path
     docs.close()
 
 
+def test_fill_annotations_looks_only_when_a_passage_may_lack_one(tmp_path: Path) -> None:
+    """Once every passage is annotated, the end of an ingest does not read every passage again: it looks after
+    a passage is written without an annotator, after a data version change, and in an index older than the
+    mark (none kept)."""
+    docs = DocumentStore(tmp_path / "s.sqlite")
+    text = "Rebels captured the town."
+    doc = Document(doc_id="r/a.txt", content_hash="h", root="r", path="a.txt", title="A", text=text)
+    passage = Passage(passage_id="p1", doc_id="r/a.txt", ordinal=0, start=0, end=len(text), text=text,
+                      sentences=[(0, len(text))])
+    docs.put(doc, [passage])
+    docs.annotators["control_cues"] = lambda: _Cues("v1")
+    statements: list[str] = []
+    docs.db.set_trace_callback(statements.append)
+
+    def looked() -> bool:
+        statements.clear()
+        docs.fill_annotations()
+        return any("WHERE NOT EXISTS" in s for s in statements)
+
+    assert looked() and not looked()  # p1 filled; then nothing may lack one
+    docs.put(doc.model_copy(update={"doc_id": "r/b.txt"}), [passage.model_copy(update={"passage_id": "p2",
+                                                                                       "doc_id": "r/b.txt"})])
+    assert not looked()  # written with the annotator
+    docs.annotators.pop("control_cues")
+    docs.put(doc.model_copy(update={"doc_id": "r/c.txt"}), [passage.model_copy(update={"passage_id": "p3",
+                                                                                       "doc_id": "r/c.txt"})])
+    docs.annotators["control_cues"] = lambda: _Cues("v1")
+    assert looked() and set(docs.annotations("control_cues", ["p1", "p2", "p3"], "v1")) == {"p1", "p2", "p3"}
+    docs.annotators["control_cues"] = lambda: _Cues("v2")
+    assert looked() and set(docs.annotations("control_cues", ["p1", "p2", "p3"], "v2")) == {"p1", "p2", "p3"}
+    docs.db.execute("DELETE FROM meta WHERE key LIKE 'unfilled:%'")  # an index older than the mark
+    assert looked() and not looked()
+    docs.close()
+
+
 def test_views_at_parse_only_the_frames_asked(tmp_path: Path) -> None:
     """``views_at`` gives the views of ``views`` with only the frames of the sentences asked (the rest unparsed);
     a passage stored without frames keeps None."""
