@@ -256,8 +256,7 @@ class Assistant:
             place = route.places[0]  # the place asked about is the first one named ('X, south of Y')
             tl = self.control(place, as_of=route.as_of() if route.mode == "holder" else None)
             tl = tl.model_copy(update={"claims": _allowed(tl.claims, filters, self.store)})
-            views = self.store.views({c.passage_id for c in tl.claims})
-            answer = control_answer(q.text, route, tl, views, retrieved, cues.claims.max_sources,
+            answer = control_answer(q.text, route, tl, self.store.views, retrieved, cues.claims.max_sources,
                                     cues.control.max_changes, self.lexicon)
             return answer, "" if answer else f"no control claim covers {place}"
         if route.name == "incidents" and route.event_type:

@@ -8,7 +8,7 @@ None when the records do not cover the question; the Assistant then falls back t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -102,10 +102,13 @@ def _claim_line(c: ControlClaim, lexicon: Lexicon | None) -> str:
     return f'{_day(c.as_of)}{basis}, per {c.source or c.title}: {_effect(c, lexicon)}: "{c.quote}"'
 
 
-def control_answer(question: str, route: Route, tl: ControlTimeline, views: dict[str, PassageView],
+def control_answer(question: str, route: Route, tl: ControlTimeline,
+                   views: dict[str, PassageView] | Callable[[set[str]], dict[str, PassageView]],
                    retrieved: list[RetrievedPassage], max_sources: int, max_listed: int,
                    lexicon: Lexicon | None = None) -> Answer | None:
-    """Who holds the place (latest claim of each source; says when they disagree), or when it changed hands."""
+    """Who holds the place (latest claim of each source; says when they disagree), or when it changed hands.
+    ``views``: the claims' passages, or what reads them given their ids (only the records shown are read: a
+    place at 200k passages has hundreds of claims)."""
     usable = [c for c in tl.claims if c.actor and c.holds is not None and c.as_of is not None]
     if route.mode == "holder":
         latest: dict[str, ControlClaim] = {}
@@ -153,6 +156,8 @@ def control_answer(question: str, route: Route, tl: ControlTimeline, views: dict
             return None
         more = f" (the first {max_listed} of {len(one)})" if len(one) > max_listed else ""
         head = f"{tl.place} changed hands, by date{more}:"
+    if callable(views):
+        views = views({c.passage_id for c in records})
     citations, kept = _cited(records, views)
     if not citations:
         return None

@@ -136,3 +136,19 @@ def test_claims_answer_names_each_source_and_the_disagreement() -> None:
     assert [c.doc_id for c in answer.citations] == ["demo/a.txt", "demo/b.txt"]
     assert claims_answer(ClaimSet(question="q"), Route(name="claims"), VIEWS, []) is None
     assert with_records([], [a, a], VIEWS)[0].rank == 1 and len(with_records([], [a, a], VIEWS)) == 1
+
+
+def test_control_answer_reads_only_the_views_of_the_records_it_shows() -> None:
+    """Given what reads views, the answer asks only for the passages of the claims it shows (a much-named place
+    has hundreds of claims) and is the answer given every view."""
+    tl = timeline("Tell Marwan", [CAPTURE, RETOOK, HELD])
+    route = Route(name="control", mode="change", actors=["actor_isis", "actor_sdf"], again=True)
+    asked: list[set[str]] = []
+
+    def read(ids: set[str]) -> dict[str, PassageView]:
+        asked.append(ids)
+        return {pid: view for pid, view in VIEWS.items() if pid in ids}
+
+    lazy = control_answer("When did Daesh retake Tell Marwan?", route, tl, read, [], max_sources=4, max_listed=6)
+    assert lazy == control_answer("When did Daesh retake Tell Marwan?", route, tl, VIEWS, [], 4, 6)
+    assert asked == [{RETOOK.passage_id}] and len({c.passage_id for c in tl.claims}) > 1
