@@ -47,6 +47,8 @@ _R = TypeVar("_R", bound="Cited")
 _CONTROL_CACHE = 64
 #: Bump when the control claims read from the same passages change (claims kept in the index go stale).
 _CLAIMS_VERSION = 1
+#: Passages whose cue sentences ``keep_control`` reads at once for the places they name.
+_KEEP_BATCH = 2000
 
 
 class Assistant:
@@ -410,14 +412,16 @@ class Assistant:
             return 0
         docs = self.store.docs
         reader, _ = self._control_readers()
-        written = set(docs.all_passage_ids()) if since is None else docs.changed_since(since)[2]
-        cues = {pid: stored_cues(data) for pid, data in
-                docs.annotations(reader.kind, sorted(written), reader.version).items() if data}
-        views = docs.views_at({pid: set(found) for pid, found in cues.items()})
-        places = sorted({place for view in views.values() for frame in view.passage.frames or []
-                         if frame.start in cues[view.passage.passage_id] for place in frame.places})
+        written = sorted(docs.all_passage_ids() if since is None else docs.changed_since(since)[2])
+        places: set[str] = set()
+        for i in range(0, len(written), _KEEP_BATCH):  # memory bounded by the batch, not the ingest
+            cues = {pid: stored_cues(data) for pid, data in
+                    docs.annotations(reader.kind, written[i:i + _KEEP_BATCH], reader.version).items() if data}
+            views = docs.views_at({pid: set(found) for pid, found in cues.items()})
+            places.update(place for view in views.values() for frame in view.passage.frames or []
+                          if frame.start in cues[view.passage.passage_id] for place in frame.places)
         changes: dict[int, tuple[int, set[str], set[str]]] = {}  # the log read once per position kept at
-        for place in places:
+        for place in sorted(places):
             try:
                 pattern = place_pattern(place)
             except ValueError:  # nothing left of the name but an article

@@ -275,13 +275,16 @@ class DocumentStore:
 
     def keep(self, key: str, version: str, seq: int, data: bytes) -> bool:
         """Keep a result derived from the passages as they were at log position ``seq`` (read again by
-        ``derived``, brought up to date with ``changed_since``); rows of another version go. False when the
-        database cannot be written now (read-only, or a writer holds it): the result is simply not kept."""
+        ``derived``, brought up to date with ``changed_since``); rows of the same kind (the key up to its first
+        ':') kept under another version go. False when the database cannot be written now (read-only, or a
+        writer holds it): the result is simply not kept."""
+        kind = key.split(":", 1)[0] + ":"
         with self._lock:
             self.db.execute("PRAGMA busy_timeout = 100")  # a reader does not wait for another process's ingest
             try:
                 with self.db:
-                    self.db.execute("DELETE FROM derived WHERE version != ?", (version,))
+                    self.db.execute("DELETE FROM derived WHERE version != ? AND substr(key, 1, ?) = ?",
+                                    (version, len(kind), kind))
                     self.db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?, ?)", (key, version, seq, data))
                     # the log is kept from the oldest position a kept result needs
                     self.db.execute("DELETE FROM passage_log WHERE seq <= (SELECT MIN(seq) FROM derived)")

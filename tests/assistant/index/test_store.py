@@ -365,3 +365,40 @@ def test_views_at_parse_only_the_frames_asked(tmp_path: Path) -> None:
     assert part["p2"] == whole["p2"] and part["p2"].passage.frames is None
     assert docs.views_at({"p1": set()})["p1"].passage.frames == []
     docs.close()
+
+
+def test_results_kept_against_the_passage_log(tmp_path: Path) -> None:
+    """A derived result is kept with the passage-log position it was read at: the passages written, replaced,
+    deleted or moved since are what ``changed_since`` gives; another version of the same kind is dropped, other
+    kinds stay; the log is kept only from the oldest position a result needs; a locked database keeps nothing."""
+    import sqlite3
+
+    docs = DocumentStore(tmp_path / "s.sqlite")
+
+    def put(doc_id: str, *pids: str) -> None:
+        doc = Document(doc_id=doc_id, content_hash="h", root="r", path=doc_id[2:], title="T", text="Some text.")
+        docs.put(doc, [Passage(passage_id=pid, doc_id=doc_id, ordinal=i, start=0, end=10, text="Some text.",
+                               sentences=[(0, 10)]) for i, pid in enumerate(pids)])
+
+    put("r/a.txt", "a1", "a2")
+    head = docs.log_head()
+    assert head == 2 and docs.changed_since(0) == (2, {"a1", "a2"}, {"a1", "a2"})
+    assert docs.keep("control:x", "v1", head, b"[1]") and docs.derived("control:x", "v1") == (2, b"[1]")
+    assert docs.derived("control:x", "v2") is None and docs.changed_since(head) == (head, set(), set())
+    put("r/b.txt", "b1")
+    put("r/a.txt", "a1")  # replaced: a1 written again, a2 gone
+    docs.remove("r/b.txt")
+    found = docs.changed_since(head)
+    assert found[1] == {"a1", "a2", "b1"} and found[2] == {"a1"}
+    assert docs.keep("other:y", "w1", found[0], b"[]") and docs.keep("control:z", "v2", found[0], b"[2]")
+    assert docs.derived("control:x", "v1") is None and docs.derived("other:y", "w1") is not None  # kinds apart
+    assert docs.db.execute("SELECT MIN(seq) FROM passage_log").fetchone()[0] is None  # nothing older needed
+    docs.absorb_root("r", "q", "q/")  # a1 now in another document: read again
+    assert docs.changed_since(found[0])[1:] == ({"a1"}, {"a1"})
+    other = sqlite3.connect(tmp_path / "s.sqlite")
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    assert not docs.keep("control:z", "v2", found[0], b"[3]")
+    other.rollback()
+    assert docs.derived("control:z", "v2") == (found[0], b"[2]")
+    other.close()
+    docs.close()
