@@ -153,7 +153,7 @@ class LexicalIndex:
     def pack(self) -> int:
         """Write the postings of the terms in ``PACK_MIN`` passages or more as packs where none is kept or the
         kept one is stale (``_PACK_STALE``); returns the terms packed. Run at the end of an ingest: after a whole
-        corpus it packs every common term (4 s at 200k passages); after one document it packs none, as the few
+        corpus it packs every common term (7 s at 200k passages); after one document it packs none, as the few
         postings added are read after the packs, and a deletion is remembered (``lexical_gone``) instead of
         dropping the packs of the deleted passage's terms."""
         self.ensure()
