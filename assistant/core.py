@@ -447,11 +447,10 @@ class Assistant:
             claims = self._read_control(place, pattern)
         else:
             seq, data = kept
-            if changes is None or seq not in changes:
-                found = docs.changed_since(seq)
-                if changes is not None:
-                    changes[seq] = found
-            head, touched, stored = changes[seq] if changes is not None else found
+            memo = {} if changes is None else changes
+            if seq not in memo:
+                memo[seq] = docs.changed_since(seq)
+            head, touched, stored = memo[seq]
             claims = claims_json.validate_json(data)
             if head == seq:
                 return claims
