@@ -46,6 +46,7 @@ class Verdict:
     passed: bool
     fills_slot: bool
     reasons: list[str]
+    complete: bool = True  # False: the first failing rule's reasons only (EvidenceCheck.__call__)
 
     def table(self) -> dict[str, object]:
         return {"passed": self.passed, "fills_slot": self.fills_slot, "reasons": self.reasons}
@@ -88,18 +89,37 @@ class EvidenceCheck:
         self._nationality = re.compile(rf"[A-Z][a-z]+(?:{endings})")
         self._control_reader = ControlReader(control_cues(), lexicon)
 
-    def __call__(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> Verdict:
+    def __call__(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence,
+                 complete: bool = True) -> Verdict:
+        """``complete=False`` stops at the first rule that turns the sentence down: the same pass or fail and
+        ``fills_slot``, but only that rule's reasons (most sentences a question checks fail, and the reasons of
+        those below the debug table are read only for a refusal's near miss, which completes its own)."""
         reasons: list[str] = []
-        if not question_tokens & ev.context_tokens:
-            reasons.append("shares no word with the question")
-        reasons += self._names(want, ev) + self._outcome(want, ev) + self._dates(want, ev) + self._source(want, ev)
-        reasons += self._events(want, ev) + self._whose(want, ev) + self._attributes(want, ev)
-        reasons += self._control(want, ev) + self._dated_elsewhere(want, ev) + self._intended(question_tokens, ev)
-        reasons += self._other_operation(want, ev)
+        stopped = False
+        for found in self._reasons(want, question_tokens, ev):
+            reasons += found
+            if reasons and not complete:
+                stopped = True
+                break
         fills = self._fills(want, ev) and self._names_new(want, question_tokens, ev)
-        if not fills:
+        if not fills and not stopped:
             reasons.append(f"does not state the {want.slot} asked for")
-        return Verdict(passed=not reasons, fills_slot=fills, reasons=reasons)
+        return Verdict(passed=not reasons, fills_slot=fills, reasons=reasons, complete=not stopped)
+
+    def _reasons(self, want: Constraints, question_tokens: frozenset[str], ev: Evidence) -> Iterator[list[str]]:
+        """Each rule's reasons to turn the sentence down, in the order a verdict lists them."""
+        yield [] if question_tokens & ev.context_tokens else ["shares no word with the question"]
+        yield self._names(want, ev)
+        yield self._outcome(want, ev)
+        yield self._dates(want, ev)
+        yield self._source(want, ev)
+        yield self._events(want, ev)
+        yield self._whose(want, ev)
+        yield self._attributes(want, ev)
+        yield self._control(want, ev)
+        yield self._dated_elsewhere(want, ev)
+        yield self._intended(question_tokens, ev)
+        yield self._other_operation(want, ev)
 
     # --- constraints -----------------------------------------------------------------------------------
 

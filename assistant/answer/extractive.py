@@ -158,11 +158,14 @@ def _stems(tokens: Iterable[str]) -> set[str]:
     return {_stem(t) for t in tokens}
 
 
-def _near_miss(found: list[Candidate]) -> NearMiss | None:
+def _near_miss(found: list[Candidate], complete: Callable[[Candidate], None]) -> NearMiss | None:
     """The best-scored sentence that holds what was asked but contradicts the question (another day, outcome,
-    place, source): what a reader most needs to see beside a refusal."""
+    place, source): what a reader most needs to see beside a refusal. ``complete`` gives it every reason when
+    its check stopped at the first (the first rule is the shared word: a partial verdict picks the same one)."""
     cand = next((c for c in found if c.verdict and c.verdict.fills_slot and not c.verdict.passed
                  and not any(r.startswith("shares no word") for r in c.verdict.reasons)), None)
+    if cand is not None and cand.verdict is not None and not cand.verdict.complete:
+        complete(cand)
     if cand is None or cand.verdict is None:
         return None
     view = cand.item.view
@@ -226,7 +229,7 @@ class ExtractiveAnswerer:
             debug["reason"] = "no candidate passed the evidence check"
         if not chosen:
             # only when the check turned every sentence down; the gate's refusals have no single reason to show
-            missed = None if ranked else _near_miss(found)
+            missed = None if ranked else _near_miss(found, lambda c: self._check_one(question, c, _PassageFrames()))
             return refusal(question.text, retrieved, debug).model_copy(update={"near_miss": missed})
         return compose(question, chosen, retrieved, debug)
 
@@ -249,13 +252,14 @@ class ExtractiveAnswerer:
             if i >= _DEBUG_CHECKS and len(ranked) >= _DEBUG_TOP \
                     and cand.score < ranked[0].score - self.settings.relative_margin:
                 break
-            self._check_one(question, cand, seen)
+            self._check_one(question, cand, seen, complete=i < _DEBUG_CHECKS)
             if cand.verdict is None or cand.verdict.passed:
                 ranked.append(cand)
         return ranked
 
-    def _check_one(self, question: Question, cand: Candidate, seen: _PassageFrames) -> None:
-        """Give one candidate the evidence check's verdict; ``seen`` keeps each passage's frames and dates."""
+    def _check_one(self, question: Question, cand: Candidate, seen: _PassageFrames, complete: bool = True) -> None:
+        """Give one candidate the evidence check's verdict; ``seen`` keeps each passage's frames and dates.
+        ``complete=False``: a failing sentence keeps only the first rule's reasons (see ``EvidenceCheck``)."""
         view = cand.item.view
         by_start, dated = seen.get(cand.item, self.frames)
         frame = by_start.get(cand.start) or Frame(start=cand.start, end=cand.end)
@@ -269,7 +273,7 @@ class ExtractiveAnswerer:
         evidence = Evidence(text=cand.text, frame=frame, window=window, previous=previous,
                             passage_dates=others, dates_before=before, context_tokens=cand.context,
                             doc_source=view.source, published=view.published, title=view.title)
-        cand.verdict = self.check(question.constraints, question.tokens, evidence)
+        cand.verdict = self.check(question.constraints, question.tokens, evidence, complete)
         if question.constraints.slot == "date" and not frame.dates and previous is not None and previous.dates:
             cand.lent_from = previous.start  # 'But in that three-week period ...' after '... on October 1'
 

@@ -1061,3 +1061,49 @@ def test_string_lookups_match_their_patterns() -> None:
         figure = rng.choice(["12", "1", "120", "2017", "1.5"])
         m = re.search(rf"(?<![\w.,]){re.escape(figure)}(?![\w])", text)
         assert _standalone_end(figure, text) == (m.end() if m else None), (figure, text)
+
+
+def _checked_both_ways(answerer: ExtractiveAnswerer, question: str, *docs: tuple[str | None, date | None, str]):  # type: ignore[no-untyped-def]
+    from assistant.answer.extractive import _PassageFrames, candidates
+
+    q = answerer.analyser.question(question)
+    found = candidates(_retrieved(*docs))
+    answerer.score(q, found)
+    pairs = []
+    for cand in found:
+        answerer._check_one(q, cand, _PassageFrames())
+        full = cand.verdict
+        answerer._check_one(q, cand, _PassageFrames(), complete=False)
+        pairs.append((full, cand.verdict))
+    return q, found, pairs
+
+
+def test_a_check_stopped_at_the_first_failing_rule_gives_the_same_verdict(answerer: ExtractiveAnswerer) -> None:
+    # killed (not wounded), Hajin (not Al-Sukkariyeh), 12 February (not 9): three rules turn the strike down
+    _, _, pairs = _checked_both_ways(
+        answerer, "How many soldiers were killed in the strike near Hajin on 12 February 2019?", WIRE, MONITOR)
+    assert any(not part.complete for _, part in pairs)
+    for full, part in pairs:
+        assert full is not None and part is not None and full.complete
+        assert (part.passed, part.fills_slot) == (full.passed, full.fills_slot)
+        assert part.reasons == full.reasons[:len(part.reasons)]
+        assert part.complete == (part.reasons == full.reasons)
+    many = [(full, part) for full, part in pairs if len(full.reasons) > 1]
+    assert many and all(len(part.reasons) < len(full.reasons) for full, part in many)
+
+
+def test_a_near_miss_from_a_stopped_check_shows_every_reason(answerer: ExtractiveAnswerer) -> None:
+    from assistant.answer.extractive import _near_miss, _PassageFrames
+
+    q, found, pairs = _checked_both_ways(
+        answerer, "How many soldiers were wounded in the strike near Hajin on 12 February 2019?", WIRE)
+    completed: list[str] = []
+
+    def complete(cand):  # type: ignore[no-untyped-def]
+        completed.append(cand.text)
+        answerer._check_one(q, cand, _PassageFrames())
+
+    missed = _near_miss(found, complete)
+    full = next(f for f, p in pairs if f.fills_slot and not f.passed)
+    assert missed is not None and completed == [missed.quote] and missed.reasons == full.reasons
+    assert len(missed.reasons) > 1
