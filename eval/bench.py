@@ -263,7 +263,7 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
                        path=f"d{d:07d}.txt")
         doc.content_hash = content_hash(doc)
         passages = chunk_document(doc, out.settings.chunking)[: size - n]
-        rows = []
+        rows, own = [], []
         for p in passages:
             origin = [int(picks[max(0, bisect_right(starts, st) - 1)]) for st, _ in p.sentences]
             exact = [st in starts for st, _ in p.sentences]
@@ -273,12 +273,13 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
             sent = [pool[k][1] for k in origin]
             mean = np.mean(sent, axis=0) if sent else vectors[next(iter(vectors))]
             batch_ids.append(p.passage_id)
-            batch_vecs.append(_perturb(mean / np.linalg.norm(mean), noise, rng))
+            own.append(_perturb(mean / np.linalg.norm(mean), noise, rng))
+            batch_vecs.append(own[-1])
             batch_meta.append(out._vector_meta(doc))
             rows += [(p.passage_id, st, _perturb(pool[k][1], noise, rng).astype(np.float16).tobytes(),
                       _perturb(pool[k][2], noise, rng).astype(np.float16).tobytes())
                      for k, (st, _) in zip(origin, p.sentences, strict=True)]
-        out.docs.put(doc, passages, [out.lexical.encode(p.text) for p in passages])
+        out.docs.put(doc, passages, [out.lexical.encode(p.text) for p in passages], own)
         out.docs.put_sentence_vectors(rows)
         n += len(passages)
         if len(batch_ids) >= 4000:
@@ -394,7 +395,7 @@ def serve(index: Path, questions: list[str]) -> dict[str, float]:
     assistant = Assistant(Settings().with_index(index))
     assistant.ask(questions[0])
     cold = time.time() - T0
-    asks, base, lexical = [], [], []
+    asks, base, lexical, vectors = [], [], [], []
     for q in questions:
         started = time.perf_counter()
         assistant.ask(q + " ")  # not the memoised question vector of an earlier run
@@ -403,6 +404,7 @@ def serve(index: Path, questions: list[str]) -> dict[str, float]:
         vector = assistant.embedder.embed([q])[0]
         assistant.store.vectors.query(vector, assistant.settings.retrieval.candidates, None)
         base.append(time.perf_counter() - started)
+        vectors.append(vector)
         tokens = assistant.question(q).search_tokens
         started = time.perf_counter()
         lexical_search(assistant.store, tokens, assistant.settings.retrieval.candidates, FilterPlan())
@@ -411,7 +413,35 @@ def serve(index: Path, questions: list[str]) -> dict[str, float]:
     return {"cold_start_s": cold, "ask_p50_ms": 1000 * statistics.median(asks), "ask_p95_ms": 1000 * p95,
             "embed+chroma_ms": 1000 * statistics.median(base), "p95/(embed+chroma)": p95 / statistics.median(base),
             "lexical_p50_ms": 1000 * statistics.median(lexical), "lazy_sentence_texts":
-            float(assistant.sentence_vectors.embedded), "serve_rss_mb": _rss_mb()}
+            float(assistant.sentence_vectors.embedded), **_dated(assistant, vectors), "serve_rss_mb": _rss_mb()}
+
+
+def _dated(assistant: Any, vectors: list[np.ndarray]) -> dict[str, float]:
+    """The dated search (a question naming a day) on the index's median publication day: as asking runs it (from
+    the vectors the document store keeps) and through Chroma's metadata filter (the way before; 10 questions)."""
+    from datetime import date as Date
+    from datetime import timedelta
+
+    from assistant.index.search import FilterPlan, chroma_where, dated_search, vector_search
+    from assistant.models import Filters
+
+    dates = assistant.store.docs.published_dates()
+    if not dates or not vectors:
+        return {}
+    middle = str(dates[len(dates) // 2])  # YYYYMMDD
+    day = Date(int(middle[:4]), int(middle[4:6]), int(middle[6:]))
+    store, n = assistant.store, assistant.settings.retrieval.dated
+    where = FilterPlan(where=chroma_where(Filters(date_from=day, date_to=day + timedelta(days=1))))
+
+    def ms(search: Callable[[np.ndarray], Any], vector: np.ndarray) -> float:
+        started = time.perf_counter()
+        search(vector)
+        return 1000 * (time.perf_counter() - started)
+
+    local = [ms(lambda v: dated_search(store, v, (day, day), n, None), v) for v in vectors]
+    chroma = [ms(lambda v: vector_search(store, v, n, where), v) for v in vectors[:10]]
+    return {"dated_p50_ms": statistics.median(local), "dated_chroma_p50_ms": statistics.median(chroma),
+            "dated_passages": float(len(store.docs.allowed(Filters(date_from=day, date_to=day + timedelta(days=1)))))}
 
 
 def _serve_child(index: Path, gold: Path, n: int) -> dict[str, float]:

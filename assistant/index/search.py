@@ -65,11 +65,21 @@ def dated_search(store: Store, vector: np.ndarray, days: tuple[date, date] | Non
                  filters: Filters | None) -> list[str]:
     """The passages of the reports published on the asked days or the day after, by meaning: a report of that
     day is where a dated question is most often answered, yet its wording may rank it below the fold.
-    Nothing when no day is asked, the setting is off, or the user already restricts dates."""
+    Nothing when no day is asked, the setting is off, or the user already restricts dates. Ranked by the vectors
+    the document store keeps (an index on the publication date finds those days' passages): Chroma's ``where``
+    scans every passage's metadata (4 ms at 3k passages, 50 at 20k, 0.5 s at 200k); it remains the way on a
+    shared server, or while an older index has passages without a stored vector."""
     if days is None or n == 0 or (filters is not None and (filters.date_from or filters.date_to)):
         return []
     base = filters or Filters()
     window = base.model_copy(update={"date_from": days[0], "date_to": days[1] + timedelta(days=1)})
+    local = store.dated_vectors(window)
+    if local is not None:  # those days' passages ranked here: Chroma's filter scans every passage's metadata
+        ids, matrix = local
+        if not ids:
+            return []
+        sims = matrix @ np.asarray(vector, dtype=np.float32)
+        return [ids[i] for i in np.argsort(-sims, kind="stable")[:n]]
     if not store.shared and not store.published_between(days[0], days[1] + timedelta(days=1)):
         return []  # no stored passage of those days: Chroma's filtered query would find none, slowly
     # the vector search reads only the Chroma ``where``: the allowed ids (a scan of every passage) are not built

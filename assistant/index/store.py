@@ -27,7 +27,7 @@ import numpy as np
 
 from assistant.embed import Embedder
 from assistant.errors import ConfigError, NotInIndexError
-from assistant.index.documents import DocumentStore
+from assistant.index.documents import UNFILLED_VECTORS, DocumentStore
 from assistant.index.lexical import LexicalIndex
 from assistant.index.lock import write_lock
 from assistant.index.sentences import SentenceVectors, sentence_rows
@@ -35,7 +35,7 @@ from assistant.index.shared import ServerRecords
 from assistant.index.textscan import FoldedTexts
 from assistant.index.vectors import VectorIndex, make_vector_index
 from assistant.knowledge import Lexicon, load_knowledge
-from assistant.models import Document, Passage, PassageView, RemoveReport, RootInfo
+from assistant.models import Document, Filters, Passage, PassageView, RemoveReport, RootInfo
 from assistant.settings import Settings
 
 
@@ -185,9 +185,10 @@ class Store:
         self.records.bump()
         return published
 
-    def _put_local(self, doc: Document, passages: list[Passage], rows: Sequence[tuple[str, int, bytes, bytes]]) -> None:
+    def _put_local(self, doc: Document, passages: list[Passage], rows: Sequence[tuple[str, int, bytes, bytes]],
+                   vectors: np.ndarray | None = None) -> None:
         self.lexical.ensure()
-        self.docs.put(doc, passages, [self.lexical.encode(p.text) for p in passages])
+        self.docs.put(doc, passages, [self.lexical.encode(p.text) for p in passages], vectors)
         self.docs.put_sentence_vectors(rows)
 
     def doc_hashes(self) -> dict[str, tuple[str, str]]:
@@ -264,10 +265,11 @@ class Store:
                 for at in range(0, len(ids), _UPSERT_BATCH):
                     self.vectors.upsert(ids[at:at + _UPSERT_BATCH], stacked[at:at + _UPSERT_BATCH],
                                         metas[at:at + _UPSERT_BATCH])
-            for doc, passages, _, sentences in items:
-                self._commit(doc, passages, sentences)
+            for doc, passages, vectors, sentences in items:
+                self._commit(doc, passages, sentences, np.asarray(vectors, dtype=np.float32)[:len(passages)])
 
-    def _commit(self, doc: Document, passages: list[Passage], sentences: np.ndarray | None) -> None:
+    def _commit(self, doc: Document, passages: list[Passage], sentences: np.ndarray | None,
+                vectors: np.ndarray) -> None:
         """The rest of ``put_document`` once the vectors are stored: records (on a server), SQLite, old vectors."""
         with self._lock:
             new_ids = {p.passage_id for p in passages}
@@ -278,7 +280,7 @@ class Store:
             if self.records is not None:
                 previous = self.records.put_document(doc, passages, rows, self.docs.index_id(), known)
                 old_ids |= set(previous.passage_ids if previous else ())
-            self._put_local(doc, passages, rows)
+            self._put_local(doc, passages, rows, vectors)
             self.vectors.delete([pid for pid in old_ids if pid not in new_ids])
             self._announce()
 
@@ -359,9 +361,32 @@ class Store:
         missing or stale (``LexicalIndex.pack``); on a server, the last writes announced."""
         self.lexical.ensure()
         self.docs.fill_annotations()
+        self.fill_passage_vectors()
         self.lexical.pack()
         if self._pending:
             self._announce(now=True)
+
+    def fill_passage_vectors(self, batch: int = 5000) -> int:
+        """Copy into the document store the vectors of passages stored without one (an index from before they
+        were kept there), from the vector index, a batch per commit; returns how many. Looks only when a passage
+        may lack one (the mark ``put`` leaves), so an unchanged re-ingest does not read every passage."""
+        if self.shared or not self.exists() or self.docs.get_meta(UNFILLED_VECTORS) == "0":
+            return 0
+        done = 0
+        with self._lock:
+            while ids := self.docs.without_vectors(batch):
+                found = self.vectors.get_vectors(ids)
+                self.docs.put_passage_vectors(list(found.items()))
+                done += len(found)
+                if len(found) < len(ids):  # passages without vectors in the index: reconcile's business
+                    return done
+            self.docs.set_meta(UNFILLED_VECTORS, "0")
+        return done
+
+    def dated_vectors(self, filters: Filters) -> tuple[list[str], np.ndarray] | None:
+        """(ids, vectors) of the passages that pass ``filters``, from the document store; None on a shared server
+        (another folder's passages are not all here) or when some of them have no stored vector."""
+        return None if self.shared else self.docs.vectors_where(filters)
 
     # --- reading ----------------------------------------------------------------------------------------
 

@@ -34,6 +34,10 @@ class VectorIndex(Protocol):
         """Every stored id (to reconcile with the document store), or those whose metadata match ``where``."""
         ...
 
+    def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those ids (float32; ids not stored are absent)."""
+        ...
+
 
 class ChromaIndex:
     """A Chroma collection (cosine space, no embedding function: vectors come from our embedder)."""
@@ -92,6 +96,12 @@ class ChromaIndex:
 
     def ids(self, where: dict[str, Any] | None = None) -> list[str]:
         return list(self.collection.get(where=where, include=[])["ids"])
+
+    def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        return dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32), strict=True))
 
     def records(self) -> ServerRecords | None:
         """On a server: the document records beside this collection (assistant.index.shared), else None."""

@@ -45,11 +45,15 @@ class DyingVectors:
     def ids(self) -> list[str]:
         return self.inner.ids()
 
+    def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return self.inner.get_vectors(ids)
+
 
 class DiesBeforeCommit(Store):
     """Writes a document's vectors, then dies before its SQLite transaction commits."""
 
-    def _commit(self, doc: Document, passages: list[Passage], sentences: np.ndarray | None) -> None:
+    def _commit(self, doc: Document, passages: list[Passage], sentences: np.ndarray | None,
+                vectors: np.ndarray) -> None:
         raise _Killed(doc.doc_id)  # called by put_document(s) once the vectors are written
 
 

@@ -13,7 +13,7 @@ import pytest
 from assistant.embed import Embedder
 from assistant.index import FilterPlan, Store
 from assistant.index.documents import DocumentStore, PassageText
-from assistant.index.search import lexical_search, vector_search
+from assistant.index.search import chroma_where, dated_search, lexical_search, vector_search
 from assistant.index.vectors import VectorIndex
 from assistant.knowledge import ActorEntry, Lexicon, load_knowledge
 from assistant.models import Document, Filters, Passage
@@ -141,6 +141,80 @@ def test_published_between_follows_writes(store: Store, fake_embedder: Embedder)
     assert store.published_between(date(2020, 1, 1), date(2020, 1, 2))
     store.remove_documents(["d.txt"])
     assert not store.published_between(date(2020, 1, 1), date(2020, 1, 2))
+
+
+def _dated_store(store: Store, fake_embedder: Embedder) -> tuple[Any, tuple[date, date], Filters]:
+    """Three more reports of 10 January 2019 (beside a.txt) and one of the 11th; the window of the 10th."""
+    for doc_id, text in [("d1.txt", "Shelling hit the market in Hajin; two soldiers were wounded."),
+                         ("d2.txt", "Aid trucks reached Baghuz after the strike on the bridge."),
+                         ("d3.txt", "The SDF said the strike near Al-Sukkariyeh wounded soldiers."),
+                         ("e1.txt", "A strike wounded soldiers in Hajin the next morning.")]:
+        doc = _doc(doc_id, "Wire", date(2019, 1, 11 if doc_id == "e1.txt" else 10), text)
+        passages = chunk_document(doc, store.settings.chunking)
+        store.put_document(doc, passages, fake_embedder.embed([p.text for p in passages]))
+    store.finish()
+    vector = fake_embedder.embed(["soldiers wounded by a strike"])[0]
+    days = (date(2019, 1, 10), date(2019, 1, 10))
+    return vector, days, Filters(date_from=days[0], date_to=date(2019, 1, 11))
+
+
+def _through_chroma(store: Store, vector: Any, window: Filters, n: int) -> list[str]:
+    return [pid for pid, _ in vector_search(store, vector, n, FilterPlan(where=chroma_where(window)))]
+
+
+def test_dated_search_ranks_the_days_passages_as_chromas_filter_does(store: Store, fake_embedder: Embedder) -> None:
+    """The dated search ranks the asked days' passages from the vectors SQLite keeps (on a server: Chroma's
+    filtered query): the same list, best first, with the user's other filters applied."""
+    vector, days, window = _dated_store(store, fake_embedder)
+    expected = _through_chroma(store, vector, window, 8)
+    assert len(expected) == 5  # a.txt, d1-d3 and e1 (the day after)
+    assert dated_search(store, vector, days, 8, None) == expected
+    assert dated_search(store, vector, days, 2, None) == expected[:2]
+    wire = window.model_copy(update={"doc_ids": ["d2.txt", "e1.txt"]})
+    assert dated_search(store, vector, days, 8, Filters(doc_ids=["d2.txt", "e1.txt"])) == \
+        _through_chroma(store, vector, wire, 8)
+    assert dated_search(store, vector, (date(2021, 1, 1), date(2021, 1, 1)), 8, None) == []
+    local = store.dated_vectors(window)
+    assert (local is None) == store.shared  # a server's other folders' passages are not all in SQLite
+    if local is not None:
+        ids, matrix = local
+        assert sorted(ids) == sorted(expected) and matrix.shape == (5, fake_embedder.embed(["x"]).shape[1])
+
+
+def test_an_index_without_stored_passage_vectors_is_filled_at_the_end_of_an_ingest(
+        store: Store, fake_embedder: Embedder) -> None:
+    """An index from before passages kept their vectors in SQLite: the dated search asks Chroma meanwhile, and
+    ``finish`` copies the vectors over (once: then the mark says there is nothing to look for)."""
+    if store.shared:
+        pytest.skip("on a server the dated search always asks Chroma")
+    vector, days, window = _dated_store(store, fake_embedder)
+    expected = dated_search(store, vector, days, 8, None)
+    with store.docs.db:
+        store.docs.db.execute("DELETE FROM passage_vectors WHERE passage_id IN (SELECT passage_id FROM passages "
+                              "WHERE doc_id IN ('d1.txt', 'e1.txt'))")
+        store.docs.db.execute("DELETE FROM meta WHERE key = 'unfilled:passage_vectors'")
+    assert store.dated_vectors(window) is None
+    assert dated_search(store, vector, days, 8, None) == expected  # through Chroma's filter
+    assert store.fill_passage_vectors() == 2
+    assert store.fill_passage_vectors() == 0  # marked filled
+    ids, matrix = store.dated_vectors(window) or ([], None)
+    chroma = store.vectors.get_vectors(ids)
+    assert matrix is not None and all((matrix[i] == chroma[pid]).all() for i, pid in enumerate(ids))
+    assert dated_search(store, vector, days, 8, None) == expected
+
+
+def test_passage_vectors_follow_their_passages(store: Store, fake_embedder: Embedder) -> None:
+    """A replaced or removed document's passage vectors go with its passages (one row per stored passage)."""
+    def rows() -> int:
+        return int(store.docs.db.execute("SELECT COUNT(*) FROM passage_vectors").fetchone()[0])
+
+    assert rows() == store.count()[1]
+    doc = _doc("a.txt", "Wire", date(2019, 1, 10), "The SDF retook Al-Shaafa. " * 200)
+    passages = chunk_document(doc, store.settings.chunking)
+    store.put_document(doc, passages, fake_embedder.embed([p.text for p in passages]))
+    assert len(passages) > 1 and rows() == store.count()[1]
+    store.remove_documents(["a.txt"])
+    assert rows() == store.count()[1] == 2
 
 
 def test_vector_search_and_filters(store: Store, fake_embedder: Embedder) -> None:
