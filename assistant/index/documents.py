@@ -9,8 +9,9 @@ work out more per-passage data when a passage is written, so that asking never p
 its sentences (``control_cues``) and the answerer's tokens (``answer_tokens``), each in its own table stamped
 with the annotator's version; an index written before them, or under other data, is filled by
 ``fill_annotations`` at the end of an ingest, and meanwhile read without them. Each passage's vector is kept
-here too (``passage_vectors``, float32, written with the passage): the dated search ranks the few passages of
-the asked days itself, where Chroma's metadata filter scans every passage (0.5 s at 200k passages).
+here too (``passage_vectors``, float32, written with the passage, kept in order of its document's publication
+date so that a day's vectors are read together): the dated search ranks the passages of the asked days itself,
+where Chroma's metadata filter scans every passage (0.5 s at 200k passages).
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ CREATE TRIGGER IF NOT EXISTS passage_log_move AFTER UPDATE ON passages BEGIN
     INSERT INTO passage_log (passage_id, added) VALUES (old.passage_id, 0), (new.passage_id, 1);
 END;
 CREATE TABLE IF NOT EXISTS passage_vectors (
-    passage_id TEXT PRIMARY KEY REFERENCES passages(passage_id) ON DELETE CASCADE, vector BLOB NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS docs_published ON docs(published);
+    published TEXT NOT NULL, passage_id TEXT NOT NULL UNIQUE REFERENCES passages(passage_id) ON DELETE CASCADE,
+    vector BLOB NOT NULL, PRIMARY KEY (published, passage_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS derived (
     key TEXT PRIMARY KEY, version TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL);
 """
@@ -581,8 +582,8 @@ class DocumentStore:
         import numpy as np
 
         self.db.executemany(
-            "INSERT OR REPLACE INTO passage_vectors SELECT ?1, ?2 WHERE EXISTS "
-            "(SELECT 1 FROM passages WHERE passage_id = ?1)",
+            "INSERT OR REPLACE INTO passage_vectors SELECT COALESCE(d.published, ''), p.passage_id, ?2 "
+            "FROM passages p JOIN docs d ON d.doc_id = p.doc_id WHERE p.passage_id = ?1",
             [(pid, np.asarray(v, dtype=np.float32).tobytes()) for pid, v in rows])
 
     def without_vectors(self, limit: int) -> list[str]:
@@ -591,16 +592,21 @@ class DocumentStore:
             "SELECT p.passage_id FROM passages p LEFT JOIN passage_vectors v ON v.passage_id = p.passage_id "
             "WHERE v.passage_id IS NULL LIMIT ?", (limit,))]
 
-    def vectors_where(self, filters: Filters) -> tuple[list[str], Any] | None:
-        """(ids, float32 matrix, one row each) of the passages that pass the filters, or None when one of them
-        has no stored vector (read through the index on the publication date for a date range)."""
+    def vectors_where(self, first: date, last: date, filters: Filters | None = None) -> tuple[list[str], Any] | None:
+        """(ids, float32 matrix, one row each) of the passages published from ``first`` to ``last`` (inclusive)
+        that pass ``filters``' documents and sources; None while some passage may lack its stored vector (the
+        mark ``put`` leaves until ``Store.fill_passage_vectors``)."""
         import numpy as np
 
-        where, args = _filter_sql(filters)
-        rows = self.db.execute("SELECT p.passage_id, v.vector FROM passages p JOIN docs d ON d.doc_id = p.doc_id "
-                               "LEFT JOIN passage_vectors v ON v.passage_id = p.passage_id" + where, args).fetchall()
-        if any(blob is None for _, blob in rows):
+        if self.get_meta(UNFILLED_VECTORS) != "0":
             return None
+        sql = "SELECT v.passage_id, v.vector FROM passage_vectors v"
+        kept, args = _filter_sql(filters.model_copy(update={"date_from": None, "date_to": None})) if filters \
+            else ("", [])
+        if kept:  # documents or sources: through the passage's document
+            sql += " JOIN passages p ON p.passage_id = v.passage_id JOIN docs d ON d.doc_id = p.doc_id"
+        rows = self.db.execute(sql + " WHERE v.published >= ? AND v.published <= ?" + kept,
+                               [first.isoformat(), last.isoformat(), *args]).fetchall()
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)
         matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32).reshape(len(rows), -1)
@@ -608,14 +614,15 @@ class DocumentStore:
 
     def allowed(self, filters: Filters) -> set[str]:
         """Passage ids that pass the filters (parameterised SQL)."""
-        where, args = _filter_sql(filters)
+        kept, args = _filter_sql(filters)
         return {r[0] for r in self.db.execute(
-            "SELECT p.passage_id FROM passages p JOIN docs d ON d.doc_id = p.doc_id" + where, args)}
+            "SELECT p.passage_id FROM passages p JOIN docs d ON d.doc_id = p.doc_id WHERE 1=1" + kept, args)}
 
 
 def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) over ``passages p JOIN docs d`` that keeps what passes the filters."""
-    sql = " WHERE 1=1"
+    """The conditions (`` AND ...``, and their parameters) over ``passages p JOIN docs d`` that keep what passes
+    the filters ("" for none)."""
+    sql = ""
     args: list[Any] = []
     if filters.doc_ids:
         sql += f" AND d.doc_id IN ({','.join('?' * len(filters.doc_ids))})"

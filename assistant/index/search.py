@@ -73,7 +73,7 @@ def dated_search(store: Store, vector: np.ndarray, days: tuple[date, date] | Non
         return []
     base = filters or Filters()
     window = base.model_copy(update={"date_from": days[0], "date_to": days[1] + timedelta(days=1)})
-    local = store.dated_vectors(window)
+    local = store.dated_vectors(days[0], days[1] + timedelta(days=1), filters)
     if local is not None:  # those days' passages ranked here: Chroma's filter scans every passage's metadata
         ids, matrix = local
         if not ids:

@@ -383,10 +383,12 @@ class Store:
             self.docs.set_meta(UNFILLED_VECTORS, "0")
         return done
 
-    def dated_vectors(self, filters: Filters) -> tuple[list[str], np.ndarray] | None:
-        """(ids, vectors) of the passages that pass ``filters``, from the document store; None on a shared server
-        (another folder's passages are not all here) or when some of them have no stored vector."""
-        return None if self.shared else self.docs.vectors_where(filters)
+    def dated_vectors(self, first: date, last: date, filters: Filters | None = None
+                      ) -> tuple[list[str], np.ndarray] | None:
+        """(ids, vectors) of the passages published from ``first`` to ``last`` that pass ``filters``' documents and
+        sources, from the document store; None on a shared server (another folder's passages are not all here) or
+        while some passage may lack its stored vector."""
+        return None if self.shared or not self.exists() else self.docs.vectors_where(first, last, filters)
 
     # --- reading ----------------------------------------------------------------------------------------
 

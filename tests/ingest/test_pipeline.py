@@ -279,11 +279,12 @@ class CrashingStore(Store):
         self.after = after
         self.calls = 0
 
-    def _commit(self, doc: Document, passages: list[Passage], sentences: np.ndarray | None) -> None:
+    def _commit(self, doc: Document, passages: list[Passage], sentences: np.ndarray | None,
+                vectors: np.ndarray) -> None:
         self.calls += 1  # the flush's vectors are written (Store.put_documents); this document's commit dies
         if self.calls > self.after:
             raise _Killed(doc.doc_id)
-        super()._commit(doc, passages, sentences)
+        super()._commit(doc, passages, sentences, vectors)
 
 
 def test_crash_half_way_keeps_committed_documents(

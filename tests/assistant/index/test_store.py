@@ -174,7 +174,7 @@ def test_dated_search_ranks_the_days_passages_as_chromas_filter_does(store: Stor
     assert dated_search(store, vector, days, 8, Filters(doc_ids=["d2.txt", "e1.txt"])) == \
         _through_chroma(store, vector, wire, 8)
     assert dated_search(store, vector, (date(2021, 1, 1), date(2021, 1, 1)), 8, None) == []
-    local = store.dated_vectors(window)
+    local = store.dated_vectors(days[0], date(2019, 1, 11))
     assert (local is None) == store.shared  # a server's other folders' passages are not all in SQLite
     if local is not None:
         ids, matrix = local
@@ -193,11 +193,11 @@ def test_an_index_without_stored_passage_vectors_is_filled_at_the_end_of_an_inge
         store.docs.db.execute("DELETE FROM passage_vectors WHERE passage_id IN (SELECT passage_id FROM passages "
                               "WHERE doc_id IN ('d1.txt', 'e1.txt'))")
         store.docs.db.execute("DELETE FROM meta WHERE key = 'unfilled:passage_vectors'")
-    assert store.dated_vectors(window) is None
+    assert store.dated_vectors(days[0], date(2019, 1, 11)) is None
     assert dated_search(store, vector, days, 8, None) == expected  # through Chroma's filter
     assert store.fill_passage_vectors() == 2
     assert store.fill_passage_vectors() == 0  # marked filled
-    ids, matrix = store.dated_vectors(window) or ([], None)
+    ids, matrix = store.dated_vectors(days[0], date(2019, 1, 11)) or ([], None)
     chroma = store.vectors.get_vectors(ids)
     assert matrix is not None and all((matrix[i] == chroma[pid]).all() for i, pid in enumerate(ids))
     assert dated_search(store, vector, days, 8, None) == expected
