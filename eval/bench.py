@@ -288,6 +288,7 @@ def synthesise(source: Path, target: Path, size: int, noise: float = 0.02, seed:
     if batch_ids:
         out.vectors.upsert(batch_ids, np.asarray(batch_vecs), batch_meta)
     out.lexical.pack()  # as an ingest's finish packs the common terms' postings
+    out.fill_passage_vectors()  # ... and marks every passage's vector stored (each was written with it)
     out.close()
     kept = Assistant(Settings().with_index(target))  # and as an ingest keeps the control claims of its places
     kept.keep_control()

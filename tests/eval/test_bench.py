@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -52,5 +53,7 @@ def test_synthetic_index_has_what_ingest_writes(demo: Assistant, demo_index_dir:
     assert set(syn.store.docs.annotations(tokens.kind, ids, tokens.version)) == set(ids)
     cues = syn._control_readers()[0]
     assert set(syn.store.docs.annotations(cues.kind, ids, cues.version)) == set(ids)
+    assert syn.store.docs.without_vectors(1) == []  # and marked so: the dated search reads them
+    assert syn.store.dated_vectors(date(1900, 1, 1), date(2100, 1, 1)) is not None
     assert syn.ask("When did the SDF capture Raqqa?").text
     syn.close()
