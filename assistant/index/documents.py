@@ -526,6 +526,15 @@ class DocumentStore:
         """(passage_id, text) of every passage, in id order (the lexical index is built from these)."""
         return self.db.execute("SELECT passage_id, text FROM passages ORDER BY passage_id").fetchall()
 
+    def passage_texts_batched(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
+        """``passage_texts`` read ``batch`` rows at a time (by id, one query each): memory bounded by the batch,
+        not the corpus (at 200k passages the whole list is ~200 MB of Python strings)."""
+        last = ""
+        while rows := self.db.execute("SELECT passage_id, text FROM passages WHERE passage_id > ? "
+                                      "ORDER BY passage_id LIMIT ?", (last, batch)).fetchall():
+            yield from rows
+            last = rows[-1][0]
+
     def texts(self, passage_ids: Sequence[str]) -> list[tuple[str, str]]:
         """(passage_id, text) of the given passages, in the order given (those not stored are absent)."""
         found = dict(self._rows_in("SELECT passage_id, text FROM passages WHERE passage_id IN ", passage_ids))

@@ -67,7 +67,7 @@ class Store:
         self.docs = DocumentStore(self.dir / "sitrep.sqlite")
         self.vectors = vectors or make_vector_index(settings)
         self.lexical = LexicalIndex(self.docs, self.lexicon)
-        self.folded = FoldedTexts(self.docs.passage_texts, self.docs.generation)  # regex search of passages
+        self.folded = FoldedTexts(self.docs.passage_texts_batched, self.docs.generation)  # regex search of passages
         self._lock = threading.RLock()
         make_records = getattr(self.vectors, "records", None)
         self.records: ServerRecords | None = make_records() if make_records else None

@@ -94,28 +94,26 @@ class FoldedTexts:
         self._rows = rows
         self._generation = generation
         self._lock = threading.Lock()
-        self._state: tuple[int, list[str], bytes, array[int], list[int]] | None = None
+        self._state: tuple[int, list[str], bytearray, array[int], list[int]] | None = None
 
-    def _load(self) -> tuple[list[str], bytes, array[int], list[int]]:
+    def _load(self) -> tuple[list[str], bytearray, array[int], list[int]]:
         generation = self._generation()
         with self._lock:
             if self._state is None or self._state[0] != generation:
                 ids: list[str] = []
-                chunks: list[bytes] = []
+                blob = bytearray()  # grown in place: a list of chunks joined at the end held the texts twice
                 starts = array("q")
                 twins: list[int] = []
-                at = 0
                 for pid, text in self._rows():
                     folded = fold(text)
                     if not folded.isascii() and _TWINS.search(folded):
                         twins.append(len(ids))
-                    data = folded.encode("utf-8", "surrogatepass") + _SEP
                     ids.append(pid)
-                    starts.append(at)
-                    chunks.append(data)
-                    at += len(data)
-                starts.append(at)
-                self._state = (generation, ids, b"".join(chunks), starts, twins)
+                    starts.append(len(blob))
+                    blob += folded.encode("utf-8", "surrogatepass")
+                    blob += _SEP
+                starts.append(len(blob))
+                self._state = (generation, ids, blob, starts, twins)
             return self._state[1:]
 
     def matching(self, pattern: re.Pattern[str]) -> list[str]:

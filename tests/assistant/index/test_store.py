@@ -476,3 +476,9 @@ def test_results_kept_against_the_passage_log(tmp_path: Path) -> None:
     assert docs.derived("control:z", "v2") == (found[0], b"[2]")
     other.close()
     docs.close()
+
+
+def test_passage_texts_read_in_batches_are_the_whole_list(store: Store) -> None:
+    """The folded-text scan reads the passages a batch at a time: the same rows, in the same (id) order."""
+    assert list(store.docs.passage_texts_batched(batch=2)) == store.docs.passage_texts()
+    assert len(store.docs.passage_texts()) == 3
