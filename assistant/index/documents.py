@@ -190,7 +190,7 @@ class DocumentStore:
                                             (p.passage_id,)).fetchone()[0]
                     self.write_postings(rowid, tokens)
             if vectors is not None:
-                self._put_vectors([(p.passage_id, v) for p, v in zip(passages, vectors, strict=False)])
+                self._put_vectors([(p.passage_id, v) for p, v in zip(passages, vectors, strict=True)])
             elif passages:
                 self._meta(UNFILLED_VECTORS, "1")
             texts = [PassageText(p.passage_id, p.start, p.text, p.sentences, doc.title, doc.source, doc.published)

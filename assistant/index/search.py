@@ -66,8 +66,8 @@ def dated_search(store: Store, vector: np.ndarray, days: tuple[date, date] | Non
     """The passages of the reports published on the asked days or the day after, by meaning: a report of that
     day is where a dated question is most often answered, yet its wording may rank it below the fold.
     Nothing when no day is asked, the setting is off, or the user already restricts dates. Ranked by the vectors
-    the document store keeps (an index on the publication date finds those days' passages): Chroma's ``where``
-    scans every passage's metadata (4 ms at 3k passages, 50 at 20k, 0.5 s at 200k); it remains the way on a
+    the document store keeps in publication-date order (a day's are read together): Chroma's ``where`` scans
+    every passage's metadata (4 ms at 3k passages, 50 at 20k, 0.5 s at 200k); it remains the way on a
     shared server, or while an older index has passages without a stored vector."""
     if days is None or n == 0 or (filters is not None and (filters.date_from or filters.date_to)):
         return []
