@@ -59,6 +59,11 @@ END;
 CREATE TABLE IF NOT EXISTS passage_vectors (
     published TEXT NOT NULL, passage_id TEXT NOT NULL UNIQUE REFERENCES passages(passage_id) ON DELETE CASCADE,
     vector BLOB NOT NULL, PRIMARY KEY (published, passage_id)) WITHOUT ROWID;
+-- any writer's new passage (an older sitrep's too, which writes no vector) marks the vectors unfilled; ``put``
+-- restores the mark when it wrote every vector itself
+CREATE TRIGGER IF NOT EXISTS passage_vectors_unfilled AFTER INSERT ON passages BEGIN
+    INSERT OR REPLACE INTO meta (key, value) VALUES ('unfilled:passage_vectors', '1');
+END;
 CREATE TABLE IF NOT EXISTS derived (
     key TEXT PRIMARY KEY, version TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL);
 """
@@ -169,8 +174,11 @@ class DocumentStore:
             vectors: Any | None = None) -> None:
         """Replace a document and its passages in one transaction (with their BM25 postings when ``lexical``
         gives each passage's tokens, see assistant.index.lexical, and their vectors when ``vectors`` has a row
-        per passage; without them the index is marked for ``Store.fill_passage_vectors``)."""
+        per passage; without them the index is marked for ``Store.fill_passage_vectors``: the trigger
+        ``passage_vectors_unfilled`` marks every inserted passage, and a filled index is marked filled again
+        here only when this write stored every vector)."""
         with self._lock, self.db:
+            filled = self.get_meta(UNFILLED_VECTORS) == "0"
             self.db.execute("DELETE FROM docs WHERE doc_id = ?", (doc.doc_id,))
             self.db.execute(
                 "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -191,8 +199,8 @@ class DocumentStore:
                     self.write_postings(rowid, tokens)
             if vectors is not None:
                 self._put_vectors([(p.passage_id, v) for p, v in zip(passages, vectors, strict=True)])
-            elif passages:
-                self._meta(UNFILLED_VECTORS, "1")
+                if filled:
+                    self._meta(UNFILLED_VECTORS, "0")
             texts = [PassageText(p.passage_id, p.start, p.text, p.sentences, doc.title, doc.source, doc.published)
                      for p in passages]
             annotators = self._annotators()

@@ -71,8 +71,6 @@ def dated_search(store: Store, vector: np.ndarray, days: tuple[date, date] | Non
     shared server, or while an older index has passages without a stored vector."""
     if days is None or n == 0 or (filters is not None and (filters.date_from or filters.date_to)):
         return []
-    base = filters or Filters()
-    window = base.model_copy(update={"date_from": days[0], "date_to": days[1] + timedelta(days=1)})
     local = store.dated_vectors(days[0], days[1] + timedelta(days=1), filters)
     if local is not None:  # those days' passages ranked here: Chroma's filter scans every passage's metadata
         ids, matrix = local
@@ -83,6 +81,7 @@ def dated_search(store: Store, vector: np.ndarray, days: tuple[date, date] | Non
     if not store.shared and not store.published_between(days[0], days[1] + timedelta(days=1)):
         return []  # no stored passage of those days: Chroma's filtered query would find none, slowly
     # the vector search reads only the Chroma ``where``: the allowed ids (a scan of every passage) are not built
+    window = (filters or Filters()).model_copy(update={"date_from": days[0], "date_to": days[1] + timedelta(days=1)})
     return [pid for pid, _ in vector_search(store, vector, n, FilterPlan(where=chroma_where(window)))]
 
 
